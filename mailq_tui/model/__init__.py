@@ -1,0 +1,4 @@
+"""The pure model layer: messages, the queue index, queries, grouping and queue shape.
+
+Nothing here runs a command or imports Textual.
+"""

@@ -1,0 +1,57 @@
+"""Queued message records, decoded straight from ``postqueue -j`` lines.
+
+A :class:`Message` is one JSON line of ``postqueue -j``; :class:`Recipient` keeps its own
+``delay_reason`` because a reason belongs to a recipient, not to the message.
+
+The null sender: ``postqueue -j`` (and ``mailq``) print the empty envelope sender ``<>`` as the
+bare string ``MAILER-DAEMON``. A literal sender address ``MAILER-DAEMON`` is qualified by
+cleanup (``MAILER-DAEMON@$myorigin``), so a bare ``MAILER-DAEMON`` always means ``<>``.
+"""
+
+from __future__ import annotations
+
+from typing import List
+
+import msgspec
+
+#: The queues Postfix has, in the order a postmaster reads them.
+QUEUE_NAMES = ("maildrop", "incoming", "active", "deferred", "hold")
+
+#: How ``postqueue -j`` / ``mailq`` print the null sender ``<>``.
+NULL_SENDER = "MAILER-DAEMON"
+
+
+class Recipient(msgspec.Struct, frozen=True, gc=False):
+    """One undelivered recipient and, when Postfix has one, why it is still waiting."""
+
+    address: str
+    delay_reason: str = ""
+
+
+class Message(msgspec.Struct, gc=False):
+    """One queued message as ``postqueue -j`` describes it."""
+
+    queue_name: str
+    queue_id: str
+    arrival_time: int
+    message_size: int
+    sender: str
+    recipients: List[Recipient] = []
+    forced_expire: bool = False
+
+    @property
+    def is_null_sender(self) -> bool:
+        """True for the empty envelope sender ``<>`` (bounces, DSNs)."""
+        return self.sender == NULL_SENDER or self.sender == ""
+
+    @property
+    def first_reason(self) -> str:
+        """The first non-empty recipient delay reason, or ``""``."""
+        for rcpt in self.recipients:
+            if rcpt.delay_reason:
+                return rcpt.delay_reason
+        return ""
+
+    def identity(self) -> tuple[int, str]:
+        """What must still match before acting on this id (Postfix reuses ids)."""
+        return (self.arrival_time, self.sender)
