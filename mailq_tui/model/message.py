@@ -10,8 +10,6 @@ cleanup (``MAILER-DAEMON@$myorigin``), so a bare ``MAILER-DAEMON`` always means 
 
 from __future__ import annotations
 
-from typing import List
-
 import msgspec
 
 #: The queues Postfix has, in the order a postmaster reads them.
@@ -36,7 +34,7 @@ class Message(msgspec.Struct, gc=False):
     arrival_time: int
     message_size: int
     sender: str
-    recipients: List[Recipient] = []
+    recipients: list[Recipient] = []
     forced_expire: bool = False
 
     @property

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List
 
 from mailq_tui.model.message import Message
 
@@ -12,10 +11,10 @@ from mailq_tui.model.message import Message
 class Snapshot:
     """The result of one full queue listing."""
 
-    messages: List[Message]
+    messages: list[Message]
     #: Epoch seconds when the listing started.
     taken_at: float
     #: Seconds the listing took (command plus decoding).
     duration: float
     #: Warnings the listing command printed (e.g. "mail system is down" for root).
-    warnings: List[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
