@@ -1,0 +1,293 @@
+"""The queue engine: the operations the TUI and the CLI share. Never imports Textual.
+
+Every method is a coroutine: the CLI calls them under ``asyncio.run``; the TUI from a worker.
+Failures users can cause or meet (Postfix down, not allowed, bad id) come back as reports with
+errors, or as :class:`~mailq_tui.postfix.commands.PostfixError` with a friendly message from
+:meth:`QueueEngine.snapshot` — never as a traceback.
+
+Safety of bulk actions (:meth:`QueueEngine.act`): queue ids are validated, then re-checked
+against a fresh listing right before ``postsuper`` runs. Postfix reuses short ids, so an id that
+vanished, or now names a message with another arrival time or sender, is skipped and reported;
+only the survivors go to ONE ``postsuper`` process, restricted to the queues they are in now.
+Counts come from postsuper's own output.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Callable, Optional, Union
+
+from mailq_tui.model.message import Message
+from mailq_tui.model.snapshot import Snapshot
+from mailq_tui.postfix import flush as flush_mod
+from mailq_tui.postfix.audit import audit_record, default_audit_path, write_audit
+from mailq_tui.postfix.commands import PostfixError, PostfixTools
+from mailq_tui.postfix.listing import iter_queue, list_queue
+from mailq_tui.postfix.postcat import PostcatResult, postcat
+from mailq_tui.postfix.postsuper import run_postsuper
+from mailq_tui.postfix.privileges import current_user, detect_privileges
+from mailq_tui.postfix.queue_ids import is_valid_queue_id
+from mailq_tui.postfix.settings import PostfixSettings, read_settings
+from mailq_tui.reports import POSTSUPER_ACTIONS, ActionReport, Privileges
+
+__all__ = ["ActionReport", "PostcatResult", "PostfixError", "PostfixSettings", "QueueEngine"]
+
+ProgressCallback = Callable[[int, int], None]
+
+#: Skip reasons (stable strings: the UI and the CLI show them as they are).
+SKIP_INVALID = "not a valid queue id"
+SKIP_VANISHED = "no longer in the queue"
+SKIP_REUSED = "the id now names another message (Postfix reused it)"
+SKIP_NOT_HELD = "not on hold any more"
+SKIP_ALREADY_HELD = "already on hold"
+
+
+class QueueEngine:
+    """One Postfix instance as the app sees it.
+
+    ``config_dir``: like ``postqueue -c``. ``use_sudo``: run postsuper/postcat through
+    ``sudo -n`` (the user's ``--sudo``). ``tools``: a prepared :class:`PostfixTools` (tests pass
+    one whose ``prefix`` runs the tools as another user); it overrides the two above.
+    ``audit_log``: path of the audit log (default: :func:`default_audit_path`).
+    """
+
+    def __init__(
+        self,
+        config_dir: Optional[str] = None,
+        use_sudo: bool = False,
+        *,
+        tools: Optional[PostfixTools] = None,
+        audit_log: Optional[Union[str, os.PathLike[str]]] = None,
+        timeout: float = 120.0,
+        user: Optional[tuple[str, int]] = None,
+    ) -> None:
+        self.tools = tools or PostfixTools(
+            config_dir=config_dir, use_sudo=use_sudo, timeout=timeout
+        )
+        self.config_dir = self.tools.config_dir
+        self.use_sudo = self.tools.use_sudo
+        self._audit_log = Path(audit_log) if audit_log else None
+        self._user = user
+        self._settings: Optional[PostfixSettings] = None
+        self._privileges: Optional[Privileges] = None
+
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def audit_log_path(self) -> Path:
+        """Where this engine appends its audit records."""
+        return self._audit_log or default_audit_path()
+
+    @property
+    def user(self) -> tuple[str, int]:
+        """(name, uid) the actions run as."""
+        return self._user or current_user()
+
+    async def settings(self, refresh: bool = False) -> PostfixSettings:
+        """The Postfix settings (cached; ``refresh=True`` reads them again)."""
+        if self._settings is None or refresh:
+            self._settings = await read_settings(self.tools)
+        return self._settings
+
+    async def _use_json(self) -> bool:
+        try:
+            return (await self.settings()).has_json_listing
+        except PostfixError:
+            return True
+
+    async def snapshot(self) -> Snapshot:
+        """A full listing of every queue. Raises PostfixError (friendly) when refused."""
+        return await list_queue(self.tools, use_json=await self._use_json())
+
+    async def privileges(self, refresh: bool = False) -> Privileges:
+        """What this user may do (cached)."""
+        if self._privileges is None or refresh:
+            try:
+                owner = (await self.settings()).mail_owner
+            except PostfixError:
+                owner = "postfix"
+            name, uid = self.user
+            self._privileges = await detect_privileges(self.tools, owner, uid=uid, user=name)
+        return self._privileges
+
+    async def _current(self, ids: set[str]) -> dict[str, Message]:
+        """Fresh id -> message for the ids asked for only (streamed; memory stays small)."""
+        found: dict[str, Message] = {}
+        async for batch in iter_queue(self.tools, [], use_json=await self._use_json()):
+            for msg in batch:
+                if msg.queue_id in ids:
+                    found[msg.queue_id] = msg
+        return found
+
+    # ------------------------------------------------------------------ acting
+
+    async def act(
+        self,
+        action: str,
+        targets: Sequence[Message],
+        progress: Optional[ProgressCallback] = None,
+    ) -> ActionReport:
+        """delete | hold | release | requeue the messages the user saw (``targets``).
+
+        Re-checks every id against a fresh listing first (see the module docstring), runs ONE
+        postsuper on the survivors, reports from postsuper's output, and writes the audit log.
+        ``progress(done, total)`` is called from the event loop while postsuper works.
+        """
+        if action not in POSTSUPER_ACTIONS:
+            raise ValueError(f"unknown action {action!r}; one of {sorted(POSTSUPER_ACTIONS)}")
+        report = ActionReport(action=action, requested=len(targets))
+        requested_ids = [m.queue_id for m in targets]
+        try:
+            await self._act(action, targets, report, progress)
+        finally:
+            self._audit(report, requested_ids)
+        return report
+
+    async def _act(
+        self,
+        action: str,
+        targets: Sequence[Message],
+        report: ActionReport,
+        progress: Optional[ProgressCallback],
+    ) -> None:
+        seen: dict[str, Message] = {}
+        for msg in targets:
+            if not is_valid_queue_id(msg.queue_id):
+                report.skipped.append((msg.queue_id, SKIP_INVALID))
+            elif msg.queue_id not in seen:
+                seen[msg.queue_id] = msg
+        if len(seen) + len(report.skipped) < len(targets):
+            report.requested = len(seen) + len(report.skipped)
+            report.notes.append("duplicate ids were counted once")
+        if not seen:
+            return
+        privs = await self.privileges()
+        if not privs.postsuper.allowed:
+            report.errors.append(privs.postsuper.reason)
+            return
+        try:
+            current = await self._current(set(seen))
+        except PostfixError as exc:
+            report.errors.append(f"could not re-check the queue before acting: {exc.message}")
+            return
+        survivors: list[str] = []
+        queues: set[str] = set()
+        for qid, saw in seen.items():
+            now = current.get(qid)
+            if now is None:
+                report.skipped.append((qid, SKIP_VANISHED))
+            elif now.identity() != saw.identity():
+                report.skipped.append((qid, SKIP_REUSED))
+            elif action == "release" and now.queue_name != "hold":
+                report.skipped.append((qid, SKIP_NOT_HELD))
+            elif action == "hold" and now.queue_name == "hold":
+                report.skipped.append((qid, SKIP_ALREADY_HELD))
+            else:
+                survivors.append(qid)
+                queues.add(now.queue_name)
+        if not survivors:
+            return
+        result = await run_postsuper(
+            self.tools, action, survivors, sorted(queues), progress=progress
+        )
+        report.exit_code = result.exit_code
+        report.done = result.done
+        report.outcomes = dict(result.outcomes)
+        if result.error:
+            report.errors.append(result.error)
+        report.errors.extend(f"postsuper warning: {w}" for w in result.warnings)
+        untouched = len(survivors) - len(result.outcomes)
+        if untouched > 0 and not result.error:
+            report.notes.append(
+                f"{untouched} message(s) were not found by postsuper in "
+                f"{', '.join(sorted(queues))} (they left or moved just before it ran)"
+            )
+
+    async def flush_all(self) -> ActionReport:
+        """``postqueue -f``. done = 1 when Postfix accepted the request."""
+        report = ActionReport(action="flush", requested=1)
+        res = await flush_mod.flush_all(self.tools)
+        self._fill_flush(report, res)
+        report.notes.append("Postfix schedules delivery; it does not report per-message results")
+        self._audit(report, [])
+        return report
+
+    async def flush_site(self, site: str, candidates: Sequence[Message] = ()) -> ActionReport:
+        """``postqueue -s SITE``; when Postfix refuses because fast flush is not configured for
+        the site, flush ``candidates`` (the messages for that site) one by one with ``-i``."""
+        report = ActionReport(action="flush-site", requested=1)
+        try:
+            res = await flush_mod.flush_site(self.tools, site)
+        except ValueError as exc:
+            report.errors.append(str(exc))
+            self._audit(report, [], {"site": site})
+            return report
+        if res.not_configured and candidates:
+            ids = [m.queue_id for m in candidates]
+            report = await self._flush_each(ids, "flush-site")
+            report.notes.insert(
+                0,
+                f"postqueue -s {site} was refused (fast flush is not configured for it); "
+                f"flushed {report.done} of {len(ids)} message(s) one by one with postqueue -i",
+            )
+        else:
+            self._fill_flush(report, res)
+            if res.not_configured:
+                report.notes.append("no queued messages were given for a per-message fallback")
+        self._audit(report, [m.queue_id for m in candidates], {"site": site})
+        return report
+
+    async def flush_ids(
+        self, targets: Sequence[Message], progress: Optional[ProgressCallback] = None
+    ) -> ActionReport:
+        """``postqueue -i ID`` for each target (one process per id: -i takes one id)."""
+        ids = [m.queue_id for m in targets]
+        report = await self._flush_each(ids, "flush-ids", progress)
+        self._audit(report, ids)
+        return report
+
+    async def _flush_each(
+        self, ids: Sequence[str], action: str, progress: Optional[ProgressCallback] = None
+    ) -> ActionReport:
+        unique = list(dict.fromkeys(ids))
+        report = ActionReport(action=action, requested=len(unique))
+        valid = [qid for qid in unique if is_valid_queue_id(qid)]
+        report.skipped = [(qid, SKIP_INVALID) for qid in unique if qid not in set(valid)]
+        res = await flush_mod.flush_ids(self.tools, valid, progress=progress)
+        self._fill_flush(report, res)
+        return report
+
+    @staticmethod
+    def _fill_flush(report: ActionReport, res: flush_mod.FlushResult) -> None:
+        report.done = res.accepted
+        report.errors.extend(res.errors)
+        report.exit_code = res.exit_code
+
+    async def postcat(self, queue_id: str, max_bytes: int = 8 << 20) -> PostcatResult:
+        """Envelope, headers and body of one message (capped at ``max_bytes``)."""
+        if not is_valid_queue_id(queue_id):
+            return PostcatResult(queue_id=queue_id, error=f"not a valid queue id: {queue_id!r}")
+        privs = await self.privileges()
+        if not privs.postcat.allowed:
+            return PostcatResult(queue_id=queue_id, error=privs.postcat.reason)
+        return await postcat(self.tools, queue_id, max_bytes=max_bytes)
+
+    # ------------------------------------------------------------------ audit
+
+    def _audit(
+        self, report: ActionReport, requested_ids: Sequence[str], extra: Optional[dict] = None
+    ) -> None:
+        name, uid = self.user
+        record = audit_record(
+            report,
+            user=name,
+            uid=uid,
+            config_dir=self.config_dir,
+            requested_ids=requested_ids,
+            extra=extra,
+        )
+        note = write_audit(record, self.audit_log_path)
+        if note:
+            report.notes.append(note)

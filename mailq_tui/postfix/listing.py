@@ -1,0 +1,180 @@
+"""Listing the queue: stream ``postqueue [-c DIR] -j`` and decode it in batches.
+
+stdout is read in fixed-size chunks (not ``readline``: one message with thousands of recipients
+is one line, longer than asyncio's 64 KiB line limit), cut at the last newline, and each run of
+complete lines is decoded at once with ``msgspec.json.Decoder(Message).decode_lines``. A
+malformed line is skipped with a warning, never a crash.
+
+Postfix < 3.1 has no ``-j``: :func:`iter_queue` then falls back to ``postqueue -p`` text
+(:mod:`mailq_text`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Optional
+
+import msgspec
+
+from mailq_tui.model.message import Message
+from mailq_tui.model.snapshot import Snapshot
+from mailq_tui.postfix.commands import (
+    PostfixError,
+    PostfixTools,
+    friendly_error,
+    kill_quietly,
+    run_tool,
+    spawn,
+)
+from mailq_tui.postfix.mailq_text import parse_mailq
+
+#: Bytes read from postqueue per read() call.
+CHUNK_SIZE = 1 << 20
+
+_DECODER = msgspec.json.Decoder(Message)
+
+
+def mail_version_has_json(mail_version: str) -> bool:
+    """True when this Postfix version has ``postqueue -j`` (3.1 and later)."""
+    try:
+        parts = [int(p) for p in mail_version.split(".")[:2]]
+    except ValueError:
+        return True  # unknown format: try -j, fall back on a usage error
+    major, minor = ([*parts, 0])[:2]
+    return (major, minor) >= (3, 1)
+
+
+class LineSplitter:
+    """Accumulates chunks and hands back runs of complete lines (ending in ``\\n``)."""
+
+    def __init__(self) -> None:
+        self._rest = b""
+
+    def feed(self, chunk: bytes) -> bytes:
+        """Add ``chunk``; return every complete line now available (possibly ``b""``)."""
+        data = self._rest + chunk if self._rest else chunk
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            self._rest = data
+            return b""
+        self._rest = data[cut + 1 :]
+        return data[: cut + 1]
+
+    def flush(self) -> bytes:
+        """The unterminated last line, if any (end of stream)."""
+        rest, self._rest = self._rest, b""
+        return rest
+
+
+def decode_batch(data: bytes, warnings: list[str]) -> list[Message]:
+    """Decode ``postqueue -j`` lines; a malformed line is skipped and noted in ``warnings``."""
+    if not data.strip():
+        return []
+    try:
+        return _DECODER.decode_lines(data)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        pass
+    out: list[Message] = []
+    for line in data.splitlines():
+        if not line.strip():
+            continue
+        try:
+            out.append(_DECODER.decode(line))
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            shown = line[:80].decode("utf-8", "replace")
+            warnings.append(f"skipped a malformed postqueue -j line ({exc}): {shown!r}")
+    return out
+
+
+def _is_usage_error(stderr: str) -> bool:
+    low = stderr.lower()
+    return "usage:" in low or "illegal option" in low or "invalid option" in low
+
+
+async def iter_queue(
+    tools: PostfixTools,
+    warnings: Optional[list[str]] = None,
+    *,
+    use_json: bool = True,
+    chunk_size: int = CHUNK_SIZE,
+) -> AsyncIterator[list[Message]]:
+    """Yield batches of messages from ``postqueue -j`` as they stream in.
+
+    Warnings (Postfix's stderr warnings, skipped lines) are appended to ``warnings``. Raises
+    :class:`PostfixError` with a friendly message when the listing is refused (not allowed,
+    mail system down for non-root, bad config dir). With ``use_json=False``, or when ``-j``
+    is rejected with a usage error, the ``postqueue -p`` text is parsed instead.
+    """
+    warns = warnings if warnings is not None else []
+    if not use_json:
+        for batch in await _text_listing(tools, warns):
+            yield batch
+        return
+    proc = await spawn(tools.argv("postqueue", "-j"))
+    assert proc.stdout is not None and proc.stderr is not None
+    stderr_task = asyncio.ensure_future(proc.stderr.read())
+    splitter = LineSplitter()
+    got_any = False
+    try:
+        while True:
+            chunk = await asyncio.wait_for(proc.stdout.read(chunk_size), tools.timeout)
+            if not chunk:
+                break
+            got_any = True
+            batch = decode_batch(splitter.feed(chunk), warns)
+            if batch:
+                yield batch
+        batch = decode_batch(splitter.flush(), warns)
+        if batch:
+            yield batch
+        await asyncio.wait_for(proc.wait(), tools.timeout)
+    except BaseException as exc:  # timeout, or the consumer stopped early / was cancelled
+        await kill_quietly(proc)
+        stderr_task.cancel()
+        if isinstance(exc, asyncio.TimeoutError):
+            raise PostfixError(f"postqueue -j stalled for {tools.timeout:g} s (killed)") from exc
+        raise
+    stderr = (await asyncio.wait_for(stderr_task, tools.timeout)).decode("utf-8", "replace")
+    if proc.returncode != 0:
+        if not got_any and _is_usage_error(stderr):
+            for batch in await _text_listing(tools, warns):
+                yield batch
+            return
+        raise PostfixError(
+            friendly_error("postqueue", stderr, proc.returncode),
+            returncode=proc.returncode,
+            detail=stderr,
+        )
+    warns.extend(line.strip() for line in stderr.splitlines() if line.strip())
+
+
+async def _text_listing(tools: PostfixTools, warnings: list[str]) -> list[list[Message]]:
+    result = await run_tool(tools, "postqueue", "-p")
+    if result.returncode != 0:
+        raise PostfixError(
+            friendly_error("postqueue", result.stderr, result.returncode),
+            returncode=result.returncode,
+            detail=result.stderr,
+        )
+    warnings.extend(result.stderr_lines)
+    messages, parse_warnings = parse_mailq(result.stdout.decode("utf-8", "replace"))
+    warnings.extend(parse_warnings)
+    return [messages] if messages else []
+
+
+async def list_queue(tools: PostfixTools, *, use_json: bool = True) -> Snapshot:
+    """One full listing as a :class:`Snapshot` (with its duration and warnings)."""
+    started_wall = time.time()
+    started = time.perf_counter()
+    warnings: list[str] = []
+    messages: list[Message] = []
+    async for batch in iter_queue(tools, warnings, use_json=use_json):
+        messages.extend(batch)
+    return Snapshot(
+        messages=messages,
+        taken_at=started_wall,
+        duration=time.perf_counter() - started,
+        warnings=warnings,
+    )

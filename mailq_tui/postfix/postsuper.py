@@ -1,0 +1,200 @@
+"""Bulk actions: ONE ``postsuper [-c DIR] -d|-h|-H|-r - QUEUE...`` per batch, ids on stdin.
+
+postsuper writes everything to stderr and exits 0 for every per-id outcome::
+
+    postsuper: A52F720C1C2: placed on hold
+    postsuper: warning: invalid mail queue id: BADID!
+    postsuper: Placed on hold: 2 messages
+
+A queue id it does not find is simply absent from the output. Queue names after ``-`` restrict
+where it looks (several may be given); a bogus one is ``fatal: invalid directory name``. Counts
+reported to the user come from postsuper's own lines, never from the number requested.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from mailq_tui.model.message import QUEUE_NAMES
+from mailq_tui.postfix.commands import (
+    PostfixError,
+    PostfixTools,
+    fatal_lines,
+    friendly_error,
+    kill_quietly,
+    spawn,
+)
+from mailq_tui.postfix.queue_ids import is_valid_queue_id
+from mailq_tui.reports import POSTSUPER_ACTIONS
+
+ProgressCallback = Callable[[int, int], None]
+
+#: Per-id outcome words postsuper prints, per action.
+OUTCOME_WORDS = {
+    "delete": "removed",
+    "hold": "placed on hold",
+    "release": "released from hold",
+    "requeue": "requeued",
+}
+_OUTCOME_RE = re.compile(
+    r"^postsuper: (?P<id>[0-9A-Za-z]+): "
+    r"(?P<what>removed|placed on hold|released from hold|requeued|expired)\s*$"
+)
+_TOTAL_RE = re.compile(
+    r"^postsuper: (?P<what>Deleted|Placed on hold|Released from hold|Requeued|Force-expired): "
+    r"(?P<n>\d+) messages?\s*$"
+)
+_WARNING_RE = re.compile(r"^postsuper: warning: (?P<text>.*)$")
+
+
+@dataclass
+class PostsuperResult:
+    """What one postsuper run said."""
+
+    action: str
+    #: queue id -> outcome word, in the order postsuper printed them.
+    outcomes: dict[str, str] = field(default_factory=dict)
+    #: The total postsuper printed (``Deleted: N messages``), None if it printed none.
+    total: Optional[int] = None
+    warnings: list[str] = field(default_factory=list)
+    #: Friendly error when postsuper failed (fatal, not allowed, missing).
+    error: Optional[str] = None
+    #: stderr lines that matched nothing above (kept for the log).
+    other: list[str] = field(default_factory=list)
+    exit_code: Optional[int] = None
+
+    @property
+    def done(self) -> int:
+        """Messages postsuper says it acted on: its total line, else its per-id lines."""
+        return self.total if self.total is not None else len(self.outcomes)
+
+
+class StderrParser:
+    """Feeds postsuper stderr lines one at a time into a :class:`PostsuperResult`."""
+
+    def __init__(self, result: PostsuperResult) -> None:
+        self.result = result
+
+    def feed(self, line: str) -> bool:
+        """Parse one line; True when it was a per-id outcome."""
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            return False
+        m = _OUTCOME_RE.match(line)
+        if m:
+            self.result.outcomes[m.group("id")] = m.group("what")
+            return True
+        m = _TOTAL_RE.match(line)
+        if m:
+            self.result.total = (self.result.total or 0) + int(m.group("n"))
+            return False
+        m = _WARNING_RE.match(line)
+        if m:
+            self.result.warnings.append(m.group("text"))
+            return False
+        if fatal_lines(line):
+            return False  # collected by the caller from the whole stderr
+        self.result.other.append(line)
+        return False
+
+
+def parse_postsuper_stderr(
+    action: str, stderr: str, exit_code: Optional[int] = 0
+) -> PostsuperResult:
+    """Parse a complete postsuper stderr text (for recorded output and tests)."""
+    result = PostsuperResult(action=action, exit_code=exit_code)
+    parser = StderrParser(result)
+    for line in stderr.splitlines():
+        parser.feed(line)
+    if exit_code not in (0, None) or fatal_lines(stderr):
+        result.error = friendly_error("postsuper", stderr, exit_code)
+    return result
+
+
+def postsuper_args(action: str, queues: Sequence[str]) -> list[str]:
+    """postsuper arguments for ``action`` reading ids from stdin, restricted to ``queues``."""
+    if action not in POSTSUPER_ACTIONS:
+        raise ValueError(f"unknown postsuper action: {action!r}")
+    bad = [q for q in queues if q not in QUEUE_NAMES]
+    if bad:
+        raise ValueError(f"unknown queue name(s): {bad!r}")
+    return [POSTSUPER_ACTIONS[action], "-", *queues]
+
+
+async def run_postsuper(
+    tools: PostfixTools,
+    action: str,
+    queue_ids: Sequence[str],
+    queues: Sequence[str] = (),
+    progress: Optional[ProgressCallback] = None,
+    progress_interval: float = 0.1,
+) -> PostsuperResult:
+    """Run ONE postsuper for ``action`` on ``queue_ids`` (stdin), restricted to ``queues``.
+
+    Every id must be valid (ValueError otherwise: nothing else may reach postsuper). stdin is
+    written while stderr is read, so any batch size streams. ``progress(done, total)`` is called
+    from the event loop as outcome lines arrive (at most every ``progress_interval`` seconds, and
+    once at the end). A failure (not root, Postfix fatal) is returned in ``result.error``.
+    """
+    bad = [qid for qid in queue_ids if not is_valid_queue_id(qid)]
+    if bad:
+        raise ValueError(f"refusing invalid queue id(s): {bad[:3]!r}")
+    result = PostsuperResult(action=action)
+    if not queue_ids:
+        result.total = 0
+        return result
+    args = postsuper_args(action, queues)
+    try:
+        proc = await spawn(tools.argv("postsuper", *args), stdin=True)
+    except PostfixError as exc:
+        result.error = exc.message
+        return result
+    assert proc.stdin is not None and proc.stderr is not None
+    payload = ("\n".join(queue_ids) + "\n").encode("ascii")
+    total = len(queue_ids)
+
+    async def write_ids() -> None:
+        assert proc.stdin is not None
+        try:
+            view = memoryview(payload)
+            for start in range(0, len(view), 1 << 16):
+                proc.stdin.write(view[start : start + (1 << 16)])
+                await proc.stdin.drain()
+            proc.stdin.close()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # postsuper exited early (fatal); its stderr says why
+
+    parser = StderrParser(result)
+    stderr_parts: list[str] = []
+    writer = asyncio.ensure_future(write_ids())
+    last = 0.0
+    try:
+        while True:
+            raw = await asyncio.wait_for(proc.stderr.readline(), tools.timeout)
+            if not raw:
+                break
+            line = raw.decode("utf-8", "replace")
+            stderr_parts.append(line)
+            if parser.feed(line) and progress is not None:
+                now = time.monotonic()
+                if now - last >= progress_interval:
+                    last = now
+                    progress(len(result.outcomes), total)
+        await writer
+        result.exit_code = await asyncio.wait_for(proc.wait(), tools.timeout)
+    except asyncio.TimeoutError:
+        result.error = f"postsuper stalled for {tools.timeout:g} s (killed)"
+    finally:
+        writer.cancel()
+        await kill_quietly(proc)
+    if progress is not None:
+        progress(len(result.outcomes), total)
+    stderr = "".join(stderr_parts)
+    if result.error is None and (result.exit_code != 0 or fatal_lines(stderr)):
+        result.error = friendly_error("postsuper", stderr, result.exit_code)
+    return result
