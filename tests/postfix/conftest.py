@@ -148,6 +148,7 @@ def pf_instance() -> Iterator[Instance]:
     finally:
         inst.postfix("stop")
         shutil.rmtree(root, ignore_errors=True)
+        (Path("/var/tmp") / f"mqt-test-{root.name}.log").unlink(missing_ok=True)
 
 
 @pytest.fixture
