@@ -4,8 +4,10 @@ A :class:`Message` is one JSON line of ``postqueue -j``; :class:`Recipient` keep
 ``delay_reason`` because a reason belongs to a recipient, not to the message.
 
 The null sender: ``postqueue -j`` (and ``mailq``) print the empty envelope sender ``<>`` as the
-bare string ``MAILER-DAEMON``. A literal sender address ``MAILER-DAEMON`` is qualified by
-cleanup (``MAILER-DAEMON@$myorigin``), so a bare ``MAILER-DAEMON`` always means ``<>``.
+bare string ``MAILER-DAEMON``. Postfix itself stores the senders ``<>``, ``MAILER-DAEMON`` and
+``MAILER-DAEMON@$myorigin`` all as the empty sender (``postcat -e`` shows ``sender:`` empty), so
+a bare ``MAILER-DAEMON`` in a listing always is an empty sender in the queue file; a sender
+such as ``MAILER-DAEMON@other.example`` is kept as written and is not the null sender.
 """
 
 from __future__ import annotations
