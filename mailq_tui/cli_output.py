@@ -1,0 +1,125 @@
+"""How the CLI prints messages, groups and reports: tables, ``--json``, ``--csv``, ``--ids``.
+
+Mail-derived text (addresses, reasons) is untrusted: control characters are made visible
+before anything reaches a terminal (:func:`mailq_tui.safe_text.visible`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from typing import Optional, TextIO
+
+import humanize
+import msgspec
+
+from mailq_tui.model.message import Message
+from mailq_tui.reports import ActionReport
+from mailq_tui.safe_text import visible
+
+CSV_FIELDS = ("queue_id", "queue", "arrival_time", "size", "sender", "recipient", "delay_reason")
+
+
+def short_age(seconds: float) -> str:
+    """``45s``, ``12m``, ``3h``, ``2d``: compact ages for narrow columns."""
+    seconds = max(0, int(seconds))
+    for unit, width in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= width:
+            return f"{seconds // width}{unit}"
+    return f"{seconds}s"
+
+
+def short_size(size: int) -> str:
+    """``812B``, ``4.1K``, ``2.0M`` (binary units, like ``ls -h``)."""
+    return (
+        humanize.naturalsize(size, binary=True, format="%.1f")
+        .replace("iB", "")
+        .replace(" ", "")
+        .replace("Bytes", "B")
+        .replace("Byte", "B")
+    )
+
+
+def sender_text(msg: Message) -> str:
+    """The envelope sender, ``<>`` for the null sender."""
+    return "<>" if msg.is_null_sender else visible(msg.sender)
+
+
+def print_ids(messages: Iterable[Message], out: TextIO = sys.stdout) -> None:
+    """One queue id per line (feeds ``postsuper -d -`` and friends)."""
+    out.writelines(f"{m.queue_id}\n" for m in messages)
+
+
+def print_json(messages: Iterable[Message], out: TextIO = sys.stdout) -> None:
+    """One ``postqueue -j`` style JSON object per line (JSON Lines)."""
+    encoder = msgspec.json.Encoder()
+    for msg in messages:
+        out.write(encoder.encode(msg).decode())
+        out.write("\n")
+
+
+def print_csv(messages: Iterable[Message], out: TextIO = sys.stdout) -> None:
+    """CSV with one row per (message, recipient)."""
+    writer = csv.writer(out)
+    writer.writerow(CSV_FIELDS)
+    for msg in messages:
+        for rcpt in msg.recipients or ():
+            writer.writerow(
+                (
+                    msg.queue_id,
+                    msg.queue_name,
+                    msg.arrival_time,
+                    msg.message_size,
+                    "<>" if msg.is_null_sender else msg.sender,
+                    rcpt.address,
+                    rcpt.delay_reason,
+                )
+            )
+
+
+def print_table(
+    messages: Sequence[Message],
+    now: Optional[float] = None,
+    out: TextIO = sys.stdout,
+    width: int = 120,
+) -> None:
+    """A ``mailq``-like table, one line per message, cut to ``width`` columns."""
+    now = time.time() if now is None else now
+    out.write(f"{'QUEUE ID':<16} {'QUEUE':<8} {'AGE':>5} {'SIZE':>6}  SENDER -> RECIPIENTS\n")
+    for msg in messages:
+        rcpts = msg.recipients
+        first = visible(rcpts[0].address) if rcpts else "-"
+        more = f" (+{len(rcpts) - 1})" if len(rcpts) > 1 else ""
+        reason = msg.first_reason
+        line = (
+            f"{msg.queue_id:<16} {msg.queue_name:<8} {short_age(now - msg.arrival_time):>5} "
+            f"{short_size(msg.message_size):>6}  {sender_text(msg)} -> {first}{more}"
+        )
+        if reason:
+            line += f"  [{visible(reason)}]"
+        out.write(line[:width] + "\n")
+
+
+def format_report(report: ActionReport, verbose: bool = False) -> str:
+    """A report as text lines: the summary, then skipped ids, errors and notes."""
+    buf = io.StringIO()
+    buf.write(report.summary() + "\n")
+    for qid, why in report.skipped:
+        buf.write(f"  skipped {visible(qid)}: {why}\n")
+    for err in report.errors:
+        buf.write(f"  error: {err}\n")
+    if verbose:
+        for qid, outcome in sorted(report.outcomes.items()):
+            buf.write(f"  {qid}: {outcome}\n")
+    return buf.getvalue()
+
+
+def queue_breakdown(messages: Iterable[Message]) -> str:
+    """``deferred 120, hold 3``: how many of ``messages`` are in each queue."""
+    counts: dict[str, int] = {}
+    for msg in messages:
+        counts[msg.queue_name] = counts.get(msg.queue_name, 0) + 1
+    return ", ".join(f"{q} {n}" for q, n in sorted(counts.items(), key=lambda kv: -kv[1]))
