@@ -1,0 +1,159 @@
+"""Columns of the queue list: which ones fit a width, and the plain-text cells of one message.
+
+Pure functions over :class:`~mailq_tui.model.message.Message`; no Textual here, so the layout
+rules are unit-tested directly. Every cell is passed through
+:func:`mailq_tui.safe_text.visible`: mail text is untrusted and is never markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mailq_tui.cli_output import short_age, short_size
+from mailq_tui.model.message import Message
+from mailq_tui.safe_text import visible
+
+#: Short queue names for narrow terminals (five columns, still readable).
+SHORT_QUEUE = {
+    "maildrop": "mdrop",
+    "incoming": "incom",
+    "active": "activ",
+    "deferred": "defer",
+    "hold": "hold",
+}
+
+#: The sort key of each column (the model's sort keys; None: not sortable).
+SORT_KEYS = ("age", "size", "queue", "id", "sender", "recipient", "reason")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its key, header label and width in cells."""
+
+    key: str
+    label: str
+    width: int
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The columns for one terminal width, and whether queue names are abbreviated."""
+
+    columns: tuple[Column, ...]
+    short_queue: bool
+
+    @property
+    def width(self) -> int:
+        """Total width including one space between columns."""
+        return sum(c.width for c in self.columns) + max(0, len(self.columns) - 1)
+
+
+def layout_for(width: int, id_width: int = 11) -> Layout:
+    """Columns that fit ``width`` cells: fixed columns first, the rest shared by sender,
+    recipient and reason (reason gets most). Below ~60 cells the reason is dropped, below ~45
+    the sender too, so 80×24 keeps every column and very narrow terminals stay readable."""
+    id_width = max(10, min(id_width, 17))
+    short_queue = width < 100
+    fixed = [
+        Column("mark", "", 1),
+        Column("id", "Queue ID", id_width),
+        Column("queue", "Queue" if short_queue else "Queue   ", 5 if short_queue else 8),
+        Column("age", " Age", 4),
+        Column("size", " Size", 6),
+    ]
+    used = sum(c.width for c in fixed) + len(fixed)
+    rest = max(0, width - used)
+    flex: list[Column] = []
+    if rest >= 42:
+        sender = max(12, rest * 24 // 100)
+        rcpt = max(14, rest * 30 // 100)
+        reason = rest - sender - rcpt - 2
+        flex = [
+            Column("sender", "Sender", sender),
+            Column("recipient", "Recipient", rcpt),
+            Column("reason", "Reason", reason),
+        ]
+    elif rest >= 26:
+        sender = rest * 45 // 100
+        flex = [
+            Column("sender", "Sender", sender),
+            Column("recipient", "Recipient", rest - sender - 1),
+        ]
+    elif rest >= 8:
+        flex = [Column("recipient", "Recipient", rest)]
+    return Layout(tuple(fixed + flex), short_queue)
+
+
+def recipient_cell(msg: Message) -> str:
+    """First recipient, with ``+N`` for the others."""
+    if not msg.recipients:
+        return "-"
+    first = msg.recipients[0].address
+    more = len(msg.recipients) - 1
+    return f"{first} +{more}" if more else first
+
+
+def sender_cell(msg: Message) -> str:
+    """The envelope sender; ``<>`` for the null sender."""
+    return "<>" if msg.is_null_sender else msg.sender
+
+
+def short_reason(reason: str) -> str:
+    """The informative tail of a delay reason: drops Postfix's ``delivery temporarily
+    suspended:`` prefix and the ``host X[ip] said:`` preamble."""
+    text = reason
+    prefix = "delivery temporarily suspended: "
+    if text.startswith(prefix):
+        text = text[len(prefix) :]
+    if text.startswith("host ") and " said: " in text:
+        text = text.split(" said: ", 1)[1]
+    return text.replace(" (in reply to RCPT TO command)", "")
+
+
+def cells(msg: Message, layout: Layout, now: float, marked: bool) -> list[str]:
+    """Plain, sanitised, fitted text of each column of ``layout`` for ``msg``."""
+    out: list[str] = []
+    for col in layout.columns:
+        key = col.key
+        if key == "mark":
+            text = "●" if marked else " "
+        elif key == "id":
+            text = msg.queue_id + ("#" if msg.forced_expire else "")
+        elif key == "queue":
+            text = (
+                SHORT_QUEUE.get(msg.queue_name, msg.queue_name)
+                if layout.short_queue
+                else (msg.queue_name)
+            )
+        elif key == "age":
+            text = short_age(now - msg.arrival_time).rjust(col.width)
+        elif key == "size":
+            text = short_size(msg.message_size).rjust(col.width)
+        elif key == "sender":
+            text = sender_cell(msg)
+        elif key == "recipient":
+            text = recipient_cell(msg)
+        else:
+            text = short_reason(msg.first_reason)
+        out.append(fit(visible(text, limit=col.width + 1), col.width))
+    return out
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut with an ellipsis or padded to exactly ``width`` cells (cell-aware)."""
+    from rich.cells import cell_len, set_cell_size
+
+    if cell_len(text) > width:
+        return set_cell_size(text, max(0, width - 1)) + "…" if width else ""
+    return set_cell_size(text, width)
+
+
+def header_cells(layout: Layout, sort_key: str, reverse: bool) -> list[str]:
+    """Header labels, the sort column marked with ▲/▼."""
+    out = []
+    for col in layout.columns:
+        label = col.label.strip()
+        if col.key == sort_key:
+            label = f"{label}{'▼' if reverse else '▲'}"
+        out.append(fit(label, col.width))
+    return out

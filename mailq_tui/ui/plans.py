@@ -1,0 +1,117 @@
+"""What an action will do, in words, before the user confirms it; and how a report reads after.
+
+Pure text builders (no Textual), so the confirm dialog's promises are unit-tested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mailq_tui.cli_output import short_size
+from mailq_tui.model.message import Message
+from mailq_tui.reports import ActionReport
+from mailq_tui.safe_text import visible
+from mailq_tui.ui.columns import recipient_cell, sender_cell
+from mailq_tui.ui.view import queue_breakdown
+
+#: action -> (verb for the title, what happens).
+EFFECTS = {
+    "delete": (
+        "Delete",
+        "They are removed from the queue for good (postsuper -d): no delivery, no bounce.",
+    ),
+    "hold": (
+        "Hold",
+        "They move to the hold queue (postsuper -h): no delivery attempts until released.",
+    ),
+    "release": (
+        "Release",
+        "They leave the hold queue (postsuper -H) and are retried at the next queue run.",
+    ),
+    "requeue": (
+        "Requeue",
+        "They are requeued (postsuper -r): destinations are looked up again and delivery is "
+        "retried soon. They get new queue ids.",
+    ),
+    "flush-ids": (
+        "Flush",
+        "Postfix makes one immediate delivery attempt for each (postqueue -i).",
+    ),
+}
+
+RECHECK = (
+    "Each queue id is checked against a fresh listing first: a message that left, or whose id "
+    "now names another message, is skipped and reported."
+)
+
+
+def plural(n: int, word: str) -> str:
+    """``1 message`` / ``3 messages``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def describe_targets(targets: Sequence[Message]) -> str:
+    """How many messages, in which queues, how many recipients and bytes; the one message's
+    id, sender and recipient when there is only one."""
+    rcpts = sum(len(m.recipients) for m in targets)
+    size = short_size(sum(m.message_size for m in targets))
+    line = (
+        f"{plural(len(targets), 'message')} ({queue_breakdown(targets)}), "
+        f"{plural(rcpts, 'recipient')}, {size}."
+    )
+    if len(targets) == 1:
+        m = targets[0]
+        line += (
+            f"\n  {m.queue_id}  from {visible(sender_cell(m), 60)}"
+            f"\n  to {visible(recipient_cell(m), 70)}"
+        )
+    return line
+
+
+def confirm_text(action: str, targets: Sequence[Message]) -> tuple[str, str]:
+    """(title, body) of the confirm dialog for a postsuper action or an id flush."""
+    verb, effect = EFFECTS[action]
+    title = f"{verb} {plural(len(targets), 'message')}?"
+    body = f"{describe_targets(targets)}\n\n{effect}"
+    if action != "flush-ids":
+        body += f"\n{RECHECK}"
+    return title, body
+
+
+def flush_site_text(site: str, candidates: Sequence[Message]) -> tuple[str, str]:
+    """Confirm text for ``postqueue -s SITE``."""
+    title = f"Flush {visible(site, 60)}?"
+    body = (
+        f"Ask Postfix to deliver the mail queued for {visible(site, 60)} now (postqueue -s). "
+        f"{plural(len(candidates), 'message')} here have a recipient there"
+        + (f" ({queue_breakdown(candidates)})." if candidates else ".")
+        + "\nIf fast flush is not configured for the site, they are flushed one by one "
+        "(postqueue -i)."
+    )
+    return title, body
+
+
+def flush_all_text(count: int) -> tuple[str, str]:
+    """Confirm text for ``postqueue -f``."""
+    return (
+        "Flush the whole queue?",
+        f"Postfix attempts delivery of all {plural(count, 'message')} in the queue now "
+        "(postqueue -f). On a big queue this is a burst of connections.",
+    )
+
+
+def report_lines(report: ActionReport) -> list[str]:
+    """The report as log lines: summary, then every skipped id and error, sanitised."""
+    lines = [visible(report.summary(), 500)]
+    lines.extend(
+        f"  skipped {visible(qid, 40)}: {visible(why, 200)}" for qid, why in report.skipped
+    )
+    lines.extend(f"  error: {visible(err, 300)}" for err in report.errors[1:])
+    return lines
+
+
+def severity(report: ActionReport) -> str:
+    """Notification severity for a report."""
+    if report.errors or (report.done == 0 and report.requested):
+        return "error"
+    return "information" if report.ok else "warning"

@@ -1,0 +1,174 @@
+"""One message: envelope, every recipient with its own reason, expiry, headers and body.
+
+Headers and body come from ``postcat -q`` in a worker; the text is made safe and split into
+lines off the UI thread, then shown in a ``Log`` (a Line-API view: only visible lines are
+drawn, so multi-MB bodies scroll smoothly). Actions dismiss the screen with the action name;
+the queue screen confirms and runs it on this message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING, Optional
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Log, Static
+
+from mailq_tui.cli_output import short_age, short_size
+from mailq_tui.model.message import Message
+from mailq_tui.postfix.postcat import PostcatResult
+from mailq_tui.postfix.settings import PostfixSettings
+from mailq_tui.reports import Privileges
+from mailq_tui.safe_text import visible
+
+if TYPE_CHECKING:
+    from mailq_tui.ui.app import MailqApp
+
+#: Longest line shown in the content view (longer ones are cut, with a marker).
+MAX_LINE = 2000
+
+
+def expiry_text(msg: Message, now: float, settings: Optional[PostfixSettings]) -> str:
+    """When Postfix gives up on this message (bounce_queue_lifetime for null-sender mail)."""
+    settings = settings or PostfixSettings()
+    if msg.is_null_sender:
+        lifetime, name = settings.bounce_queue_lifetime, "bounce_queue_lifetime"
+    else:
+        lifetime, name = settings.maximal_queue_lifetime, "maximal_queue_lifetime"
+    if msg.forced_expire:
+        return "force-expired: returned to the sender at the next delivery attempt"
+    left = msg.arrival_time + lifetime - now
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(msg.arrival_time + lifetime))
+    if left <= 0:
+        return f"past {name} ({short_age(lifetime)}): bounces at the next attempt ({when})"
+    return f"expires in {short_age(left)} ({when}, {name} {short_age(lifetime)})"
+
+
+def envelope_text(msg: Message, now: float, settings: Optional[PostfixSettings]) -> Text:
+    """The envelope as plain text, every recipient with its own delay reason."""
+    arrived = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(msg.arrival_time))
+    sender = "<> (null sender: a bounce or notification)" if msg.is_null_sender else msg.sender
+    text = Text()
+    rows = [
+        ("Queue id", msg.queue_id),
+        ("Queue", msg.queue_name),
+        ("Arrived", f"{arrived} ({short_age(now - msg.arrival_time)} ago)"),
+        ("Size", f"{short_size(msg.message_size)} ({msg.message_size} bytes)"),
+        ("Expiry", expiry_text(msg, now, settings)),
+        ("Sender", sender),
+        ("Recipients", str(len(msg.recipients))),
+    ]
+    for label, value in rows:
+        text.append(f"{label:>10}  ", style="bold")
+        text.append(visible(value, 500) + "\n")
+    for rcpt in msg.recipients:
+        text.append("  • ")
+        text.append(visible(rcpt.address, 300))
+        text.append("\n      ")
+        reason = rcpt.delay_reason or "(no reason yet: not tried, or being delivered)"
+        text.append(visible(reason, 1000) + "\n", style="italic")
+    return text
+
+
+def content_lines(result: PostcatResult) -> list[str]:
+    """Headers, a blank line and the body, each line made safe (run in a thread)."""
+    lines = [f"{visible(k, 200)}: {visible(v, MAX_LINE)}" for k, v in result.headers]
+    lines.append("")
+    for line in result.body.split("\n"):
+        lines.append(visible(line, MAX_LINE))
+    if result.truncated:
+        lines.append(f"… cut after {short_size(result.bytes_read)} …")
+    return lines
+
+
+class MessageScreen(Screen[Optional[str]]):
+    """Envelope and content of one message; keys act on it."""
+
+    BINDINGS = [
+        Binding("escape,q", "close", "Back", tooltip="Back to the queue", id="message.back"),
+        Binding("d", "act('delete')", "Delete", tooltip="Delete this message", id="message.delete"),
+        Binding("h", "act('hold')", "Hold", tooltip="Put this message on hold", id="message.hold"),
+        Binding(
+            "H",
+            "act('release')",
+            "Release",
+            tooltip="Release this message from hold",
+            id="message.release",
+        ),
+        Binding(
+            "r", "act('requeue')", "Requeue", tooltip="Requeue this message", id="message.requeue"
+        ),
+        Binding(
+            "f", "act('flush-ids')", "Flush", tooltip="One delivery attempt now", id="message.flush"
+        ),
+        Binding("tab", "focus_next", "Next pane", show=False, id="message.next"),
+    ]
+
+    def __init__(
+        self,
+        message: Message,
+        now: float,
+        settings: Optional[PostfixSettings],
+        privileges: Optional[Privileges],
+    ) -> None:
+        super().__init__()
+        self.message = message
+        self.now = now
+        self.settings = settings
+        self.privileges = privileges
+
+    @property
+    def mailq(self) -> MailqApp:
+        """The app (typed)."""
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        """Envelope on top, content below, footer."""
+        with VerticalScroll(id="envelope-pane"):
+            yield Static(envelope_text(self.message, self.now, self.settings), id="envelope")
+        yield Static(Text("Loading headers and body (postcat)…"), id="content-status")
+        yield Log(id="content", highlight=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Fetch the content in the background."""
+        self.query_one("#content", Log).focus()
+        self.load_content()
+
+    @work(exclusive=True, group="postcat", exit_on_error=False)
+    async def load_content(self) -> None:
+        """``postcat -q`` through the backend; lines prepared in a thread."""
+        status = self.query_one("#content-status", Static)
+        result = await self.mailq.backend.postcat(self.message.queue_id)
+        if result.error:
+            status.update(Text(f"Headers and body unavailable: {visible(result.error, 300)}"))
+            return
+        lines = await asyncio.to_thread(content_lines, result)
+        where = visible(result.queue_file or self.message.queue_id, 80)
+        status.update(Text(f"{where} — {len(lines)} lines, {short_size(result.bytes_read)}"))
+        self.query_one("#content", Log).write_lines(lines, scroll_end=False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> Optional[bool]:
+        """Actions the user may not run are shown disabled."""
+        if action != "act" or self.privileges is None:
+            return True
+        cap = (
+            self.privileges.flush
+            if parameters[:1] == ("flush-ids",)
+            else (self.privileges.postsuper)
+        )
+        return True if cap.allowed else None
+
+    def action_act(self, action: str) -> None:
+        """Back to the queue screen, which confirms and runs ``action`` on this message."""
+        self.dismiss(action)
+
+    def action_close(self) -> None:
+        """Back to the queue."""
+        self.dismiss(None)

@@ -1,0 +1,523 @@
+"""The queue screen: the list, the filter bar, marks, actions, live refresh, status.
+
+All I/O runs in workers (listing, index building, filtering, actions); the UI thread only
+swaps in finished :class:`~mailq_tui.ui.view.ViewState` objects. Availability of actions is
+decided in :meth:`QueueScreen.check_action` from the user's privileges, so the footer shows
+what is disabled and the status line says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Optional
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Log, ProgressBar, Static
+from textual.worker import Worker, WorkerState
+
+from mailq_tui.model.message import Message
+from mailq_tui.model.query import QuerySyntaxError, parse_query
+from mailq_tui.postfix.commands import PostfixError
+from mailq_tui.postfix.settings import PostfixSettings
+from mailq_tui.reports import ActionReport, Privileges
+from mailq_tui.safe_text import visible
+from mailq_tui.ui import plans
+from mailq_tui.ui.columns import SORT_KEYS, header_cells
+from mailq_tui.ui.commands import Command, queue_bindings
+from mailq_tui.ui.screens.confirm import ConfirmScreen
+from mailq_tui.ui.view import Marks, ViewState, build_state, compute_rows, totals
+from mailq_tui.ui.widgets.queue_list import QueueList
+from mailq_tui.ui.widgets.status import PrivilegesBar, StatusBar, privileges_text, status_text
+
+if TYPE_CHECKING:
+    from mailq_tui.ui.app import MailqApp
+
+POSTSUPER = ("delete", "hold", "release", "requeue")
+
+
+class QueueScreen(Screen[None]):
+    """Every queued message, filtered, sorted, marked and acted on."""
+
+    BINDINGS: ClassVar[list[BindingType]] = list(queue_bindings())
+
+    paused: reactive[bool] = reactive(False, bindings=True)
+    busy: reactive[bool] = reactive(False, bindings=True)
+    privileges: reactive[Optional[Privileges]] = reactive(None, bindings=True)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.marks = Marks()
+        self.state: Optional[ViewState] = None
+        self.query_text = ""
+        self.sort_key = "age"
+        self.reverse = True
+        self.settings: Optional[PostfixSettings] = None
+        self.last_duration = 0.0
+        self.last_refresh_end = 0.0
+        self.refreshing = False
+        self.refresh_error: Optional[str] = None
+
+    @property
+    def mailq(self) -> MailqApp:
+        """The app (typed)."""
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        """Header line, list, filter bar, log, progress, status lines, footer."""
+        yield Static(id="list-header")
+        yield QueueList(self.marks, id="queue-list")
+        with Horizontal(id="filter-bar"):
+            yield Static("/", id="filter-label")
+            yield Input(
+                placeholder="filter: words from: to: domain: queue: age:>2h size:>1M reason: id:",
+                id="filter",
+            )
+        yield Static(id="filter-error")
+        yield Log(id="action-log", highlight=False, max_lines=2000)
+        yield ProgressBar(id="progress", show_eta=False)
+        yield StatusBar(id="status")
+        yield PrivilegesBar(id="privileges")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Load privileges and settings, take the first listing, start the refresh clock."""
+        self.query_one("#filter-error").display = False
+        self.query_one("#action-log").display = False
+        self.query_one("#progress").display = False
+        self.query_one(QueueList).focus()
+        self._update_status()
+        self.load_context()
+        self.refresh_queue()
+        self.set_interval(0.5, self._tick, name="refresh-clock")
+
+    # ------------------------------------------------------------------ workers
+
+    @work(group="context", exit_on_error=False)
+    async def load_context(self) -> None:
+        """Privileges and settings (once; the status line shows them)."""
+        backend = self.mailq.backend
+        try:
+            self.privileges = await backend.privileges()
+        except PostfixError as exc:
+            self.notify(visible(exc.message), title="Privileges", severity="warning", markup=False)
+        try:
+            self.settings = await backend.settings()
+        except PostfixError:
+            self.settings = PostfixSettings()
+        self.query_one(PrivilegesBar).update(privileges_text(self.privileges))
+
+    def due(self, now: float) -> bool:
+        """True when a live refresh should start: not paused, none running, interval passed.
+        The interval backs off to 5× the last listing's duration when listings are slow."""
+        if self.paused or self.refreshing or self.busy or self.mailq.refresh_interval <= 0:
+            return False
+        wait = max(self.mailq.refresh_interval, 5 * self.last_duration)
+        return now - self.last_refresh_end >= wait
+
+    def _tick(self) -> None:
+        if self.due(time.monotonic()):
+            self.refresh_queue()
+
+    @work(exclusive=True, group="refresh", exit_on_error=False)
+    async def refresh_queue(self) -> None:
+        """Take a listing and index it off the UI thread, then swap it in."""
+        self.refreshing = True
+        self._update_status()
+        started = time.monotonic()
+        try:
+            snapshot = await self.mailq.backend.snapshot()
+            now = self.mailq.clock()
+            query, sort_key, reverse = self.query_text, self.sort_key, self.reverse
+            state = await asyncio.to_thread(build_state, snapshot, now, query, sort_key, reverse)
+        except PostfixError as exc:
+            self._refresh_failed(exc.message)
+            return
+        finally:
+            self.refreshing = False
+            self.last_duration = time.monotonic() - started
+            self.last_refresh_end = time.monotonic()
+        self.refresh_error = None
+        dropped = self.marks.prune(state.messages)
+        if dropped:
+            self.log_line(f"{plans.plural(dropped, 'marked message')} left the queue; unmarked")
+        for warning in snapshot.warnings:
+            self.log_line(f"postqueue: {visible(warning, 300)}")
+        self._show(state)
+        if (state.query_text, state.sort_key, state.reverse) != (
+            self.query_text,
+            self.sort_key,
+            self.reverse,
+        ):
+            self.apply_view()
+
+    def _refresh_failed(self, message: str) -> None:
+        first = self.refresh_error != message
+        self.refresh_error = message
+        if first:
+            self.notify(
+                visible(message, 300), title="Listing failed", severity="error", markup=False
+            )
+            self.log_line(f"listing failed: {visible(message, 300)}")
+        self._update_status()
+
+    @work(exclusive=True, group="filter", exit_on_error=False)
+    async def apply_view(self) -> None:
+        """Filter and sort the current index with the current query (off the UI thread)."""
+        state = self.state
+        if state is None:
+            return
+        query, sort_key, reverse = self.query_text, self.sort_key, self.reverse
+        rows = await asyncio.to_thread(compute_rows, state.index, query, sort_key, reverse)
+        if self.state is not state:  # a refresh replaced the index meanwhile; it re-filters
+            return
+        self._show(ViewState(state.index, state.snapshot, rows, query, sort_key, reverse))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One place for unexpected worker failures: a notification, never a traceback."""
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.busy = False
+            self.query_one("#progress").display = False
+            self.notify(
+                visible(f"{type(error).__name__}: {error}", 300),
+                title=f"{event.worker.name} failed",
+                severity="error",
+                markup=False,
+            )
+            self.log_line(f"{event.worker.name} failed: {visible(str(error), 300)}")
+
+    # ------------------------------------------------------------------ view
+
+    def _show(self, state: ViewState) -> None:
+        qlist = self.query_one(QueueList)
+        keep = qlist.current.queue_id if qlist.current else None
+        self.state = state
+        qlist.set_state(state, state.index.now, keep=keep)
+        self._update_header()
+        self._update_status()
+        self.refresh_bindings()
+
+    def _update_header(self) -> None:
+        qlist = self.query_one(QueueList)
+        labels = header_cells(qlist.columns_layout, self.sort_key, self.reverse)
+        self.query_one("#list-header", Static).update(Text(" ".join(labels), no_wrap=True))
+
+    def on_resize(self) -> None:
+        """The header follows the list's columns."""
+        self.call_after_refresh(self._update_header)
+
+    def _update_status(self) -> None:
+        state = self.state
+        direction = "desc" if self.reverse else "asc"
+        text = status_text(
+            totals(state.messages) if state else None,
+            len(state.rows) if state else 0,
+            len(self.marks),
+            state.snapshot.taken_at if state else None,
+            state.snapshot.duration if state else None,
+            self.paused,
+            self.refreshing,
+            f"sort {self.sort_key} {direction}",
+        )
+        if self.refresh_error:
+            text.append(f" │ listing failed: {visible(self.refresh_error, 80)}", style="bold")
+        self.query_one(StatusBar).update(text)
+
+    def log_line(self, line: str) -> None:
+        """Append to the action log panel (plain text)."""
+        stamp = time.strftime("%H:%M:%S")
+        self.query_one("#action-log", Log).write_line(f"{stamp} {line}")
+
+    # ------------------------------------------------------------------ filter
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        """Apply the query as it is typed; a malformed one is explained under the bar."""
+        error = self.query_one("#filter-error", Static)
+        try:
+            parse_query(event.value)
+        except QuerySyntaxError as exc:
+            pos = getattr(exc, "position", None)
+            where = f" at column {pos + 1}" if isinstance(pos, int) else ""
+            pointer = (" " * (pos + 2) + "^") if isinstance(pos, int) else ""
+            error.update(Text(f"{pointer}\n{visible(str(exc), 200)}{where}", no_wrap=True))
+            error.display = True
+            return
+        error.display = False
+        self.query_text = event.value
+        self.apply_view()
+
+    @on(Input.Submitted, "#filter")
+    def filter_done(self) -> None:
+        """Enter returns to the list."""
+        self.query_one(QueueList).focus()
+
+    def on_key(self, event: Any) -> None:
+        """Esc in the filter bar returns to the list (the query stays)."""
+        if event.key == "escape" and self.focused is self.query_one("#filter"):
+            event.stop()
+            self.query_one(QueueList).focus()
+
+    def action_focus_filter(self) -> None:
+        """Jump to the filter bar."""
+        self.query_one("#filter", Input).focus()
+
+    # ------------------------------------------------------------------ marks and sort
+
+    def action_toggle_mark(self) -> None:
+        """Mark or unmark the message under the cursor, then move down."""
+        qlist = self.query_one(QueueList)
+        msg = qlist.current
+        if msg is None:
+            return
+        self.marks.toggle(msg)
+        qlist.invalidate()
+        qlist.action_cursor_down()
+        self._update_status()
+        self.refresh_bindings()
+
+    def action_mark_all(self) -> None:
+        """Mark every message the filter matches."""
+        if self.state is None:
+            return
+        self.marks.add_all(self.state.visible_messages())
+        self.query_one(QueueList).invalidate()
+        self._update_status()
+        self.refresh_bindings()
+
+    def action_clear_marks(self) -> None:
+        """Unmark everything."""
+        self.marks.clear()
+        self.query_one(QueueList).invalidate()
+        self._update_status()
+        self.refresh_bindings()
+
+    def action_cycle_sort(self) -> None:
+        """Sort by the next column."""
+        idx = SORT_KEYS.index(self.sort_key) if self.sort_key in SORT_KEYS else -1
+        self.sort_key = SORT_KEYS[(idx + 1) % len(SORT_KEYS)]
+        self.apply_view()
+
+    def action_reverse_sort(self) -> None:
+        """Reverse the sort order."""
+        self.reverse = not self.reverse
+        self.apply_view()
+
+    def action_refresh_now(self) -> None:
+        """Take a listing now."""
+        self.refresh_queue()
+
+    def action_toggle_pause(self) -> None:
+        """Pause or resume the live refresh."""
+        self.paused = not self.paused
+        self._update_status()
+
+    def action_toggle_log(self) -> None:
+        """Show or hide the action log."""
+        log = self.query_one("#action-log")
+        log.display = not log.display
+
+    def action_help(self) -> None:
+        """The help screen."""
+        from mailq_tui.ui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
+
+    # ------------------------------------------------------------------ availability
+
+    def targets(self) -> list[Message]:
+        """The marked messages, or the one under the cursor when nothing is marked."""
+        if self.state is None:
+            return []
+        if len(self.marks):
+            return self.marks.resolve(self.state.messages)
+        current = self.query_one(QueueList).current
+        return [current] if current is not None else []
+
+    def unavailable_reason(self, action: str, parameters: Sequence[object] = ()) -> str:
+        """Why ``action`` cannot run now ("" when it can)."""
+        name = action.split("(")[0]
+        if not parameters and "(" in action:
+            parameters = [action.split("'")[1]]
+        privs = self.privileges
+        if name == "act":
+            if privs is None:
+                return "checking privileges"
+            if not privs.postsuper.allowed:
+                return privs.postsuper.reason or "postsuper is not allowed"
+        if name == "flush":
+            if privs is None:
+                return "checking privileges"
+            if not privs.flush.allowed:
+                return privs.flush.reason or "flush is not allowed"
+        if name in ("act", "flush", "mark_all", "toggle_mark", "open_message"):
+            if self.busy and name in ("act", "flush"):
+                return "another action is running"
+            if name != "flush" or parameters[:1] != ["all"]:
+                qlist = self.query_one(QueueList)
+                if qlist.current is None and not len(self.marks):
+                    return "no message selected"
+        return ""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> Optional[bool]:
+        """Disabled (shown dimmed in the footer) when :meth:`unavailable_reason` says so."""
+        if not self.is_mounted:
+            return True
+        return None if self.unavailable_reason(action, parameters) else True
+
+    def run_command(self, cmd: Command) -> None:
+        """Run a command chosen in the palette; when unavailable, say why."""
+        why = self.unavailable_reason(cmd.action)
+        if why:
+            self.notify(
+                f"{cmd.description}: {why}", title="Unavailable", severity="warning", markup=False
+            )
+            return
+        self.call_later(self.app.run_action, cmd.action, self)
+
+    # ------------------------------------------------------------------ actions
+
+    def action_open_message(self) -> None:
+        """Open the message under the cursor."""
+        msg = self.query_one(QueueList).current
+        if msg is not None:
+            self._open(msg)
+
+    @on(QueueList.Selected)
+    def _selected(self, event: QueueList.Selected) -> None:
+        self._open(event.message)
+
+    @on(QueueList.Highlighted)
+    def _highlighted(self) -> None:
+        self.refresh_bindings()
+
+    def _open(self, msg: Message) -> None:
+        from mailq_tui.ui.screens.message import MessageScreen
+
+        def after(action: Optional[str]) -> None:
+            if action:
+                self.start_action(action, [msg])
+
+        screen = MessageScreen(msg, self.mailq.clock(), self.settings, self.privileges)
+        self.app.push_screen(screen, callback=after)
+
+    def action_act(self, action: str) -> None:
+        """delete | hold | release | requeue the targets, after confirmation."""
+        self.start_action(action, self.targets())
+
+    def action_flush(self, scope: str) -> None:
+        """Flush ids (the targets), the cursor's site, or everything."""
+        if scope == "ids":
+            self.start_action("flush-ids", self.targets())
+        elif scope == "site":
+            msg = self.query_one(QueueList).current
+            if msg is not None and msg.recipients:
+                site = msg.recipients[0].address.rpartition("@")[2]
+                self.start_flush_site(site)
+        else:
+            self.start_flush_all()
+
+    def start_action(self, action: str, targets: list[Message]) -> None:
+        """Confirm and run a postsuper action or an id flush on ``targets``."""
+        name = "flush" if action == "flush-ids" else "act"
+        why = self.unavailable_reason(name, [action])
+        if why:
+            self.notify(why, title=action, severity="warning", markup=False)
+            return
+        if targets:
+            self._confirm_and_act(action, targets)
+
+    @work(group="action", exit_on_error=False)
+    async def _confirm_and_act(self, action: str, targets: list[Message]) -> None:
+        title, body = plans.confirm_text(action, targets)
+        if not await self.app.push_screen_wait(ConfirmScreen(title, body)):
+            self.log_line(f"{action}: cancelled ({plans.plural(len(targets), 'message')})")
+            return
+        backend = self.mailq.backend
+        self._begin(len(targets))
+        try:
+            if action == "flush-ids":
+                report = await backend.flush_ids(targets, progress=self._progress)
+            else:
+                report = await backend.act(action, targets, progress=self._progress)
+        finally:
+            self._end()
+        self._report(report)
+
+    @work(group="action", exit_on_error=False)
+    async def start_flush_site(self, site: str) -> None:
+        """Confirm and run ``postqueue -s SITE`` (with the per-message fallback)."""
+        state = self.state
+        messages = state.messages if state else []
+        suffix = "@" + site.lower()
+        candidates = [
+            m
+            for m in messages
+            if m.queue_name != "hold"
+            and any(r.address.lower().endswith(suffix) for r in m.recipients)
+        ]
+        title, body = plans.flush_site_text(site, candidates)
+        if not await self.app.push_screen_wait(ConfirmScreen(title, body)):
+            self.log_line(f"flush {visible(site, 60)}: cancelled")
+            return
+        self._begin(0)
+        try:
+            report = await self.mailq.backend.flush_site(site, candidates)
+        finally:
+            self._end()
+        self._report(report)
+
+    @work(group="action", exit_on_error=False)
+    async def start_flush_all(self) -> None:
+        """Confirm and run ``postqueue -f``."""
+        count = len(self.state.messages) if self.state else 0
+        title, body = plans.flush_all_text(count)
+        if not await self.app.push_screen_wait(ConfirmScreen(title, body)):
+            self.log_line("flush all: cancelled")
+            return
+        self._begin(0)
+        try:
+            report = await self.mailq.backend.flush_all()
+        finally:
+            self._end()
+        self._report(report)
+
+    def _begin(self, total: int) -> None:
+        self.busy = True
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(total=total or None, progress=0)
+        bar.display = True
+
+    def _progress(self, done: int, total: int) -> None:
+        self.query_one("#progress", ProgressBar).update(total=total, progress=done)
+
+    def _end(self) -> None:
+        self.busy = False
+        self.query_one("#progress").display = False
+
+    def _report(self, report: ActionReport) -> None:
+        for line in plans.report_lines(report):
+            self.log_line(line)
+        detail = ""
+        if report.skipped:
+            shown = ", ".join(visible(qid, 20) for qid, _ in report.skipped[:5])
+            detail = f"\nskipped: {shown}{' …' if len(report.skipped) > 5 else ''} (see log: l)"
+        self.notify(
+            visible(report.summary(), 400) + detail,
+            title=report.action,
+            severity=plans.severity(report),  # type: ignore[arg-type]
+            markup=False,
+            timeout=8,
+        )
+        if report.outcomes:
+            self.marks.discard(report.outcomes)
+            self.query_one(QueueList).invalidate()
+        self.refresh_queue()

@@ -1,0 +1,234 @@
+"""The queue list: a virtual list on Textual's Line API.
+
+Only the visible lines are rendered (``render_line``), from plain Python data held in a
+:class:`~mailq_tui.ui.view.ViewState`; ``virtual_size`` is the row count, so 500k rows cost
+nothing until they scroll into view. Rendered strips are kept in a small LRU keyed by
+(message row, marked, cursor, width) and the cache is cleared whenever the data changes.
+Cells are plain text made safe by :func:`mailq_tui.safe_text.visible`; never markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
+from textual.message import Message as TextualMessage
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from mailq_tui.model.message import Message
+from mailq_tui.ui.columns import Layout, cells, layout_for
+from mailq_tui.ui.view import Marks, ViewState
+
+
+class QueueList(ScrollView, can_focus=True):
+    """Scrollable list of queued messages with a cursor and marks."""
+
+    BINDINGS = [
+        Binding("up,k", "cursor_up", "Up", show=False, id="list.up"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="list.down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="list.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="list.page_down"),
+        Binding("home", "first", "First", show=False, id="list.first"),
+        Binding("end", "last", "Last", show=False, id="list.last"),
+        Binding("enter", "select", "Open", show=False, id="list.open"),
+    ]
+
+    COMPONENT_CLASSES = {
+        "queue-list--cursor",
+        "queue-list--marked",
+        "queue-list--hold",
+        "queue-list--empty",
+    }
+
+    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+
+    @dataclass
+    class Highlighted(TextualMessage):
+        """The cursor moved to another message (None: the list is empty)."""
+
+        message: Optional[Message]
+
+        def can_replace(self, message: TextualMessage) -> bool:
+            """Only the latest cursor position matters."""
+            return isinstance(message, QueueList.Highlighted)
+
+    @dataclass
+    class Selected(TextualMessage):
+        """Enter (or a double click) on a message."""
+
+        message: Message
+
+    def __init__(
+        self, marks: Marks, *, name: Optional[str] = None, id: Optional[str] = None
+    ) -> None:
+        super().__init__(name=name, id=id)
+        self.marks = marks
+        self.state: Optional[ViewState] = None
+        self.now = 0.0
+        self._cache: LRUCache[tuple[int, bool, bool, int], Strip] = LRUCache(512)
+        self._layout: Layout = layout_for(80)
+        self._id_width = 11
+
+    # ------------------------------------------------------------------ data
+
+    def set_state(self, state: ViewState, now: float, keep: Optional[str] = None) -> None:
+        """Show ``state``. The cursor stays on queue id ``keep`` when it is still listed and at
+        the same screen line; otherwise it stays at the same position (clamped), so messages
+        that left the queue disappear without the view jumping."""
+        old_line = self.cursor - int(self.scroll_offset.y)
+        self.state = state
+        self.now = now
+        if state.rows:
+            sample = state.messages[state.rows[0]].queue_id
+            self._id_width = max(11, len(sample) + 1)
+        self._cache.clear()
+        pos = state.position_of(keep) if keep else None
+        count = len(state.rows)
+        new_cursor = pos if pos is not None else min(self.cursor, max(0, count - 1))
+        self._relayout()
+        self.set_reactive(QueueList.cursor, new_cursor)
+        target = max(0, new_cursor - max(0, old_line))
+        self.scroll_to(y=target, animate=False, immediate=True)
+        self._scroll_cursor_into_view()
+        self.refresh()
+        self.post_message(self.Highlighted(self.current))
+
+    def invalidate(self) -> None:
+        """Redraw everything (marks changed)."""
+        self._cache.clear()
+        self.refresh()
+
+    @property
+    def current(self) -> Optional[Message]:
+        """The message under the cursor."""
+        return self.state.message_at(self.cursor) if self.state else None
+
+    @property
+    def row_count(self) -> int:
+        """How many rows the list shows."""
+        return len(self.state.rows) if self.state else 0
+
+    @property
+    def columns_layout(self) -> Layout:
+        """The columns currently shown."""
+        return self._layout
+
+    # ------------------------------------------------------------------ geometry
+
+    def _relayout(self) -> None:
+        width = self.scrollable_content_region.width or self.size.width or 80
+        self._layout = layout_for(width, self._id_width)
+        self.virtual_size = Size(self._layout.width, self.row_count)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Columns follow the width; the cursor stays visible."""
+        self._cache.clear()
+        self._relayout()
+        self._scroll_cursor_into_view()
+
+    def _scroll_cursor_into_view(self) -> None:
+        if self.row_count:
+            self.scroll_to_region(
+                Region(0, self.cursor, 1, 1), animate=False, immediate=True, force=True
+            )
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        """Redraw the two affected lines and keep the cursor visible."""
+        self._scroll_cursor_into_view()
+        self.refresh()
+        self.post_message(self.Highlighted(self.current))
+
+    def _move(self, pos: int) -> None:
+        if self.row_count:
+            self.cursor = max(0, min(pos, self.row_count - 1))
+
+    # ------------------------------------------------------------------ actions
+
+    def action_cursor_up(self) -> None:
+        """Previous message."""
+        self._move(self.cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        """Next message."""
+        self._move(self.cursor + 1)
+
+    def action_page_up(self) -> None:
+        """One screen up."""
+        self._move(self.cursor - max(1, self.scrollable_content_region.height - 1))
+
+    def action_page_down(self) -> None:
+        """One screen down."""
+        self._move(self.cursor + max(1, self.scrollable_content_region.height - 1))
+
+    def action_first(self) -> None:
+        """First message."""
+        self._move(0)
+
+    def action_last(self) -> None:
+        """Last message."""
+        self._move(self.row_count - 1)
+
+    def action_select(self) -> None:
+        """Open the message under the cursor."""
+        msg = self.current
+        if msg is not None:
+            self.post_message(self.Selected(msg))
+
+    def on_click(self, event: events.Click) -> None:
+        """A click moves the cursor; a double click opens the message."""
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        pos = int(self.scroll_offset.y) + offset.y
+        if 0 <= pos < self.row_count:
+            self.cursor = pos
+            if event.chain >= 2:
+                self.action_select()
+
+    # ------------------------------------------------------------------ drawing
+
+    def render_line(self, y: int) -> Strip:
+        """One visible line: the message at scroll offset + ``y``."""
+        scroll_x, scroll_y = self.scroll_offset
+        pos = scroll_y + y
+        width = self.scrollable_content_region.width
+        state = self.state
+        base = self.rich_style
+        if state is None or pos >= len(state.rows):
+            if state is not None and not state.rows and y == 0:
+                text = " No messages match." if state.query_text else " The queue is empty."
+                style = base + self.get_component_rich_style("queue-list--empty")
+                return Strip([Segment(text, style)]).adjust_cell_length(width, base)
+            return Strip.blank(width, base)
+        row = state.rows[pos]
+        msg = state.messages[row]
+        marked = msg.queue_id in self.marks
+        is_cursor = pos == self.cursor
+        full_width = max(width, self._layout.width)
+        key = (row, marked, is_cursor, full_width)
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = self._render_row(msg, marked, is_cursor, full_width, base)
+            self._cache[key] = strip
+        return strip.crop(scroll_x, scroll_x + width)
+
+    def _render_row(
+        self, msg: Message, marked: bool, is_cursor: bool, width: int, base: Style
+    ) -> Strip:
+        style = base
+        if msg.queue_name == "hold":
+            style += self.get_component_rich_style("queue-list--hold")
+        if marked:
+            style += self.get_component_rich_style("queue-list--marked")
+        if is_cursor:
+            style += self.get_component_rich_style("queue-list--cursor")
+        text = " ".join(cells(msg, self._layout, self.now, marked))
+        return Strip([Segment(text, style)]).adjust_cell_length(width, style)
