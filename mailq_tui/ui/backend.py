@@ -85,7 +85,8 @@ class RecordedBackend:
     """A backend over a recorded ``postqueue -j`` listing (no Postfix involved).
 
     ``postcat_dir``: directory of recorded ``postcat-<ID>.txt`` files. ``delay``: seconds each
-    listing pretends to take. Actions change the in-memory listing the way postsuper would.
+    listing pretends to take. ``clock``: what "now" is for ``Snapshot.taken_at``. Actions change the
+    in-memory listing the way postsuper would.
     """
 
     def __init__(
@@ -96,7 +97,9 @@ class RecordedBackend:
         settings: Optional[PostfixSettings] = None,
         postcat_dir: Optional[Union[str, Path]] = None,
         delay: float = 0.0,
+        clock: Optional[Callable[[], float]] = None,
     ) -> None:
+        self.clock: Callable[[], float] = clock or time.time
         self.messages: list[Message] = list(messages)
         self._privileges = privileges
         self._settings = settings or PostfixSettings()
@@ -114,13 +117,12 @@ class RecordedBackend:
 
     async def snapshot(self) -> Snapshot:
         """The current in-memory listing."""
-        start = time.time()
+        started = time.monotonic()
         if self.delay:
             await asyncio.sleep(self.delay)
         self.listings += 1
-        return Snapshot(
-            [msgspec.structs.replace(m) for m in self.messages], start, time.time() - start
-        )
+        messages = [msgspec.structs.replace(m) for m in self.messages]
+        return Snapshot(messages, self.clock(), time.monotonic() - started)
 
     async def privileges(self, refresh: bool = False) -> Privileges:
         """The privileges this backend was made with."""
@@ -204,4 +206,7 @@ class RecordedBackend:
         path = self._postcat_dir / f"postcat-{queue_id}.txt" if self._postcat_dir else None
         if path is None or not path.is_file():
             return PostcatResult(queue_id=queue_id, error="no recorded postcat output")
-        return parse_postcat(path.read_text(errors="replace"), queue_id)
+        text = path.read_text(errors="replace")
+        result = parse_postcat(text, queue_id)
+        result.bytes_read = len(text.encode())
+        return result

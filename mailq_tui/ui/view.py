@@ -10,13 +10,22 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Optional
 
 from mailq_tui.model.index import QueueIndex
 from mailq_tui.model.message import QUEUE_NAMES, Message
 from mailq_tui.model.query import parse_query
 from mailq_tui.model.snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Counts for the status bar."""
+
+    per_queue: dict[str, int]
+    total: int
+    bytes: int
 
 
 @dataclass
@@ -29,7 +38,8 @@ class ViewState:
     query_text: str = ""
     sort_key: str = "age"
     reverse: bool = True
-    _positions: Optional[dict[str, int]] = field(default=None, repr=False)
+    #: Per-queue counts of the whole snapshot (computed once per snapshot, off the UI thread).
+    counts: Optional[Totals] = None
 
     @property
     def messages(self) -> list[Message]:
@@ -44,10 +54,21 @@ class ViewState:
 
     def position_of(self, queue_id: str) -> Optional[int]:
         """List position of ``queue_id`` in the current rows (None when filtered out or gone)."""
-        if self._positions is None:
-            msgs = self.index.messages
-            self._positions = {msgs[r].queue_id: pos for pos, r in enumerate(self.rows)}
-        return self._positions.get(queue_id)
+        row = self.index.row_of(queue_id)
+        if row is None:
+            return None
+        try:
+            return self.rows.index(row)
+        except ValueError:
+            return None
+
+    def with_rows(
+        self, rows: list[int], query_text: str, sort_key: str, reverse: bool
+    ) -> ViewState:
+        """The same snapshot and index with other rows (after filtering or sorting)."""
+        return ViewState(
+            self.index, self.snapshot, rows, query_text, sort_key, reverse, self.counts
+        )
 
     def visible_messages(self) -> list[Message]:
         """Every message the filter selects, in list order."""
@@ -71,7 +92,8 @@ def build_state(
         rows = compute_rows(index, query_text, sort_key, reverse)
     except Exception:  # a query that no longer parses: show everything, the bar says why
         rows = compute_rows(index, "", sort_key, reverse)
-    return ViewState(index, snapshot, rows, query_text, sort_key, reverse)
+    counts = totals(snapshot.messages)
+    return ViewState(index, snapshot, rows, query_text, sort_key, reverse, counts)
 
 
 class Marks:
@@ -133,15 +155,6 @@ class Marks:
             for m in messages
             if m.queue_id in self._marks and self._marks[m.queue_id] == m.identity()
         ]
-
-
-@dataclass(frozen=True)
-class Totals:
-    """Counts for the status bar."""
-
-    per_queue: dict[str, int]
-    total: int
-    bytes: int
 
 
 def totals(messages: Sequence[Message]) -> Totals:

@@ -78,10 +78,14 @@ def envelope_text(msg: Message, now: float, settings: Optional[PostfixSettings])
 
 def content_lines(result: PostcatResult) -> list[str]:
     """Headers, a blank line and the body, each line made safe (run in a thread)."""
-    lines = [f"{visible(k, 200)}: {visible(v, MAX_LINE)}" for k, v in result.headers]
+    lines: list[str] = []
+    for key, value in result.headers:
+        first, *folded = value.split("\n")
+        lines.append(f"{visible(key, 200)}: {visible(first.expandtabs(), MAX_LINE)}")
+        lines.extend(visible(more.expandtabs(), MAX_LINE) for more in folded)
     lines.append("")
     for line in result.body.split("\n"):
-        lines.append(visible(line, MAX_LINE))
+        lines.append(visible(line.expandtabs(), MAX_LINE))
     if result.truncated:
         lines.append(f"… cut after {short_size(result.bytes_read)} …")
     return lines

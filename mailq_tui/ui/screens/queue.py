@@ -178,7 +178,7 @@ class QueueScreen(Screen[None]):
         rows = await asyncio.to_thread(compute_rows, state.index, query, sort_key, reverse)
         if self.state is not state:  # a refresh replaced the index meanwhile; it re-filters
             return
-        self._show(ViewState(state.index, state.snapshot, rows, query, sort_key, reverse))
+        self._show(state.with_rows(rows, query, sort_key, reverse))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place for unexpected worker failures: a notification, never a traceback."""
@@ -218,7 +218,7 @@ class QueueScreen(Screen[None]):
         state = self.state
         direction = "desc" if self.reverse else "asc"
         text = status_text(
-            totals(state.messages) if state else None,
+            (state.counts or totals(state.messages)) if state else None,
             len(state.rows) if state else 0,
             len(self.marks),
             state.snapshot.taken_at if state else None,

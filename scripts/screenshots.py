@@ -1,0 +1,96 @@
+"""Regenerate screenshots/*.svg: the app headless on the recorded sandbox queue.
+
+.venv/bin/python scripts/screenshots.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import Callable
+
+from textual.pilot import Pilot
+
+from mailq_tui.ui.app import MailqApp
+from mailq_tui.ui.backend import ORDINARY_USER, RecordedBackend
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "ui" / "data"
+OUT = ROOT / "screenshots"
+QUEUE = DATA / "queue.jsonl"
+NOW = float(max(json.loads(line)["arrival_time"] for line in QUEUE.open())) + 3600
+
+
+async def settle(pilot: Pilot) -> None:
+    """Let workers finish and the screen repaint."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def shot(
+    name: str,
+    keys: Callable[[Pilot], Awaitable[None]],
+    size: tuple[int, int] = (100, 30),
+    **backend_kwargs: object,
+) -> None:
+    """Run the app, drive it with ``keys``, save ``screenshots/NAME.svg``."""
+    backend = RecordedBackend.from_file(
+        QUEUE, postcat_dir=DATA, clock=lambda: NOW, **backend_kwargs
+    )
+    app = MailqApp(backend, refresh_interval=0, clock=lambda: NOW)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await keys(pilot)
+        await pilot.pause(0.3)  # not settle(): the confirm dialog's worker waits for an answer
+        app.save_screenshot(f"{name}.svg", path=str(OUT))
+    print(f"screenshots/{name}.svg")
+
+
+async def main() -> None:
+    """Every screen the README shows."""
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    OUT.mkdir(exist_ok=True)
+
+    async def queue(p: Pilot) -> None:
+        await p.press("o", "o", "o")
+        await settle(p)
+        await p.press("down", "space", "space", "space")
+
+    async def filtered(p: Pilot) -> None:
+        await p.press("slash", *"gmail", "enter")
+        await settle(p)
+        await p.press("asterisk", "l")
+
+    async def confirm(p: Pilot) -> None:
+        await queue(p)
+        await p.press("d")
+
+    async def message(p: Pilot) -> None:
+        await p.press("slash", *"6CBC820C09E", "enter")
+        await settle(p)
+        await p.press("enter")
+        await settle(p)
+
+    async def helpscreen(p: Pilot) -> None:
+        await p.press("question_mark")
+
+    async def nothing(p: Pilot) -> None:
+        await p.press("o", "o", "o")
+
+    await shot("queue", queue)
+    await shot("queue-80x24", queue, size=(80, 24))
+    await shot("filter-marked-log", filtered)
+    await shot("confirm-delete", confirm)
+    await shot("message", message)
+    await shot("help", helpscreen)
+    await shot("ordinary-user", nothing, size=(80, 24), privileges=ORDINARY_USER)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

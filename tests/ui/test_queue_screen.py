@@ -1,0 +1,288 @@
+"""Pilot tests of the queue screen on the recorded sandbox queue: keys pressed like a user."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+
+from mailq_tui.ui.app import MailqApp
+from mailq_tui.ui.backend import ORDINARY_USER, RecordedBackend
+from mailq_tui.ui.screens.confirm import ConfirmScreen
+from mailq_tui.ui.screens.queue import QueueScreen
+from mailq_tui.ui.widgets.queue_list import QueueList
+
+from .conftest import hostile_message, make_app, make_backend
+
+
+async def settle(pilot: Pilot) -> None:
+    """Let workers finish and the screen repaint."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def queue_screen(app: MailqApp) -> QueueScreen:
+    screen = app.screen
+    assert isinstance(screen, QueueScreen), screen
+    return screen
+
+
+def shown_ids(app: MailqApp) -> list[str]:
+    screen = queue_screen(app)
+    assert screen.state is not None
+    return [m.queue_id for m in screen.state.visible_messages()]
+
+
+def row_text(app: MailqApp, y: int) -> str:
+    qlist = app.screen.query_one(QueueList)
+    return "".join(seg.text for seg in qlist.render_line(y))
+
+
+async def test_first_screen_lists_every_message(backend: RecordedBackend) -> None:
+    app = make_app(backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert len(shown_ids(app)) == len(backend.messages) == 60
+        status = str(app.screen.query_one("#status").render())
+        assert "deferred 55 · hold 5" in status
+        assert "shown 60" in status
+
+
+async def test_filter_as_you_type_and_escape_back(backend: RecordedBackend) -> None:
+    app = make_app(backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await pilot.press(*"yahoo")
+        await settle(pilot)
+        ids = shown_ids(app)
+        expected = {
+            m.queue_id
+            for m in backend.messages
+            if any("yahoo" in r.address or "yahoo" in r.delay_reason for r in m.recipients)
+        }
+        assert ids and set(ids) <= {m.queue_id for m in backend.messages}
+        assert expected <= set(ids)
+        assert len(ids) < 60
+        assert f"shown {len(ids)}" in str(app.screen.query_one("#status").render())
+        await pilot.press("escape")
+        assert isinstance(app.focused, QueueList)
+
+
+async def test_malformed_query_is_explained_inline(backend: RecordedBackend) -> None:
+    app = make_app(backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"/unclosed")
+        await settle(pilot)
+        error = app.screen.query_one("#filter-error")
+        assert error.display
+        assert "column" in str(error.render())
+        assert len(shown_ids(app)) == 60  # the last good query stays applied
+
+
+async def test_marks_survive_sort_filter_and_refresh(backend: RecordedBackend) -> None:
+    app = make_app(backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        first, second = shown_ids(app)[:2]
+        await pilot.press("space", "space")
+        screen = queue_screen(app)
+        assert screen.marks.ids() == {first, second}
+        await pilot.press("o")
+        await settle(pilot)
+        await pilot.press("slash", *"nothing-matches-this", "enter")
+        await settle(pilot)
+        assert shown_ids(app) == []
+        await pilot.press("g")
+        await settle(pilot)
+        assert screen.marks.ids() == {first, second}
+        assert "marked 2" in str(screen.query_one("#status").render())
+        await pilot.press("u")
+        assert len(screen.marks) == 0
+
+
+async def test_mark_all_matching_then_delete_confirms_exact_count(
+    backend: RecordedBackend,
+) -> None:
+    app = make_app(backend)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"queue:hold")
+        await settle(pilot)
+        await pilot.press("enter", "asterisk")
+        screen = queue_screen(app)
+        marked = set(screen.marks.ids())
+        held = {m.queue_id for m in backend.messages if m.queue_name == "hold"}
+        assert marked == held == set(shown_ids(app))
+        await pilot.press("d")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmScreen)
+        body = str(dialog.query_one("#confirm-body").render())
+        title = str(dialog.query_one("#confirm-title").render())
+        n = len(marked)
+        assert title == f"Delete {n} message{'s' if n != 1 else ''}?"
+        assert "removed from the queue for good" in body
+        assert app.focused is not None and app.focused.id == "no"
+        await pilot.press("y")
+        await settle(pilot)
+        assert len(backend.calls) == 1
+        assert backend.calls[0][0] == "delete" and set(backend.calls[0][1]) == marked
+        assert not (marked & {m.queue_id for m in backend.messages})
+        assert not (marked & set(shown_ids(app)))
+        assert len(screen.marks) == 0
+        log = "\n".join(screen.query_one("#action-log").lines)
+        assert f"delete: {n} of {n} done" in log
+
+
+async def test_cancel_with_n_or_escape_does_nothing(backend: RecordedBackend) -> None:
+    app = make_app(backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        for key in ("n", "escape"):
+            await pilot.press("d")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen)
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, QueueScreen)
+        await pilot.press("d", "enter")  # Enter presses the focused button: "No"
+        await settle(pilot)
+        assert backend.calls == []
+        assert len(backend.messages) == 60
+
+
+async def test_skipped_ids_from_the_recheck_are_reported(backend: RecordedBackend) -> None:
+    app = make_app(backend)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await settle(pilot)
+        gone = shown_ids(app)[0]
+        await pilot.press("space", "space")
+        # The message leaves the queue after the user saw and marked it.
+        backend.messages = [m for m in backend.messages if m.queue_id != gone]
+        await pilot.press("h")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        log = "\n".join(app.screen.query_one("#action-log").lines)
+        assert f"skipped {gone}: no longer in the queue" in log
+        assert "hold: 1 of 2 done; 1 skipped" in log
+
+
+async def test_refresh_keeps_cursor_on_the_same_id_when_others_leave(
+    backend: RecordedBackend,
+) -> None:
+    app = make_app(backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "down", "down", "space", "up")
+        qlist = app.screen.query_one(QueueList)
+        assert qlist.current is not None
+        cursor_id = qlist.current.queue_id
+        marked = set(queue_screen(app).marks.ids())
+        above = shown_ids(app)[:2]
+        backend.messages = [m for m in backend.messages if m.queue_id not in above]
+        await pilot.press("g")
+        await settle(pilot)
+        assert qlist.current is not None and qlist.current.queue_id == cursor_id
+        assert qlist.cursor == 2  # was 4; two rows above it left
+        assert queue_screen(app).marks.ids() == marked
+
+
+async def test_marks_drop_when_the_id_is_reused(backend: RecordedBackend) -> None:
+    import msgspec
+
+    app = make_app(backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        qid = shown_ids(app)[0]
+        await pilot.press("space")
+        backend.messages = [
+            msgspec.structs.replace(m, arrival_time=m.arrival_time + 5) if m.queue_id == qid else m
+            for m in backend.messages
+        ]
+        await pilot.press("g")
+        await settle(pilot)
+        assert len(queue_screen(app).marks) == 0
+
+
+async def test_ordinary_user_sees_actions_disabled_with_reason() -> None:
+    backend = make_backend(privileges=ORDINARY_USER)
+    app = make_app(backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = queue_screen(app)
+        assert screen.check_action("act", ("delete",)) is None
+        assert screen.check_action("flush", ("ids",)) is True
+        assert "postsuper is reserved for the superuser" in screen.unavailable_reason(
+            "act('delete')"
+        )
+        privs = str(screen.query_one("#privileges").render())
+        assert "postsuper ✗" in privs and "reserved for the superuser" in privs
+        await pilot.press("d", "h", "r")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+        assert backend.calls == []
+        footer_keys = {b.binding.key: b.enabled for b in screen.active_bindings.values()}
+        assert footer_keys["d"] is False and footer_keys["f"] is True
+
+
+async def test_pause_and_backoff_of_live_refresh(backend: RecordedBackend) -> None:
+    app = make_app(backend, refresh_interval=0.3)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = queue_screen(app)
+        before = backend.listings
+        await pilot.pause(1.2)
+        assert backend.listings > before  # live refresh runs by itself
+        await pilot.press("p")
+        assert "PAUSED" in str(screen.query_one("#status").render())
+        paused_at = backend.listings
+        await pilot.pause(1.0)
+        assert backend.listings <= paused_at + 1  # at most the one already running
+        assert not screen.due(screen.last_refresh_end + 100)
+        await pilot.press("p")
+        screen.last_duration = 2.0  # a slow listing: wait 5x as long, not 0.3 s
+        assert not screen.due(screen.last_refresh_end + 9.0)
+        assert screen.due(screen.last_refresh_end + 10.0)
+
+
+async def test_untrusted_text_is_shown_not_interpreted() -> None:
+    backend = make_backend()
+    backend.messages.insert(0, hostile_message())
+    app = make_app(backend)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"ABCDEF1234", "enter")
+        await settle(pilot)
+        line = row_text(app, 0)
+        assert "\x1b" not in line and "\u202e" not in line
+        assert "\\x1b[31m[bold]red[/bold]" in line
+        assert "[/etc/postfix]" in line
+
+
+async def test_help_lists_every_binding(backend: RecordedBackend) -> None:
+    from mailq_tui.ui.commands import QUEUE_COMMANDS
+    from mailq_tui.ui.screens.help import HelpScreen
+
+    app = make_app(backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen_bindings = {b.id for b in QueueScreen.BINDINGS if hasattr(b, "id")}
+        assert screen_bindings == {c.id for c in QUEUE_COMMANDS}
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_palette_offers_every_command(backend: RecordedBackend) -> None:
+    from mailq_tui.ui.commands import QUEUE_COMMANDS, QueueCommands
+
+    app = make_app(backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        provider = QueueCommands(app.screen)
+        titles = [hit.text async for hit in provider.discover()]
+        assert len(titles) == len(QUEUE_COMMANDS)

@@ -1,0 +1,81 @@
+"""Snapshot tests of every screen from the recorded sandbox queue (clock frozen, fixed sizes).
+
+Review ``--snapshot-update`` diffs by eye: they change with Textual releases and with the model's
+sort order.
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.pilot import Pilot
+
+from .conftest import make_app, make_backend
+from .test_queue_screen import settle
+
+SIZES = [(100, 30), (80, 24)]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_queue_screen(snap_compare, size) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("o", "o", "o")  # sort by queue id: a stable order
+        await settle(pilot)
+        await pilot.press("down", "space", "space", "down")
+
+    assert snap_compare(make_app(make_backend()), terminal_size=size, run_before=run_before)
+
+
+def test_queue_screen_filtered_with_log(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("o", "o", "o", "slash", *"gmail", "enter")
+        await settle(pilot)
+        await pilot.press("l")
+
+    assert snap_compare(make_app(make_backend()), terminal_size=(100, 30), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_confirm_dialog(snap_compare, size) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("o", "o", "o")
+        await settle(pilot)
+        await pilot.press("space", "space", "space", "d")
+        await pilot.pause()
+
+    assert snap_compare(make_app(make_backend()), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_message_screen(snap_compare, size) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("slash", *"6CBC820C09E", "enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(make_app(make_backend()), terminal_size=size, run_before=run_before)
+
+
+def test_help_screen(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(make_app(make_backend()), terminal_size=(100, 30), run_before=run_before)
+
+
+def test_ordinary_user_footer(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    from mailq_tui.ui.backend import ORDINARY_USER
+
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("o", "o", "o")
+        await settle(pilot)
+
+    app = make_app(make_backend(privileges=ORDINARY_USER))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
