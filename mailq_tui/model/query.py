@@ -1,0 +1,276 @@
+"""The query language shared by the filter bar and the CLI.
+
+==================  ==========================================================================
+``word``            free text: case-insensitive substring of id, sender, a recipient or a reason
+``"two words"``     a quoted free phrase
+``/regex/``         free regex (case-insensitive; ``^``/``$`` anchor each field)
+``from:x``          sender contains x (``sender:`` too); ``from:<>`` is the null sender
+``to:x``            a recipient address contains x (``rcpt:`` too)
+``domain:d``        a recipient domain is d or a subdomain of d; ``domain:.d`` subdomains only
+``reason:x``        a recipient's delay reason contains x
+``queue:a,b``       in one of these queues (deferred, active, incoming, hold, maildrop)
+``age:>2h``         older than 2h; ``age:<30m`` younger; ``age:1h..1d`` between (units s m h d w)
+``size:>1M``        bigger than 1 MiB; ``size:<10k``; ``size:1k..2M`` (units k M G, base 1024)
+``id:ABC``          queue id starts with ABC (case-insensitive)
+``-term``           negation of any term above
+``field:/re/``      a regex instead of a substring (from, to, domain, reason, id)
+``field:"a b"``     a quoted value
+==================  ==========================================================================
+
+Several terms must all hold. Recipient terms (``to:``, ``domain:``, ``reason:``) are scoped to
+ONE recipient: ``to:gmail reason:refused`` matches a message only when the same recipient
+matches both. With at least one positive recipient term, negated recipient terms apply to that
+same recipient (``domain:gmail.com -reason:greylisted``: a gmail recipient that is not
+greylisted). With only negated recipient terms, they apply to the whole message:
+``-domain:gmail.com`` keeps only messages with no recipient in gmail.com (the conservative
+reading, since bulk actions act on whole messages).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional, Union
+
+from mailq_tui.model.message import QUEUE_NAMES
+
+#: Field aliases -> canonical field names.
+FIELDS = {
+    "from": "from",
+    "sender": "from",
+    "to": "to",
+    "rcpt": "to",
+    "recipient": "to",
+    "domain": "domain",
+    "reason": "reason",
+    "queue": "queue",
+    "q": "queue",
+    "age": "age",
+    "size": "size",
+    "id": "id",
+}
+#: Fields matched per recipient.
+RECIPIENT_FIELDS = frozenset({"to", "domain", "reason"})
+#: Fields whose value may be a /regex/.
+REGEX_FIELDS = frozenset({"text", "from", "to", "domain", "reason", "id"})
+
+_AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+class QuerySyntaxError(ValueError):
+    """A malformed query: ``message`` says what was expected, ``position`` where (0-based)."""
+
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(f"{message} (at column {position + 1})")
+        self.message = message
+        self.position = position
+
+
+@dataclass(frozen=True)
+class Range:
+    """A numeric interval; either end may be open (None)."""
+
+    low: Optional[float] = None
+    high: Optional[float] = None
+    include_low: bool = True
+    include_high: bool = False
+
+
+@dataclass(frozen=True)
+class Term:
+    """One query term. ``value`` is a lowercase string, a compiled regex, a Range or a
+    frozenset of queue names, depending on ``field``."""
+
+    field: str
+    value: Union[str, re.Pattern[str], Range, frozenset[str]]
+    negate: bool = False
+    #: The term as typed (for messages and narrowing checks).
+    source: str = ""
+
+    @property
+    def is_regex(self) -> bool:
+        """True when the value is a compiled regular expression."""
+        return isinstance(self.value, re.Pattern)
+
+    def implies(self, other: Term) -> bool:
+        """True when every message matching self also matches ``other`` (a cheap, sure check)."""
+        if self == other:
+            return True
+        if (
+            self.field != other.field
+            or self.negate
+            or other.negate
+            or self.is_regex
+            or other.is_regex
+            or self.field not in ("text", "from", "to", "reason", "id")
+        ):
+            return False
+        # A longer substring (or id prefix) can only match fewer messages.
+        mine, theirs = str(self.value), str(other.value)
+        if self.field == "id":
+            return mine.startswith(theirs)
+        return theirs in mine
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed query: all ``terms`` must hold (see the module docstring)."""
+
+    terms: tuple[Term, ...] = ()
+    text: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        """True for the query that matches everything."""
+        return not self.terms
+
+    def narrows(self, previous: Query) -> bool:
+        """True when this query can only match a subset of what ``previous`` matched, so
+        filtering may start from ``previous``'s result instead of the whole queue.
+
+        Recipient terms are only compared when both queries have the same recipient terms
+        apart from extended substrings (their per-recipient coupling makes anything else
+        unsafe to reason about cheaply).
+        """
+        if previous.is_empty:
+            return True
+        return all(any(t.implies(p) for t in self.terms) for p in previous.terms) and (
+            _recipient_shape(self) == _recipient_shape(previous)
+        )
+
+
+def _recipient_shape(query: Query) -> tuple[tuple[str, bool], ...]:
+    return tuple(sorted((t.field, t.negate) for t in query.terms if t.field in RECIPIENT_FIELDS))
+
+
+_TOKEN = re.compile(r"\s+")
+
+
+def _read_value(text: str, pos: int) -> tuple[str, str, int]:
+    """Read one value at ``pos``: ``("quoted"|"regex"|"bare", value, end)``."""
+    if pos < len(text) and text[pos] == '"':
+        end = text.find('"', pos + 1)
+        if end < 0:
+            raise QuerySyntaxError('unterminated quote: expected a closing "', pos)
+        return "quoted", text[pos + 1 : end], end + 1
+    if pos < len(text) and text[pos] == "/":
+        end = pos + 1
+        while end < len(text):
+            if text[end] == "\\":
+                end += 2
+                continue
+            if text[end] == "/":
+                return "regex", text[pos + 1 : end], end + 1
+            end += 1
+        raise QuerySyntaxError("unterminated regex: expected a closing /", pos)
+    match = _TOKEN.search(text, pos)
+    end = match.start() if match else len(text)
+    return "bare", text[pos:end], end
+
+
+def _compile_regex(pattern: str, pos: int) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, re.IGNORECASE | re.MULTILINE)
+    except re.error as exc:
+        raise QuerySyntaxError(f"invalid regex /{pattern}/: {exc.msg}", pos) from exc
+
+
+_NUMBER = re.compile(r"^(\d+(?:\.\d+)?)([a-zA-Z]*)$")
+
+
+def _amount(text: str, units: dict[str, int], what: str, pos: int) -> float:
+    match = _NUMBER.match(text.strip())
+    unit = match.group(2).lower() if match else ""
+    if not match or unit not in units:
+        raise QuerySyntaxError(
+            f"{what}: expected a number with a unit ({'/'.join(u for u in units if u)}), "
+            f"got {text!r}",
+            pos,
+        )
+    return float(match.group(1)) * units[unit]
+
+
+def _range(field: str, value: str, pos: int) -> Range:
+    units = _AGE_UNITS if field == "age" else _SIZE_UNITS
+    example = (
+        "age:>2h, age:<30m or age:1h..1d"
+        if field == "age"
+        else "size:>1M, size:<10k or size:1k..2M"
+    )
+    if ".." in value:
+        low, _, high = value.partition("..")
+        if not low or not high:
+            raise QuerySyntaxError(f"{field}: expected {example}", pos)
+        lo, hi = _amount(low, units, field, pos), _amount(high, units, field, pos)
+        return Range(min(lo, hi), max(lo, hi), include_high=True)
+    for op in (">=", "<=", ">", "<"):
+        if value.startswith(op):
+            amount = _amount(value[len(op) :], units, field, pos + len(op))
+            if op[0] == ">":
+                return Range(low=amount, include_low=op == ">=")
+            return Range(high=amount, include_high=op == "<=")
+    raise QuerySyntaxError(f"{field}: expected {example}", pos)
+
+
+def _make_term(field: str, kind: str, value: str, negate: bool, pos: int, source: str) -> Term:
+    if kind == "regex":
+        if field not in REGEX_FIELDS:
+            raise QuerySyntaxError(f"{field}: does not take a /regex/", pos)
+        return Term(field, _compile_regex(value, pos), negate, source)
+    if field in ("age", "size"):
+        return Term(field, _range(field, value, pos), negate, source)
+    if field == "queue":
+        names = frozenset(v.strip().lower() for v in value.split(",") if v.strip())
+        unknown = sorted(names - set(QUEUE_NAMES) - {"all"})
+        if not names or unknown:
+            raise QuerySyntaxError(
+                f"queue: expected a comma list of {', '.join(QUEUE_NAMES)}"
+                + (f", not {', '.join(unknown)}" if unknown else ""),
+                pos,
+            )
+        return Term(field, frozenset(QUEUE_NAMES) if "all" in names else names, negate, source)
+    if field == "from" and value.strip() in ("<>", '""', ""):
+        if value.strip() == "" and kind == "bare":
+            raise QuerySyntaxError("from: expected a value (from:<> is the null sender)", pos)
+        return Term("null_sender", "", negate, source)
+    if not value and kind == "bare":
+        raise QuerySyntaxError(f"{field}: expected a value after the colon", pos)
+    if field == "domain":
+        return Term(field, value.lower().rstrip("."), negate, source)
+    return Term(field, value.lower(), negate, source)
+
+
+def parse_query(text: str) -> Query:
+    """Parse ``text``; raise :class:`QuerySyntaxError` with a position when malformed."""
+    terms: list[Term] = []
+    pos = 0
+    length = len(text)
+    while pos < length:
+        if text[pos].isspace():
+            pos += 1
+            continue
+        start = pos
+        negate = False
+        if text[pos] == "-" and pos + 1 < length and not text[pos + 1].isspace():
+            negate = True
+            pos += 1
+        field = "text"
+        colon = re.match(r"([A-Za-z]+):", text[pos:])
+        if colon:
+            name = colon.group(1).lower()
+            if name not in FIELDS:
+                known = ", ".join(sorted(set(FIELDS.values())))
+                raise QuerySyntaxError(
+                    f"unknown field {name!r}: expected one of {known} "
+                    f'(quote text that contains a colon: "{name}:...")',
+                    pos,
+                )
+            field = FIELDS[name]
+            pos += colon.end()
+        kind, value, end = _read_value(text, pos)
+        if field == "text" and kind == "bare" and not value:
+            raise QuerySyntaxError("expected a term after '-'", pos)
+        terms.append(_make_term(field, kind, value, negate, pos, text[start:end]))
+        pos = end
+    return Query(tuple(terms), text)
