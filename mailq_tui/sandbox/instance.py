@@ -18,6 +18,7 @@ process.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -339,10 +340,8 @@ class Sandbox:
             if not alive:
                 break
             for proc in alive:
-                try:
+                with contextlib.suppress(psutil.Error):
                     proc.send_signal(sig)
-                except psutil.Error:
-                    pass
             _gone, alive = psutil.wait_procs(alive, timeout=5)
         leftovers = self.processes()
         if leftovers:
