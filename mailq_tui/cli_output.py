@@ -48,21 +48,24 @@ def sender_text(msg: Message) -> str:
     return "<>" if msg.is_null_sender else visible(msg.sender)
 
 
-def print_ids(messages: Iterable[Message], out: TextIO = sys.stdout) -> None:
+def print_ids(messages: Iterable[Message], out: Optional[TextIO] = None) -> None:
     """One queue id per line (feeds ``postsuper -d -`` and friends)."""
+    out = out or sys.stdout
     out.writelines(f"{m.queue_id}\n" for m in messages)
 
 
-def print_json(messages: Iterable[Message], out: TextIO = sys.stdout) -> None:
+def print_json(messages: Iterable[Message], out: Optional[TextIO] = None) -> None:
     """One ``postqueue -j`` style JSON object per line (JSON Lines)."""
+    out = out or sys.stdout
     encoder = msgspec.json.Encoder()
     for msg in messages:
         out.write(encoder.encode(msg).decode())
         out.write("\n")
 
 
-def print_csv(messages: Iterable[Message], out: TextIO = sys.stdout) -> None:
+def print_csv(messages: Iterable[Message], out: Optional[TextIO] = None) -> None:
     """CSV with one row per (message, recipient)."""
+    out = out or sys.stdout
     writer = csv.writer(out)
     writer.writerow(CSV_FIELDS)
     for msg in messages:
@@ -83,10 +86,11 @@ def print_csv(messages: Iterable[Message], out: TextIO = sys.stdout) -> None:
 def print_table(
     messages: Sequence[Message],
     now: Optional[float] = None,
-    out: TextIO = sys.stdout,
+    out: Optional[TextIO] = None,
     width: int = 120,
 ) -> None:
     """A ``mailq``-like table, one line per message, cut to ``width`` columns."""
+    out = out or sys.stdout
     now = time.time() if now is None else now
     out.write(f"{'QUEUE ID':<16} {'QUEUE':<8} {'AGE':>5} {'SIZE':>6}  SENDER -> RECIPIENTS\n")
     for msg in messages:

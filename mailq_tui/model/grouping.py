@@ -56,7 +56,8 @@ def group_messages(index: QueueIndex, rows: Sequence[int], by: str) -> list[Grou
     destinations: dict[str, Counter[str]] = {}
     start, rc_domain = index.rc_start, index.rc_domain
     if by in ("domain", "reason"):
-        column = rc_domain if by == "domain" else index.rc_reason
+        # Reasons are grouped in their original case (the index keeps lowercase copies).
+        column = rc_domain if by == "domain" else _raw_reasons(index)
         keys_of: dict[str, str] = {}
         for row in rows:
             seen: set[str] = set()
@@ -93,6 +94,11 @@ def group_messages(index: QueueIndex, rows: Sequence[int], by: str) -> list[Grou
     ]
     groups.sort(key=lambda g: (-g.count, g.key))
     return groups
+
+
+def _raw_reasons(index: QueueIndex) -> list[str]:
+    """Per-recipient delay reasons as Postfix wrote them, aligned with ``index.rc_*``."""
+    return [r.delay_reason for msg in index.messages for r in msg.recipients]
 
 
 def _summarise(

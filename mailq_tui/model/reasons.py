@@ -28,6 +28,7 @@ _NUMBER = re.compile(r"\b\d+(?:\.\d+)?\b")
 _HEXISH = re.compile(r"\b(?=[0-9A-Fa-f]*\d)[0-9A-Fa-f]{10,}\b")
 _HOST_AFTER = re.compile(r"\b(host|from|by|to|at)\s+[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\b")
 _SPACES = re.compile(r"\s+")
+_SUSPENDED = "delivery temporarily suspended: "
 
 
 def _keep_codes(text: str) -> str:
@@ -51,6 +52,9 @@ def normalise_reason(reason: str) -> str:
     """
     if not reason:
         return ""
+    if reason.startswith(_SUSPENDED):
+        # qmgr's "dead destination" prefix: the same failure as the attempt that caused it.
+        reason = reason[len(_SUSPENDED) :]
     return _normalise_rest(_HOST_WITH_IP.sub("<host>", _ADDRESS.sub("<addr>", reason)))
 
 

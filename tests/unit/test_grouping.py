@@ -48,7 +48,7 @@ def test_by_domain_counts_each_message_once_per_domain() -> None:
 
 def test_by_reason_clusters_normalised_reasons() -> None:
     got = groups("reason")
-    assert got["connect to <host>: connection refused"] == (1, 2, 1000)
+    assert got["connect to <host>: Connection refused"] == (1, 2, 1000)
     assert got["451 4.7.1 greylisted"] == (1, 1, 2000)
     assert got[""] == (1, 1, 4000)
 

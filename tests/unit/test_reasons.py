@@ -69,3 +69,9 @@ def test_every_hint_is_reachable_and_named_once() -> None:
     names = [h.name for h in HINTS]
     assert len(names) == len(set(names))
     assert explain("something nobody has seen before") is None
+
+
+def test_suspended_destination_prefix_joins_the_cluster_of_its_cause() -> None:
+    a = "delivery temporarily suspended: connect to 127.0.0.1[127.0.0.1]:2525: Connection refused"
+    b = "connect to 127.0.0.1[127.0.0.1]:2525: Connection refused"
+    assert normalise_reason(a) == normalise_reason(b)

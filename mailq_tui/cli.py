@@ -1,0 +1,157 @@
+"""The ``mailq-tui`` command: opens the app, or runs one scriptable subcommand.
+
+Subcommands share the engine and the query language with the app::
+
+    mailq-tui [-c DIR] [--sudo] [--refresh S]          open the app
+    mailq-tui ls [QUERY] [--json|--ids|--csv] [--sort F] [--reverse]
+    mailq-tui reasons [QUERY] [--json]
+    mailq-tui groups --by domain|sender|sender-domain|queue|reason [QUERY]
+    mailq-tui shape [--by rcpt|sender] [--queue Q] [-b N] [-t T] [-l] [QUERY]
+    mailq-tui delete|hold|release|requeue QUERY [--dry-run] [--yes]
+    mailq-tui flush [--site S | --id ID ...]
+    mailq-tui privileges
+    mailq-tui demo [--count N]
+
+Exit codes: 0 everything asked for was done; 1 something failed or was skipped; 2 the command
+line or the query is wrong (or a destructive action was not confirmed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from typing import Optional
+
+from mailq_tui import __version__
+from mailq_tui.cli_commands import COMMANDS, CliError
+from mailq_tui.engine import PostfixError, QueueEngine
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _add_query(parser: argparse.ArgumentParser, required: bool = False) -> None:
+    parser.add_argument(
+        "query",
+        nargs="+" if required else "*",
+        metavar="QUERY",
+        help="filter, e.g. 'domain:example.com age:>2h -reason:greylisted' (see the README)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for ``mailq-tui`` and every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="mailq-tui", description="Browse and operate a Postfix mail queue."
+    )
+    parser.add_argument("--version", action="version", version=f"mailq-tui {__version__}")
+    parser.add_argument(
+        "-c",
+        "--config-dir",
+        metavar="DIR",
+        help="Postfix configuration directory (like postqueue -c)",
+    )
+    parser.add_argument(
+        "--sudo",
+        action="store_true",
+        help="run postsuper/postcat through 'sudo -n' (needs a sudoers rule)",
+    )
+    parser.add_argument(
+        "--refresh",
+        type=float,
+        default=3.0,
+        metavar="S",
+        help="app: seconds between live refreshes (default 3; backs off on huge queues)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ls = sub.add_parser("ls", help="list messages matching QUERY")
+    _add_query(ls)
+    fmt = ls.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="JSON Lines, postqueue -j fields")
+    fmt.add_argument("--ids", action="store_true", help="queue ids only, one per line")
+    fmt.add_argument("--csv", action="store_true", help="CSV, one row per recipient")
+    ls.add_argument("--sort", default="age", help="id|queue|age|size|sender|recipient|reason")
+    ls.add_argument("--reverse", action="store_true", help="reverse the sort order")
+    ls.add_argument("--limit", type=int, default=0, help="print at most N messages")
+
+    reasons = sub.add_parser("reasons", help="deferral reasons, normalised and counted")
+    _add_query(reasons)
+    reasons.add_argument("--json", action="store_true")
+
+    groups = sub.add_parser("groups", help="messages grouped by domain, sender, queue or reason")
+    groups.add_argument(
+        "--by",
+        default="domain",
+        choices=["domain", "sender", "sender-domain", "queue", "reason"],
+    )
+    _add_query(groups)
+    groups.add_argument("--json", action="store_true")
+
+    shape = sub.add_parser("shape", help="qshape-style age buckets per domain")
+    shape.add_argument("--by", choices=["rcpt", "sender"], default="rcpt")
+    shape.add_argument(
+        "--queue", default="", help="comma list of queues (default: all listed queues)"
+    )
+    shape.add_argument("-b", dest="buckets", type=int, default=10, help="number of age buckets")
+    shape.add_argument("-t", dest="width", type=float, default=5, help="first bucket, minutes")
+    shape.add_argument("-l", dest="linear", action="store_true", help="linear buckets")
+    shape.add_argument("-n", dest="top", type=int, default=0, help="show the top N domains")
+    _add_query(shape)
+
+    for action, verb in (
+        ("delete", "delete"),
+        ("hold", "put on hold"),
+        ("release", "release from hold"),
+        ("requeue", "requeue"),
+    ):
+        p = sub.add_parser(action, help=f"{verb} every message matching QUERY")
+        _add_query(p, required=True)
+        p.add_argument("--dry-run", action="store_true", help="show what would be done")
+        p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+        p.add_argument("--verbose", "-v", action="store_true", help="print each id's outcome")
+
+    flush = sub.add_parser("flush", help="attempt delivery now (all, one site, or ids)")
+    target = flush.add_mutually_exclusive_group()
+    target.add_argument("--site", help="flush one destination (postqueue -s)")
+    target.add_argument("--id", dest="ids", action="append", metavar="ID", help="repeatable")
+
+    sub.add_parser("privileges", help="what this user may do, and why not")
+
+    demo = sub.add_parser("demo", help="open the app on a throwaway Postfix with stuck mail")
+    demo.add_argument("--count", type=int, default=3000, help="messages to queue (default 3000)")
+    return parser
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Entry point of the ``mailq-tui`` console script."""
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        from mailq_tui.ui.app import run_app
+
+        return run_app(args.config_dir, use_sudo=args.sudo, refresh=args.refresh)
+    if args.command == "demo":
+        from mailq_tui.cli_commands import run_demo
+
+        return run_demo(args)
+    engine = QueueEngine(config_dir=args.config_dir, use_sudo=args.sudo)
+    try:
+        return asyncio.run(COMMANDS[args.command](engine, args))
+    except CliError as exc:
+        print(f"mailq-tui: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except PostfixError as exc:
+        print(f"mailq-tui: {exc.message}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader went away (``mailq-tui ls | head``): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,262 @@
+"""The CLI's subcommands: each takes the engine and the parsed arguments, returns an exit code.
+
+Listing and selection go through the same query language and index as the app
+(:mod:`mailq_tui.model.query`, :mod:`mailq_tui.model.index`); bulk actions go through
+:meth:`QueueEngine.act`, which re-checks every id right before ``postsuper`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections.abc import Coroutine, Sequence
+from typing import Any, Callable
+
+import msgspec
+
+from mailq_tui import cli_output as out
+from mailq_tui.engine import QueueEngine
+from mailq_tui.model.grouping import group_messages
+from mailq_tui.model.index import QueueIndex
+from mailq_tui.model.message import Message
+from mailq_tui.model.query import QuerySyntaxError, parse_query
+from mailq_tui.model.reasons import explain
+from mailq_tui.model.shape import compute_shape, format_shape
+from mailq_tui.reports import ActionReport
+from mailq_tui.safe_text import visible
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class CliError(Exception):
+    """A problem the user can fix (bad query, missing confirmation), with its exit code."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+_KEY_VALUE = re.compile(r"^(-?[a-z]+:)(.*\s.*)$", re.S)
+
+
+def join_query(words: Sequence[str]) -> str:
+    """Rebuild one query string from shell words.
+
+    The shell has already removed quotes, so ``reason:"too many connections"`` arrives as
+    ``reason:too many connections``; put the quotes back around a value with spaces.
+    """
+    parts = []
+    for word in words:
+        match = _KEY_VALUE.match(word)
+        if match and '"' not in match.group(2):
+            parts.append(f'{match.group(1)}"{match.group(2)}"')
+        elif " " in word and not word.startswith(("/", '"')) and '"' not in word:
+            parts.append(f'"{word}"')
+        else:
+            parts.append(word)
+    return " ".join(parts)
+
+
+async def select(engine: QueueEngine, words: Sequence[str]) -> tuple[QueueIndex, list[int]]:
+    """Take a listing and return the index and the rows matching the query ``words``."""
+    text = join_query(words)
+    try:
+        query = parse_query(text)
+    except QuerySyntaxError as exc:
+        raise CliError(f"bad query {text!r}: {exc}") from exc
+    snapshot = await engine.snapshot()
+    for warning in snapshot.warnings:
+        print(f"mailq-tui: postqueue: {warning}", file=sys.stderr)
+    index = QueueIndex(snapshot.messages, now=time.time())
+    return index, index.filter(query)
+
+
+async def cmd_ls(engine: QueueEngine, args: argparse.Namespace) -> int:
+    """``mailq-tui ls``: print the matching messages."""
+    index, rows = await select(engine, args.query)
+    try:
+        rows = index.sort(rows, args.sort, reverse=args.reverse)
+    except (KeyError, ValueError) as exc:
+        raise CliError(f"cannot sort by {args.sort!r}: {exc}") from exc
+    if args.limit > 0:
+        rows = rows[: args.limit]
+    messages = [index.messages[r] for r in rows]
+    if args.ids:
+        out.print_ids(messages)
+    elif args.json:
+        out.print_json(messages)
+    elif args.csv:
+        out.print_csv(messages)
+    else:
+        out.print_table(messages, now=index.now)
+        total = sum(m.message_size for m in messages)
+        print(f"-- {len(messages)} message(s), {out.short_size(total)}")
+    return EXIT_OK
+
+
+async def cmd_groups(engine: QueueEngine, args: argparse.Namespace) -> int:
+    """``mailq-tui groups --by ...``: counts per group."""
+    index, rows = await select(engine, args.query)
+    _print_groups(index, rows, args.by.replace("-", "_"), args.json)
+    return EXIT_OK
+
+
+async def cmd_reasons(engine: QueueEngine, args: argparse.Namespace) -> int:
+    """``mailq-tui reasons``: normalised deferral reasons, most common first, with hints."""
+    index, rows = await select(engine, args.query)
+    _print_groups(index, rows, "reason", args.json, hints=True)
+    return EXIT_OK
+
+
+def _print_groups(
+    index: QueueIndex, rows: Sequence[int], by: str, as_json: bool, hints: bool = False
+) -> None:
+    groups = group_messages(index, rows, by)
+    if as_json:
+        encoder = msgspec.json.Encoder()
+        for g in groups:
+            record = {
+                "key": g.key,
+                "messages": g.count,
+                "recipients": g.recipients,
+                "bytes": g.bytes,
+                "oldest": g.oldest,
+                "newest": g.newest,
+                "top_destinations": dict(g.top_destinations),
+            }
+            if hints:
+                hint = explain(g.key)
+                record["hint"] = hint.explanation if hint else None
+                record["setting"] = hint.setting if hint else None
+            sys.stdout.write(encoder.encode(record).decode() + "\n")
+        return
+    print(f"{'MSGS':>7} {'RCPTS':>7} {'SIZE':>7} {'OLDEST':>6}  {by.upper()}")
+    for g in groups:
+        age = out.short_age(index.now - g.oldest) if g.count else "-"
+        print(
+            f"{g.count:>7} {g.recipients:>7} {out.short_size(g.bytes):>7} {age:>6}  "
+            f"{visible(g.key or '(none)', limit=160)}"
+        )
+        if g.top_destinations and by != "domain":
+            dests = ", ".join(f"{visible(d)} {n}" for d, n in g.top_destinations[:3])
+            print(f"{'':>31}to: {dests}")
+        hint = explain(g.key) if hints else None
+        if hint:
+            print(f"{'':>31}hint: {hint.title}: {hint.explanation} [{hint.setting}]")
+
+
+async def cmd_shape(engine: QueueEngine, args: argparse.Namespace) -> int:
+    """``mailq-tui shape``: the qshape table, computed from the listing."""
+    index, rows = await select(engine, args.query)
+    queues = [q for q in args.queue.split(",") if q] or None
+    shape = compute_shape(
+        [index.messages[r] for r in rows],
+        now=index.now,
+        by=args.by,
+        queues=queues,
+        buckets=args.buckets,
+        first_width=args.width,
+        linear=args.linear,
+    )
+    print(format_shape(shape, top=args.top or None), end="")
+    return EXIT_OK
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin.isatty():
+        return False
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+def _finish(report: ActionReport, verbose: bool = False) -> int:
+    print(out.format_report(report, verbose=verbose), end="")
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+async def cmd_action(engine: QueueEngine, args: argparse.Namespace) -> int:
+    """``delete|hold|release|requeue QUERY``: confirm, then one re-checked postsuper batch."""
+    index, rows = await select(engine, args.query)
+    targets: list[Message] = [index.messages[r] for r in rows]
+    what = f"{args.command} {len(targets)} message(s)"
+    if targets:
+        what += f" ({out.queue_breakdown(targets)})"
+    if args.dry_run:
+        print(f"dry run: would {what}")
+        out.print_ids(targets)
+        return EXIT_OK
+    if not targets:
+        print(f"{args.command}: no message matches; nothing done")
+        return EXIT_OK
+    if not args.yes and not _confirm(f"{what.capitalize()}?"):
+        raise CliError(f"not confirmed: {what} (pass --yes to skip the question)")
+    report = await engine.act(args.command, targets)
+    return _finish(report, verbose=args.verbose)
+
+
+async def cmd_flush(engine: QueueEngine, args: argparse.Namespace) -> int:
+    """``flush``: all, one site (falls back to per-id flush when Postfix refuses), or ids."""
+    if args.ids:
+        snapshot = await engine.snapshot()
+        by_id = {m.queue_id: m for m in snapshot.messages}
+        targets = [by_id[i] for i in args.ids if i in by_id]
+        missing = [i for i in args.ids if i not in by_id]
+        report = await engine.flush_ids(targets)
+        report.requested += len(missing)
+        report.skipped.extend((i, "not in the queue") for i in missing)
+    elif args.site:
+        index, rows = await select(engine, [f"domain:{args.site}"])
+        report = await engine.flush_site(args.site, [index.messages[r] for r in rows])
+    else:
+        report = await engine.flush_all()
+    return _finish(report)
+
+
+async def cmd_privileges(engine: QueueEngine, args: argparse.Namespace) -> int:
+    """``privileges``: what this user may do with this instance, and why not."""
+    privs = await engine.privileges()
+    print(f"user: {privs.user}{' (root)' if privs.is_root else ''}")
+    for name in ("list", "flush", "postsuper", "postcat"):
+        cap = getattr(privs, name)
+        state = "yes" if cap.allowed else "no"
+        print(f"  {name:<10} {state}{'' if cap.allowed else '  - ' + cap.reason}")
+    if privs.via_sudo:
+        print("  (postsuper/postcat run through sudo -n)")
+    print(f"audit log: {engine.audit_log_path}")
+    return EXIT_OK
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """``demo``: a throwaway real Postfix with stuck mail, the app on it, then teardown."""
+    from mailq_tui.sandbox.demo import DemoError
+    from mailq_tui.sandbox.demo import run_demo as sandbox_demo
+    from mailq_tui.ui.app import run_app
+
+    def open_app(config_dir: str) -> None:
+        run_app(config_dir, use_sudo=False, refresh=args.refresh)
+
+    try:
+        sandbox_demo(count=args.count, open_app=open_app)
+    except DemoError as exc:
+        print(f"mailq-tui demo: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[QueueEngine, argparse.Namespace], Coroutine[Any, Any, int]]] = {
+    "ls": cmd_ls,
+    "groups": cmd_groups,
+    "reasons": cmd_reasons,
+    "shape": cmd_shape,
+    "delete": cmd_action,
+    "hold": cmd_action,
+    "release": cmd_action,
+    "requeue": cmd_action,
+    "flush": cmd_flush,
+    "privileges": cmd_privileges,
+}
