@@ -70,6 +70,8 @@ class QueueIndex:
             self.hay.append("\n".join(parts))
         self._row_of: Optional[dict[str, int]] = None
         self._last: Optional[tuple[Query, list[int]]] = None
+        self._last_select: Optional[tuple[Query, tuple[str, bool], list[int]]] = None
+        self._orders: dict[tuple[str, bool], list[int]] = {}
 
     def __len__(self) -> int:
         return len(self.messages)
@@ -199,6 +201,31 @@ class QueueIndex:
         if keep:
             return [j for j in candidates if column[j] in matching]
         return [j for j in candidates if column[j] not in matching]
+
+    def select(self, query: Query | str, sort_key: str, reverse: bool = False) -> list[int]:
+        """Rows matching ``query`` in ``sort_key`` order: what a list view shows.
+
+        The full ordering is computed once per (key, direction) and filtered in place, so a
+        keystroke never sorts; a query that narrows the previous one filters only the previous
+        result (which is already in order).
+        """
+        if isinstance(query, str):
+            query = parse_query(query)
+        order = self._ordered(sort_key, reverse)
+        last = self._last_select
+        if last is not None and last[1] == (sort_key, reverse) and query.narrows(last[0]):
+            rows = self.filter(query, within=last[2]) if not query.is_empty else list(order)
+        else:
+            rows = self.filter(query, within=order) if not query.is_empty else list(order)
+        self._last_select = (query, (sort_key, reverse), rows)
+        return rows
+
+    def _ordered(self, sort_key: str, reverse: bool) -> list[int]:
+        cached = self._orders.get((sort_key, reverse))
+        if cached is None:
+            cached = self.sort(range(len(self.messages)), sort_key, reverse)
+            self._orders[(sort_key, reverse)] = cached
+        return cached
 
     # ------------------------------------------------------------------ sorting
 

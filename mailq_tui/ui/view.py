@@ -78,9 +78,7 @@ class ViewState:
 
 def compute_rows(index: QueueIndex, query_text: str, sort_key: str, reverse: bool) -> list[int]:
     """Filter ``index`` with ``query_text`` (raises QuerySyntaxError) and sort the result."""
-    query = parse_query(query_text)
-    rows = index.filter(query)
-    return list(index.sort(rows, sort_key, reverse=reverse))
+    return index.select(parse_query(query_text), sort_key, reverse)
 
 
 def build_state(

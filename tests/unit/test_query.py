@@ -164,3 +164,14 @@ def test_row_of() -> None:
     index = QueueIndex(MESSAGES, now=NOW)
     assert index.row_of("C3") == 2
     assert index.row_of("ZZ") is None
+
+
+@pytest.mark.parametrize("key", ["age", "size", "id", "domain"])
+@pytest.mark.parametrize("typed", [["", "g", "gm", "gmail", "gmai", "from:alice"]])
+def test_select_equals_filter_then_sort(key: str, typed: list[str]) -> None:
+    index = QueueIndex(MESSAGES, now=NOW)
+    for reverse in (False, True):
+        for text in typed:
+            query = parse_query(text)
+            expected = index.sort(QueueIndex(MESSAGES, now=NOW).filter(query), key, reverse)
+            assert index.select(query, key, reverse) == expected
