@@ -1,0 +1,100 @@
+"""A wheel install finds its styles: build the wheel, install it in a fresh venv, start the app
+headless from another directory and check the stylesheet really applied."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import sysconfig
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RECORDING = ROOT / "tests" / "ui" / "data" / "queue.jsonl"
+
+SCRIPT = textwrap.dedent(
+    """
+    import asyncio, sys
+    import mailq_tui
+    from mailq_tui.ui import styles_dir
+    from mailq_tui.ui.app import MailqApp
+    from mailq_tui.ui.backend import RecordedBackend
+    from mailq_tui.ui.widgets.queue_list import QueueList
+
+    assert mailq_tui.__file__.startswith(sys.prefix), mailq_tui.__file__
+    assert str(styles_dir()).startswith(sys.prefix), styles_dir()
+
+    async def main():
+        app = MailqApp(RecordedBackend.from_file(sys.argv[1]), refresh_interval=0)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            header = app.screen.query_one("#list-header")
+            assert header.styles.height.value == 1, header.styles.height
+            assert "bold" in str(header.styles.text_style), header.styles.text_style
+            assert app.screen.query_one(QueueList).styles.scrollbar_size_vertical == 1
+        print("styles ok from", styles_dir())
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_wheel_install_finds_its_styles(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(dist),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    wheel = next(dist.glob("mailq_tui-*.whl"))
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    # Install the wheel's files; the dependencies come from this test's environment, appended
+    # after the fresh site-packages (its editable mailq_tui hook is not processed from there).
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            "--target",
+            site,
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    Path(site, "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    assert (Path(site) / "mailq_tui" / "styles" / "app.tcss").is_file()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    run = subprocess.run(
+        [str(python), "-c", SCRIPT, str(RECORDING)],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "styles ok from " + site in run.stdout
