@@ -1,0 +1,144 @@
+"""The app on a real, isolated Postfix through the real engine: keys pressed like a user, and
+the effect checked in ``postqueue -j``."""
+
+from __future__ import annotations
+
+import pwd
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from mailq_tui.engine import QueueEngine
+from mailq_tui.postfix.commands import PostfixTools
+from mailq_tui.ui.app import MailqApp
+from mailq_tui.ui.screens.confirm import ConfirmScreen
+from mailq_tui.ui.screens.queue import QueueScreen
+from tests.postfix.conftest import Instance, run_as_prefix
+
+pytestmark = pytest.mark.sandbox
+
+
+async def settle(pilot: Pilot) -> None:
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def shown(app: MailqApp) -> list[str]:
+    screen = app.screen
+    assert isinstance(screen, QueueScreen) and screen.state is not None
+    return [m.queue_id for m in screen.state.visible_messages()]
+
+
+@pytest.fixture
+def filled(pf: Instance) -> Instance:
+    pf.send("alice@example.org", ["a@gmail.com"], n=4)
+    pf.send("bob@example.net", ["b@yahoo.com"], n=3)
+    pf.wait_deferred(7)
+    return pf
+
+
+@pytest.fixture
+def engine(filled: Instance, tmp_path: Path) -> QueueEngine:
+    return QueueEngine(filled.config_dir, audit_log=tmp_path / "audit.log")
+
+
+async def test_filter_mark_all_and_delete_for_real(filled: Instance, engine: QueueEngine) -> None:
+    app = MailqApp(engine, refresh_interval=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert len(shown(app)) == 7
+        await pilot.press("slash", *"domain:yahoo.com", "enter")
+        await settle(pilot)
+        yahoo = set(shown(app))
+        assert len(yahoo) == 3
+        await pilot.press("asterisk", "d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Delete 3 messages?" in str(app.screen.query_one("#confirm-title").render())
+        await pilot.press("y")
+        await settle(pilot)
+        left = {m.queue_id for m in filled.listing()}
+        assert len(left) == 4 and not (left & yahoo)
+        assert shown(app) == []
+
+
+async def test_cancel_leaves_the_queue_alone(filled: Instance, engine: QueueEngine) -> None:
+    app = MailqApp(engine, refresh_interval=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("asterisk", "d")
+        await pilot.pause()
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("h", "escape")
+        await settle(pilot)
+        assert len(filled.listing()) == 7
+        assert all(m.queue_name == "deferred" for m in filled.listing())
+
+
+async def test_hold_then_release_from_a_filtered_view(
+    filled: Instance, engine: QueueEngine
+) -> None:
+    app = MailqApp(engine, refresh_interval=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"from:alice", "enter", "asterisk", "h")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        queues = {m.queue_id: m.queue_name for m in filled.listing()}
+        assert sorted(queues.values()).count("hold") == 4
+        await pilot.press("slash", "ctrl+u", *"queue:hold", "enter", "asterisk", "H")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        assert all(m.queue_name != "hold" for m in filled.listing())
+
+
+async def test_refresh_while_marked_keeps_marks_and_cursor(
+    filled: Instance, engine: QueueEngine
+) -> None:
+    app = MailqApp(engine, refresh_interval=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        await pilot.press("space", "space")
+        marked = screen.marks.ids()
+        current = screen.query_one("QueueList").current.queue_id  # type: ignore[attr-defined]
+        filled.send("carol@example.org", ["c@gmail.com"], n=2)
+        filled.wait_deferred(9)
+        await pilot.press("g")
+        await settle(pilot)
+        assert len(shown(app)) == 9
+        assert screen.marks.ids() == marked and len(marked) == 2
+        assert screen.query_one("QueueList").current.queue_id == current  # type: ignore[attr-defined]
+
+
+async def test_ordinary_user_on_real_postfix(
+    filled: Instance, unprivileged_user: pwd.struct_passwd, tmp_path: Path
+) -> None:
+    tools = PostfixTools(
+        config_dir=filled.config_dir,
+        prefix=run_as_prefix(unprivileged_user, filled.config_dir, tmp_path),
+    )
+    engine = QueueEngine(
+        tools=tools,
+        audit_log=tmp_path / "audit.log",
+        user=(unprivileged_user.pw_name, unprivileged_user.pw_uid),
+    )
+    app = MailqApp(engine, refresh_interval=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert len(shown(app)) == 7
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        privileges = str(screen.query_one("#privileges").render())
+        assert "postsuper ✗" in privileges and "needs root" in privileges
+        await pilot.press("asterisk", "d")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)  # no dialog: the action is unavailable
+        assert screen.check_action("flush", ("ids",)) is True
+    assert len(filled.listing()) == 7
