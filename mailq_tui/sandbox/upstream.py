@@ -128,9 +128,12 @@ class Upstream:
             verb = verb.upper()
             if verb in ("EHLO", "HELO"):
                 if verb == "EHLO":
-                    for ext in ("PIPELINING", "SIZE 50000000", "8BITMIME", "SMTPUTF8"):
+                    send(f"250-{HOSTNAME}")
+                    for ext in ("PIPELINING", "SIZE 50000000", "8BITMIME"):
                         send(f"250-{ext}")
-                send(f"250 {HOSTNAME}")
+                    send("250 SMTPUTF8")
+                else:
+                    send(f"250 {HOSTNAME}")
             elif verb == "MAIL":
                 if mode == "mail421":
                     send(TRY_LATER)
