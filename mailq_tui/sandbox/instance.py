@@ -283,6 +283,14 @@ class Sandbox:
             pass
         return None
 
+    def _helper_processes(self) -> list[psutil.Process]:
+        """Processes recorded in ``root/run/*.pid`` (e.g. a kept upstream server)."""
+        procs = []
+        for pidfile in (self.root / "run").glob("*.pid"):
+            with contextlib.suppress(OSError, ValueError, IndexError, psutil.Error):
+                procs.append(psutil.Process(int(pidfile.read_text().split()[0])))
+        return procs
+
     def processes(self) -> list[psutil.Process]:
         """Every live process of this instance: the master, its children, any process whose
         cwd is the queue directory or whose command line / MAIL_CONFIG names the config dir,
@@ -299,12 +307,8 @@ class Sandbox:
                     found[child.pid] = child
             except psutil.Error:
                 pass
-        for pidfile in (self.root / "run").glob("*.pid"):
-            try:
-                pid = int(pidfile.read_text().split()[0])
-                found[pid] = psutil.Process(pid)
-            except (OSError, ValueError, IndexError, psutil.Error):
-                pass
+        for proc in self._helper_processes():
+            found[proc.pid] = proc
         for proc in psutil.process_iter(["pid", "cwd", "cmdline"]):
             if proc.pid in found or proc.pid == os.getpid():
                 continue
@@ -334,6 +338,9 @@ class Sandbox:
             return
         if self.is_running():
             self.postfix("stop", timeout=timeout)
+        for helper in self._helper_processes():
+            with contextlib.suppress(psutil.Error):
+                helper.terminate()
         procs = self.processes()
         _gone, alive = psutil.wait_procs(procs, timeout=timeout)
         for sig in (signal.SIGTERM, signal.SIGKILL):

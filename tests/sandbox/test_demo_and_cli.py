@@ -1,0 +1,110 @@
+"""The demo runner and the populate command line: everything is torn down afterwards, also on
+Ctrl+C and SIGTERM; ``--keep`` leaves a working sandbox that ``--stop`` removes."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from mailq_tui.sandbox import demo
+from mailq_tui.sandbox.demo import DemoError, run_demo
+from mailq_tui.sandbox.instance import Sandbox
+
+from ..conftest import require_sandbox
+
+pytestmark = pytest.mark.sandbox
+
+
+def _leftovers(root: Path) -> list[int]:
+    found = []
+    for proc in psutil.process_iter(["cwd", "cmdline"]):
+        if (proc.info.get("cwd") or "").startswith(str(root)) or str(root) in " ".join(
+            proc.info.get("cmdline") or []
+        ):
+            found.append(proc.pid)
+    return found
+
+
+def test_demo_refuses_clearly_without_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(demo, "is_root", lambda: False)
+    with pytest.raises(DemoError, match="needs root"):
+        run_demo(count=1, open_app=lambda d: None)
+    monkeypatch.setattr(demo, "is_root", lambda: True)
+    monkeypatch.setattr(demo, "postfix_installed", lambda: False)
+    with pytest.raises(DemoError, match="apt-get install"):
+        run_demo(count=1, open_app=lambda d: None)
+
+
+def test_demo_opens_the_app_on_a_populated_sandbox_then_tears_down() -> None:
+    require_sandbox()
+    seen: dict[str, int] = {}
+
+    def open_app(config_dir: str) -> None:
+        seen[config_dir] = len(Sandbox.attach(config_dir).listing())
+        raise KeyboardInterrupt  # Ctrl+C inside the app still tears down
+
+    run_demo(count=40, open_app=open_app)
+    [(config_dir, count)] = seen.items()
+    assert count >= 40
+    root = Path(config_dir).parent
+    assert not root.exists() and not _leftovers(root)
+
+
+def _spawn(code: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def test_demo_tears_down_on_sigterm() -> None:
+    require_sandbox()
+    code = (
+        "import time\n"
+        "from mailq_tui.sandbox.demo import run_demo\n"
+        "def app(d):\n"
+        "    print(d, flush=True)\n"
+        "    time.sleep(120)\n"
+        "run_demo(count=10, open_app=app)\n"
+        "print('clean exit', flush=True)\n"
+    )
+    proc = _spawn(code)
+    assert proc.stdout is not None
+    config_dir = proc.stdout.readline().strip()
+    assert Path(config_dir, "main.cf").exists()
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=60)
+    assert "clean exit" in out
+    root = Path(config_dir).parent
+    assert not root.exists() and not _leftovers(root)
+
+
+def test_populate_cli_keep_then_stop() -> None:
+    require_sandbox()
+    cmd = [sys.executable, "-m", "mailq_tui.sandbox.populate"]
+    res = subprocess.run([*cmd, "--count", "25", "--keep"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert '"inject_s"' in res.stdout and '"settle_s"' in res.stdout
+    config_dir = res.stdout.rsplit("--stop ", 1)[1].strip()
+    box = Sandbox.attach(config_dir)
+    try:
+        time.sleep(0.5)
+        assert box.is_running() and len(box.listing()) >= 25
+        upstream_pid = int(Path(box.root, "run", "upstream.pid").read_text())
+        assert psutil.pid_exists(upstream_pid)
+    finally:
+        res = subprocess.run([*cmd, "--stop", config_dir], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert not box.root.exists() and not _leftovers(box.root)
+    # gone, or a zombie waiting for an init that does not reap
+    with contextlib.suppress(psutil.NoSuchProcess):
+        assert psutil.Process(upstream_pid).status() == psutil.STATUS_ZOMBIE
