@@ -406,18 +406,22 @@ class Sandbox:
 
     def run_as_prefix(self, user: Union[str, pwd.struct_passwd]) -> list[str]:
         """argv prefix that runs a command as ``user`` in a private mount namespace where
-        /etc/postfix/main.cf is a copy listing this config dir in alternate_config_directories.
-        """
+        /etc/postfix is a copy whose main.cf lists this config dir in
+        alternate_config_directories (a whole-directory bind: a fresh "No configuration"
+        install has no main.cf to bind a file over)."""
         pw = pwd.getpwnam(user) if isinstance(user, str) else user
         authdir = self.root / "auth"
-        authdir.mkdir(exist_ok=True)
-        os.chmod(authdir, 0o755)
-        main_cf = authdir / "main.cf"
-        if not main_cf.exists():
-            default = Path("/etc/postfix/main.cf")
-            base = default.read_text() if default.exists() else ""
+        if not authdir.exists():
+            default = Path("/etc/postfix")
+            if default.is_dir():
+                shutil.copytree(default, authdir, symlinks=True)
+            else:
+                authdir.mkdir()
+            os.chmod(authdir, 0o755)
+            main_cf = authdir / "main.cf"
+            base = main_cf.read_text() if main_cf.exists() else ""
             _write(main_cf, base + f"\nalternate_config_directories = {self.config_dir}\n")
-        script = 'mount --bind "$0" /etc/postfix/main.cf && exec setpriv "$@"'
+        script = 'mount --bind "$0" /etc/postfix && exec setpriv "$@"'
         return [
             "unshare",
             "--mount",
@@ -426,7 +430,7 @@ class Sandbox:
             "sh",
             "-c",
             script,
-            str(main_cf),
+            str(authdir),
             f"--reuid={pw.pw_uid}",
             f"--regid={pw.pw_gid}",
             "--init-groups",

@@ -13,7 +13,7 @@ import pytest
 from mailq_tui.engine import SKIP_REUSED, SKIP_VANISHED, QueueEngine
 from mailq_tui.postfix.commands import PostfixError, PostfixTools
 from mailq_tui.postfix.listing import list_queue
-from tests.postfix.conftest import Instance, run_as_prefix
+from tests.postfix.conftest import Instance
 
 pytestmark = pytest.mark.sandbox
 
@@ -205,9 +205,7 @@ async def test_non_root_user(
 ) -> None:
     pf.send("kim@sender.test", ["u@remote.test"], n=2)
     msgs = pf.wait_deferred(2)
-    tools = PostfixTools(
-        config_dir=pf.config_dir, prefix=run_as_prefix(unprivileged_user, pf.config_dir, tmp_path)
-    )
+    tools = PostfixTools(config_dir=pf.config_dir, prefix=pf.run_as_prefix(unprivileged_user))
     engine = QueueEngine(
         tools=tools,
         audit_log=tmp_path / "audit.log",

@@ -14,7 +14,7 @@ from mailq_tui.postfix.commands import PostfixTools
 from mailq_tui.ui.app import MailqApp
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.queue import QueueScreen
-from tests.postfix.conftest import Instance, run_as_prefix
+from tests.postfix.conftest import Instance
 
 pytestmark = pytest.mark.sandbox
 
@@ -122,7 +122,7 @@ async def test_ordinary_user_on_real_postfix(
 ) -> None:
     tools = PostfixTools(
         config_dir=filled.config_dir,
-        prefix=run_as_prefix(unprivileged_user, filled.config_dir, tmp_path),
+        prefix=filled.run_as_prefix(unprivileged_user),
     )
     engine = QueueEngine(
         tools=tools,
