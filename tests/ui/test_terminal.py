@@ -1,0 +1,56 @@
+"""Terminals as postmasters have them: NO_COLOR, resized while the queue is still loading,
+keyboard only at 80×24."""
+
+from __future__ import annotations
+
+import pytest
+from textual.pilot import Pilot
+
+from mailq_tui.ui.widgets.queue_list import QueueList
+
+from .conftest import make_app, make_backend
+from .test_queue_screen import queue_screen, row_text, settle, shown_ids
+
+
+async def test_resize_while_loading(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app(make_backend(delay=0.4))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert queue_screen(app).state is None  # the listing is still in flight
+        await pilot.resize_terminal(140, 40)
+        await pilot.pause()
+        await pilot.resize_terminal(60, 20)
+        await settle(pilot)
+        assert len(shown_ids(app)) == 60
+        width = app.screen.query_one(QueueList).size.width
+        assert 0 < len(row_text(app, 0).rstrip()) <= width
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        wide = row_text(app, 0)
+        assert len(wide.rstrip()) > 60  # more columns when there is room
+
+
+async def test_keyboard_only_at_80x24() -> None:
+    app = make_app(make_backend())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        first = shown_ids(app)[0]
+        await pilot.press("down", "up", "space", "end", "home")
+        assert queue_screen(app).marks.ids() == {first}
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "MessageScreen"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert queue_screen(app) is app.screen
+
+
+def test_no_color(snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("o", "o", "o", "down", "space")
+        await settle(pilot)
+
+    assert snap_compare(make_app(make_backend()), terminal_size=(80, 24), run_before=run_before)
