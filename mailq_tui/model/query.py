@@ -24,13 +24,23 @@ same recipient (``domain:gmail.com -reason:greylisted``: a gmail recipient that 
 greylisted). With only negated recipient terms, they apply to the whole message:
 ``-domain:gmail.com`` keeps only messages with no recipient in gmail.com (the conservative
 reading, since bulk actions act on whole messages).
+
+Matching is on lowercase text. Substrings and regexes without an uppercase letter are matched
+as typed against it; a regex with an uppercase letter (``/[A-Z]x/``) is compiled with
+``re.IGNORECASE``. A free ``/regex/`` searches the fields of a message one per line
+(``^``/``$`` anchor a field), so a regex that can match a line break could span two fields.
+``from:<>`` (also ``sender:<>``) is the null sender, which ``postqueue -j`` prints as
+``MAILER-DAEMON``; ``from:MAILER-DAEMON`` is a substring and so also finds
+``MAILER-DAEMON@host`` senders. ``id:`` is a case-insensitive prefix (a whole id is its own
+prefix). Sizes use base 1024 (``1k`` = 1024 bytes). ``age:A..B`` and ``size:A..B`` include both
+ends; ``>``/``<`` exclude the bound and ``>=``/``<=`` include it.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
 from mailq_tui.model.message import QUEUE_NAMES
 
@@ -76,6 +86,20 @@ class Range:
     include_low: bool = True
     include_high: bool = False
 
+    def within(self, other: Range) -> bool:
+        """True when every value in this range is in ``other``."""
+        if other.low is not None:
+            if self.low is None or self.low < other.low:
+                return False
+            if self.low == other.low and self.include_low and not other.include_low:
+                return False
+        if other.high is not None:
+            if self.high is None or self.high > other.high:
+                return False
+            if self.high == other.high and self.include_high and not other.include_high:
+                return False
+        return True
+
 
 @dataclass(frozen=True)
 class Term:
@@ -94,23 +118,44 @@ class Term:
         return isinstance(self.value, re.Pattern)
 
     def implies(self, other: Term) -> bool:
-        """True when every message matching self also matches ``other`` (a cheap, sure check)."""
+        """True when every message (or recipient, for recipient terms) matching self also
+        matches ``other``: a cheap check that is never wrong when it says True."""
         if self == other:
             return True
-        if (
-            self.field != other.field
-            or self.negate
-            or other.negate
-            or self.is_regex
-            or other.is_regex
-            or self.field not in ("text", "from", "to", "reason", "id")
-        ):
+        if self.negate and other.negate:
+            # not-A implies not-B when B implies A.
+            return _value_implies(other.field, other.value, self.field, self.value)
+        if self.negate or other.negate:
             return False
-        # A longer substring (or id prefix) can only match fewer messages.
-        mine, theirs = str(self.value), str(other.value)
-        if self.field == "id":
-            return mine.startswith(theirs)
-        return theirs in mine
+        return _value_implies(self.field, self.value, other.field, other.value)
+
+
+#: Fields whose (positive, substring) value is also found by a free word with that value.
+_IN_HAYSTACK = frozenset({"from", "to", "reason", "id"})
+
+
+def _value_implies(field: str, value: object, other_field: str, other_value: object) -> bool:
+    """Whether matching (field, value) implies matching (other_field, other_value)."""
+    if isinstance(value, re.Pattern) or isinstance(other_value, re.Pattern):
+        return field == other_field and value == other_value
+    if other_field == "text" and field in _IN_HAYSTACK | {"text"}:
+        return str(other_value) in str(value)
+    if field != other_field:
+        return False
+    if field == "id":
+        return str(value).startswith(str(other_value))
+    if field in ("from", "to", "reason"):
+        return str(other_value) in str(value)
+    if field == "domain":
+        mine, theirs = str(value), str(other_value)
+        if mine.lstrip(".") == theirs.lstrip("."):
+            return mine.startswith(".") or not theirs.startswith(".")
+        return mine.lstrip(".").endswith("." + theirs.lstrip("."))
+    if field == "queue" and isinstance(value, frozenset) and isinstance(other_value, frozenset):
+        return value <= other_value
+    if field in ("age", "size") and isinstance(value, Range) and isinstance(other_value, Range):
+        return value.within(other_value)
+    return field == "null_sender"
 
 
 @dataclass(frozen=True)
@@ -169,11 +214,32 @@ def _read_value(text: str, pos: int) -> tuple[str, str, int]:
     return "bare", text[pos:end], end
 
 
+_ESCAPE = re.compile(r"\\.")
+
+
 def _compile_regex(pattern: str, pos: int) -> re.Pattern[str]:
+    """Compile a user regex for lowercase text: case-insensitive matching is had for free
+    when the pattern has no uppercase letter (``re.IGNORECASE`` makes searches ~4x slower)."""
+    flags = re.MULTILINE
+    if _ESCAPE.sub("", pattern) != _ESCAPE.sub("", pattern).lower():
+        flags |= re.IGNORECASE
     try:
-        return re.compile(pattern, re.IGNORECASE | re.MULTILINE)
+        return re.compile(pattern, flags)
     except re.error as exc:
         raise QuerySyntaxError(f"invalid regex /{pattern}/: {exc.msg}", pos) from exc
+
+
+def domain_test(value: object) -> Callable[[str], bool]:
+    """A test of one lowercase domain for a ``domain:`` value: ``d`` is d or a subdomain,
+    ``.d`` only a subdomain (transport_maps semantics), a regex searches the domain."""
+    if isinstance(value, re.Pattern):
+        search = value.search
+        return lambda domain: search(domain) is not None
+    text = str(value)
+    if text.startswith("."):
+        return lambda domain: domain.endswith(text)
+    dotted = "." + text
+    return lambda domain: domain == text or domain.endswith(dotted)
 
 
 _NUMBER = re.compile(r"^(\d+(?:\.\d+)?)([a-zA-Z]*)$")

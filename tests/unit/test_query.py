@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mailq_tui.model.index import QueueIndex
@@ -175,3 +177,35 @@ def test_select_equals_filter_then_sort(key: str, typed: list[str]) -> None:
             query = parse_query(text)
             expected = index.sort(QueueIndex(MESSAGES, now=NOW).filter(query), key, reverse)
             assert index.select(query, key, reverse) == expected
+
+
+@pytest.mark.parametrize(
+    ("previous", "current", "narrows"),
+    [
+        ("age:>1h", "age:>2h", True),
+        ("age:>2h", "age:>1h", False),
+        ("age:1h..1d", "age:2h..3h", True),
+        ("size:<1M", "size:<=1M", False),
+        ("queue:deferred,hold", "queue:hold", True),
+        ("queue:hold", "queue:deferred,hold", False),
+        ("domain:gmail.com", "domain:mx.gmail.com", True),
+        ("domain:gmail.com", "domain:.gmail.com", True),
+        ("domain:.gmail.com", "domain:gmail.com", False),
+        ("domain:gmail.co", "domain:gmail.com", False),
+        ("gmail", "from:gmail", True),
+        ("-gmail", "-gmai", True),
+        ("-gmai", "-gmail", False),
+        ("reason:/x/", "reason:/x/ age:>1h", True),
+        ("reason:/x/", "reason:/xy/", False),
+        ("-domain:gmail.com", "-domain:gmail.com to:bob", False),
+    ],
+)
+def test_narrows(previous: str, current: str, narrows: bool) -> None:
+    assert parse_query(current).narrows(parse_query(previous)) is narrows
+
+
+def test_regex_case() -> None:
+    assert not parse_query("/gmail/").terms[0].value.flags & re.IGNORECASE
+    assert not parse_query(r"/\S+@\D/").terms[0].value.flags & re.IGNORECASE
+    assert parse_query("/[A-Z]mail/").terms[0].value.flags & re.IGNORECASE
+    assert ids("/GMAIL/") == ["A1", "B2"]

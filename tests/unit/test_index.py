@@ -1,0 +1,261 @@
+"""The index against a plain reference implementation of the query semantics: every filter
+path (columns, blocks, domain sets, per-recipient checks, narrowing, select) must give the
+same rows as evaluating the documented rules message by message."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from mailq_tui.model.index import QueueIndex
+from mailq_tui.model.message import NULL_SENDER, Message, Recipient
+from mailq_tui.model.query import RECIPIENT_FIELDS, Query, Term, domain_test, parse_query
+
+NOW = 1_700_000_000
+DOMAINS = ["gmail.com", "mx.gmail.com", "yahoo.com", "example.org", "ex.org", "İstanbul.tr"]
+REASONS = [
+    "",
+    "connect to mx1.gmail.com[1.2.3.4]:25: Connection refused",
+    "host mx.yahoo.com[5.6.7.8] said: 450 4.7.1 too many connections",
+    "451 4.7.1 Greylisted, try again",
+    "deferred transport",
+]
+
+
+def _messages(count: int, seed: int) -> list[Message]:
+    rng = random.Random(seed)
+    out = []
+    for n in range(count):
+        recipients = [
+            Recipient(f"{rng.choice(['bob', 'Carol', 'dave'])}@{rng.choice(DOMAINS)}", r)
+            for r in (rng.choice(REASONS) for _ in range(rng.choice([1, 1, 1, 2, 3, 5])))
+        ]
+        if rng.random() < 0.05:
+            recipients = []
+        sender = rng.choice([NULL_SENDER, "alice@example.org", "Eve@Yahoo.com", ""])
+        queue = rng.choice(["deferred", "deferred", "active", "hold", "incoming"])
+        out.append(
+            Message(
+                queue,
+                f"{n:05X}Q",
+                NOW - rng.randint(0, 3 * 86400),
+                rng.randint(100, 3_000_000),
+                sender,
+                recipients,
+            )
+        )
+    return out
+
+
+def _reference_value(term: Term, text: str) -> bool:
+    value = term.value
+    if term.field == "domain":
+        return domain_test(value)(text)
+    if isinstance(value, re.Pattern):
+        return value.search(text) is not None
+    return str(value) in text
+
+
+def _recipient_fields(rcpt: Recipient) -> dict[str, str]:
+    address = rcpt.address.lower()
+    return {
+        "to": address,
+        "domain": address.rpartition("@")[2],
+        "reason": rcpt.delay_reason.lower(),
+    }
+
+
+def _reference(messages: list[Message], query: Query) -> list[int]:
+    """The documented semantics, written the slow obvious way."""
+    out = []
+    for row, m in enumerate(messages):
+        fields = [m.queue_id.lower(), m.sender.lower()]
+        for r in m.recipients:
+            fields += [r.address.lower(), r.delay_reason.lower()]
+        ok = True
+        scoped = [t for t in query.terms if t.field in RECIPIENT_FIELDS]
+        for t in query.terms:
+            if t.field in RECIPIENT_FIELDS:
+                continue
+            if t.field == "text":
+                hit = any(_reference_value(t, f) for f in fields)
+            elif t.field == "from":
+                hit = _reference_value(t, m.sender.lower())
+            elif t.field == "id":
+                hit = (
+                    _reference_value(t, m.queue_id.lower())
+                    if t.is_regex
+                    else m.queue_id.lower().startswith(str(t.value))
+                )
+            elif t.field == "null_sender":
+                hit = m.sender in (NULL_SENDER, "")
+            elif t.field == "queue":
+                hit = m.queue_name in t.value  # type: ignore[operator]
+            else:
+                rng = t.value
+                v = NOW - m.arrival_time if t.field == "age" else m.message_size
+                lo_ok = rng.low is None or (v >= rng.low if rng.include_low else v > rng.low)  # type: ignore[union-attr]
+                hi_ok = rng.high is None or (v <= rng.high if rng.include_high else v < rng.high)  # type: ignore[union-attr]
+                hit = lo_ok and hi_ok
+            ok = ok and hit != t.negate
+        if ok and scoped:
+            positive = [t for t in scoped if not t.negate]
+            rcpts = [_recipient_fields(r) for r in m.recipients]
+            if positive:
+                ok = any(
+                    all(_reference_value(t, f[t.field]) != t.negate for t in scoped) for f in rcpts
+                )
+            else:
+                ok = not any(_reference_value(t, f[t.field]) for t in scoped for f in rcpts)
+        if ok:
+            out.append(row)
+    return out
+
+
+QUERIES = [
+    "",
+    "gmail",
+    "-gmail",
+    "carol refused",
+    "to:carol",
+    "to:carol reason:refused",
+    "to:carol -reason:refused",
+    "-to:carol",
+    "-to:carol -reason:greylisted",
+    "domain:gmail.com",
+    "domain:.gmail.com",
+    "-domain:gmail.com",
+    "domain:gmail.com reason:greylisted",
+    "domain:gmail.com -domain:mx.gmail.com",
+    "domain:i̇stanbul.tr",
+    "reason:/^451/",
+    "reason:/too many|refused/ to:bob",
+    "-reason:/^$/",
+    "to:/^dave@/ domain:ex.org",
+    "/carol@.*gmail/",
+    "/[A-Z]arol/",
+    "from:<>",
+    "-from:<>",
+    "from:yahoo",
+    "from:/^eve/",
+    "id:000",
+    "id:/^0001/",
+    "queue:deferred,hold",
+    "-queue:deferred",
+    "age:>1d",
+    "age:<2h",
+    "age:1h..1d",
+    "-age:1h..1d",
+    "size:>1M",
+    "size:<=100k",
+    "size:1k..1M queue:hold to:bob",
+    "age:>1h domain:yahoo.com reason:too -to:carol",
+]
+
+
+@pytest.fixture(scope="module")
+def corpus() -> tuple[list[Message], QueueIndex]:
+    messages = _messages(600, seed=7)
+    return messages, QueueIndex(messages, now=NOW)
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_filter_equals_reference(corpus: tuple[list[Message], QueueIndex], text: str) -> None:
+    messages, index = corpus
+    query = parse_query(text)
+    expected = _reference(messages, query)
+    index.forget_previous()
+    assert index.filter(query) == expected
+    # Within a subset, in that subset's order.
+    subset = list(range(len(messages)))[::-3]
+    assert index.filter(query, within=subset) == [r for r in subset if r in set(expected)]
+
+
+def test_reference_is_not_trivial(corpus: tuple[list[Message], QueueIndex]) -> None:
+    messages, _ = corpus
+    sizes = {text: len(_reference(messages, parse_query(text))) for text in QUERIES}
+    assert all(0 < n < len(messages) for text, n in sizes.items() if text), sizes
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_narrowing_chains_equal_full_filters(seed: int) -> None:
+    """Typing a query character by character (each step may narrow the previous one) gives
+    exactly the full filter's rows at every step, through filter() and select()."""
+    messages = _messages(300, seed=seed)
+    index = QueueIndex(messages, now=NOW)
+    fresh = QueueIndex(messages, now=NOW)
+    rng = random.Random(seed)
+    for _ in range(6):
+        target = " ".join(rng.sample(QUERIES[1:], 2))
+        for end in range(1, len(target) + 1):
+            try:
+                query = parse_query(target[:end])
+            except Exception:
+                continue
+            fresh.forget_previous()
+            assert index.filter(query) == fresh.filter(query), target[:end]
+            expected_sorted = fresh.sort(fresh.filter(query), "size")
+            assert index.select(query, "size") == expected_sorted, target[:end]
+
+
+def test_narrowing_reuses_the_previous_result(corpus: tuple[list[Message], QueueIndex]) -> None:
+    """A narrowing query searches only the previous result (seen by planting a row that the
+    previous result excluded: it must not come back)."""
+    _, index = corpus
+    first = index.filter(parse_query("gmail"))
+    index._last = (parse_query("gmail"), first[:3])
+    assert index.filter(parse_query("gmail refused")) == [
+        r for r in first[:3] if "refused" in index.hay[r]
+    ]
+    index.forget_previous()
+
+
+def test_within_does_not_poison_the_narrowing_cache(
+    corpus: tuple[list[Message], QueueIndex],
+) -> None:
+    messages, index = corpus
+    index.forget_previous()
+    index.filter(parse_query("gmail"), within=[0, 1, 2])
+    assert index.filter(parse_query("gmail refused")) == _reference(
+        messages, parse_query("gmail refused")
+    )
+
+
+def test_unicode_that_grows_when_lowercased_keeps_fields_apart() -> None:
+    m = Message("deferred", "AB1", NOW, 10, "İİİ@x.org", [Recipient("bob@y.org", "Refused")])
+    index = QueueIndex([m], now=NOW)
+    assert index.filter(parse_query("to:bob")) == [0]
+    assert index.filter(parse_query("from:x.org")) == [0]
+    assert index.filter(parse_query("to:x.org")) == []
+    assert index.filter(parse_query("reason:refused")) == [0]
+    assert index.senders == ["İİİ@x.org".lower()]
+
+
+def test_sort_keys_and_stability(corpus: tuple[list[Message], QueueIndex]) -> None:
+    messages, index = corpus
+    rows = list(range(len(messages)))
+    by_size = index.sort(rows, "size")
+    assert [messages[r].message_size for r in by_size] == sorted(m.message_size for m in messages)
+    oldest_first = index.sort(rows, "age", reverse=True)
+    assert messages[oldest_first[0]].arrival_time == min(m.arrival_time for m in messages)
+    counts = [len(messages[r].recipients) for r in index.sort(rows, "recipients")]
+    assert counts == sorted(counts)
+    firsts = [
+        messages[r].recipients[0].address.lower() if messages[r].recipients else ""
+        for r in index.sort(rows, "recipient")
+    ]
+    assert firsts == sorted(firsts)
+    # Ties keep row order.
+    same_queue = [r for r in index.sort(rows, "queue") if messages[r].queue_name == "hold"]
+    assert same_queue == sorted(same_queue)
+    with pytest.raises(ValueError, match="unknown sort key"):
+        index.sort(rows, "colour")
+
+
+def test_row_of_and_recipient_count(corpus: tuple[list[Message], QueueIndex]) -> None:
+    messages, index = corpus
+    assert index.row_of(messages[42].queue_id) == 42
+    assert index.row_of("NOPE") is None
+    assert index.recipient_count(42) == len(messages[42].recipients)
