@@ -62,8 +62,17 @@ class Instance:
                 raise AssertionError(f"only {len(msgs)} queued: {msgs!r}")
             time.sleep(0.2)
 
-    def clear(self) -> None:
-        self.sandbox.postsuper("-d", "ALL")
+    def clear(self, timeout: float = 20) -> None:
+        """Delete everything, until the queue stays empty: a message requeued by an earlier
+        test may be re-created by pickup (with a new id) just after ``postsuper -d ALL``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.sandbox.postsuper("-d", "ALL")
+            time.sleep(0.3)
+            if not self.listing():
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"queue not empty after clear: {self.listing()!r}")
 
 
 @pytest.fixture(scope="session")
