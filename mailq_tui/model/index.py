@@ -31,6 +31,7 @@ from typing import Any, Callable, Optional, Union
 
 from mailq_tui.model.message import NULL_SENDER, Message
 from mailq_tui.model.query import RECIPIENT_FIELDS, Query, Range, Term, domain_test, parse_query
+from mailq_tui.model.reasons import cluster_key
 
 #: Sort keys and what they order by.
 SORT_KEYS = ("id", "queue", "age", "size", "sender", "recipient", "domain", "reason", "recipients")
@@ -129,6 +130,18 @@ class QueueIndex:
         self._last_select: Optional[tuple[Query, tuple[str, bool], list[int]]] = None
         self._orders: dict[tuple[str, bool], list[int]] = {}
         self._sort_columns: dict[str, Sequence[Any]] = {}
+        self._clusters: Optional[list[str]] = None
+
+    @property
+    def rc_cluster(self) -> list[str]:
+        """Lowercase reason cluster of each recipient (aligned with ``rc_domain``); built on
+        first use, since normalising every reason costs far more than the rest of the index."""
+        if self._clusters is None:
+            raw = [r.delay_reason for msg in self.messages for r in msg.recipients]
+            distinct = set(raw)
+            memo = dict(zip(distinct, map(cluster_key, distinct)))
+            self._clusters = list(map(memo.__getitem__, raw))
+        return self._clusters
 
     def __len__(self) -> int:
         return len(self.messages)
@@ -194,7 +207,11 @@ class QueueIndex:
         if field == "text" and isinstance(value, str):
             return _contains(self.hay, value, term.negate, rows)
         if field == "domain":
-            return self._domain_rows(term, rows)
+            test = domain_test(term.value)
+            return self._flat_rows(self.rc_domain, self.domains, test, term, rows)
+        if field == "cluster":
+            clusters = self.rc_cluster
+            return self._flat_rows(clusters, set(clusters), _cluster_test(term.value), term, rows)
         if field in ("to", "reason") or (field == "text" and isinstance(value, re.Pattern)):
             return _select(self._block_tests(term, rows), rows, len(self), term.negate)
         return _select(self._column_tests(term, rows), rows, len(self), term.negate)
@@ -255,20 +272,29 @@ class QueueIndex:
         values: Iterable[Any] = column if rows is None else map(column.__getitem__, rows)
         return map(test, values)
 
-    def _domain_rows(self, term: Term, rows: Rows) -> list[int]:
-        """Rows with a recipient in the domain (negated: with none)."""
-        wanted = {d for d in self.domains if domain_test(term.value)(d)}
+    def _flat_rows(
+        self,
+        column: list[str],
+        distinct: Iterable[str],
+        test: Callable[[str], bool],
+        term: Term,
+        rows: Rows,
+    ) -> list[int]:
+        """Rows with a recipient whose value in the flat per-recipient ``column`` passes
+        ``test`` (negated: with none); ``test`` runs once per distinct value."""
+        values = set(distinct)
+        wanted = {v for v in values if test(v)}
         if not wanted:
             hits: set[int] = set()
-        elif len(wanted) == len(self.domains):
+        elif len(wanted) == len(values):
             hits = set(range(len(self))) if rows is None else set(rows)
         elif rows is not None and len(rows) * 8 < len(self):
-            start, domain = self.rc_start, self.rc_domain
+            start = self.rc_start
             hits = {
-                i for i in rows if any(map(wanted.__contains__, domain[start[i] : start[i + 1]]))
+                i for i in rows if any(map(wanted.__contains__, column[start[i] : start[i + 1]]))
             }
         else:
-            hits = set(compress(self.rc_row, map(wanted.__contains__, self.rc_domain)))
+            hits = set(compress(self.rc_row, map(wanted.__contains__, column)))
         if rows is None:
             if term.negate:
                 return [i for i in range(len(self)) if i not in hits]
@@ -316,6 +342,8 @@ class QueueIndex:
         if term.field == "domain":
             wanted = {d for d in self.domains if domain_test(value)(d)}
             truth = partial(map, wanted.__contains__)
+        elif term.field == "cluster":
+            truth = partial(map, _cluster_test(value))
         elif isinstance(value, re.Pattern):
             truth = partial(map, value.search)
         else:
@@ -333,6 +361,8 @@ class QueueIndex:
             values: list[str]
             if field == "domain":
                 values = self.rc_domain[start:end]
+            elif field == "cluster":
+                values = self.rc_cluster[start:end]
             elif field == "to":
                 values = hay[self.addr_at[row] : self.addr_end[row]].split("\n")
             else:
@@ -476,6 +506,15 @@ def _range_test(bounds: Range) -> Callable[[float], bool]:
     if bounds.include_high:
         return lambda v: low < v <= high
     return lambda v: low < v < high
+
+
+def _cluster_test(value: object) -> Callable[[str], bool]:
+    """A test of one lowercase cluster key: equal to the value, or a regex search."""
+    if isinstance(value, re.Pattern):
+        search = value.search
+        return lambda cluster: search(cluster) is not None
+    text = str(value)
+    return text.__eq__
 
 
 def _value_test(value: object) -> Callable[[str], object]:

@@ -8,16 +8,18 @@
 ``to:x``            a recipient address contains x (``rcpt:`` too)
 ``domain:d``        a recipient domain is d or a subdomain of d; ``domain:.d`` subdomains only
 ``reason:x``        a recipient's delay reason contains x
+``cluster:"k"``     a recipient's reason normalises to exactly k (the reasons screen's clusters)
 ``queue:a,b``       in one of these queues (deferred, active, incoming, hold, maildrop)
 ``age:>2h``         older than 2h; ``age:<30m`` younger; ``age:1h..1d`` between (units s m h d w)
 ``size:>1M``        bigger than 1 MiB; ``size:<10k``; ``size:1k..2M`` (units k M G, base 1024)
 ``id:ABC``          queue id starts with ABC (case-insensitive)
 ``-term``           negation of any term above
-``field:/re/``      a regex instead of a substring (from, to, domain, reason, id)
+``field:/re/``      a regex instead of a substring (from, to, domain, reason, cluster, id)
 ``field:"a b"``     a quoted value
 ==================  ==========================================================================
 
-Several terms must all hold. Recipient terms (``to:``, ``domain:``, ``reason:``) are scoped to
+Several terms must all hold. Recipient terms (``to:``, ``domain:``, ``reason:``, ``cluster:``) are
+scoped to
 ONE recipient: ``to:gmail reason:refused`` matches a message only when the same recipient
 matches both. With at least one positive recipient term, negated recipient terms apply to that
 same recipient (``domain:gmail.com -reason:greylisted``: a gmail recipient that is not
@@ -29,6 +31,9 @@ Matching is on lowercase text. Substrings and regexes without an uppercase lette
 as typed against it; a regex with an uppercase letter (``/[A-Z]x/``) is compiled with
 ``re.IGNORECASE``. A free ``/regex/`` searches the fields of a message one per line
 (``^``/``$`` anchor a field), so a regex that can match a line break could span two fields.
+``cluster:`` compares a recipient's whole normalised reason (see
+:func:`mailq_tui.model.reasons.normalise_reason`) with the value, case-insensitively; it is what
+the reasons screen drills down with (:func:`cluster_term` writes such a term).
 ``from:<>`` (also ``sender:<>``) is the null sender, which ``postqueue -j`` prints as
 ``MAILER-DAEMON``; ``from:MAILER-DAEMON`` is a substring and so also finds
 ``MAILER-DAEMON@host`` senders. ``id:`` is a case-insensitive prefix (a whole id is its own
@@ -53,6 +58,7 @@ FIELDS = {
     "recipient": "to",
     "domain": "domain",
     "reason": "reason",
+    "cluster": "cluster",
     "queue": "queue",
     "q": "queue",
     "age": "age",
@@ -60,9 +66,9 @@ FIELDS = {
     "id": "id",
 }
 #: Fields matched per recipient.
-RECIPIENT_FIELDS = frozenset({"to", "domain", "reason"})
+RECIPIENT_FIELDS = frozenset({"to", "domain", "reason", "cluster"})
 #: Fields whose value may be a /regex/.
-REGEX_FIELDS = frozenset({"text", "from", "to", "domain", "reason", "id"})
+REGEX_FIELDS = frozenset({"text", "from", "to", "domain", "reason", "cluster", "id"})
 
 _AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
@@ -305,6 +311,14 @@ def _make_term(field: str, kind: str, value: str, negate: bool, pos: int, source
     if field == "domain":
         return Term(field, value.lower().rstrip("."), negate, source)
     return Term(field, value.lower(), negate, source)
+
+
+def cluster_term(cluster: str) -> str:
+    """The query term selecting recipients whose reason normalises to ``cluster`` exactly:
+    ``cluster:"…"``, or an anchored escaped regex when the text holds a double quote."""
+    if '"' not in cluster:
+        return f'cluster:"{cluster}"'
+    return "cluster:/^" + re.escape(cluster).replace("/", "\\/") + "$/"
 
 
 def parse_query(text: str) -> Query:

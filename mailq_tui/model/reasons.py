@@ -58,6 +58,13 @@ def normalise_reason(reason: str) -> str:
     return _normalise_rest(_HOST_WITH_IP.sub("<host>", _ADDRESS.sub("<addr>", reason)))
 
 
+@lru_cache(maxsize=1 << 17)
+def cluster_key(reason: str) -> str:
+    """The lowercase cluster key of ``reason`` (what a ``cluster:`` query compares with);
+    cached, since every refresh of a big queue asks again for the same reasons."""
+    return normalise_reason(reason).lower()
+
+
 @lru_cache(maxsize=1 << 16)
 def _normalise_rest(text: str) -> str:
     text = _BRACKETED_HOST.sub("[<host>]", text)

@@ -11,7 +11,15 @@ import pytest
 
 from mailq_tui.model.index import QueueIndex
 from mailq_tui.model.message import NULL_SENDER, Message, Recipient
-from mailq_tui.model.query import RECIPIENT_FIELDS, Query, Term, domain_test, parse_query
+from mailq_tui.model.query import (
+    RECIPIENT_FIELDS,
+    Query,
+    Term,
+    cluster_term,
+    domain_test,
+    parse_query,
+)
+from mailq_tui.model.reasons import normalise_reason
 
 NOW = 1_700_000_000
 DOMAINS = ["gmail.com", "mx.gmail.com", "yahoo.com", "example.org", "ex.org", "İstanbul.tr"]
@@ -21,6 +29,8 @@ REASONS = [
     "host mx.yahoo.com[5.6.7.8] said: 450 4.7.1 too many connections",
     "451 4.7.1 Greylisted, try again",
     "deferred transport",
+    "connect to mx2.gmail.com[9.9.9.9]:25: Connection refused",
+    'host mx.yahoo.com[5.6.7.8] said: 550 "quoted" <Bob@x.org> rejected',
 ]
 
 
@@ -53,6 +63,8 @@ def _reference_value(term: Term, text: str) -> bool:
     value = term.value
     if term.field == "domain":
         return domain_test(value)(text)
+    if term.field == "cluster" and not isinstance(value, re.Pattern):
+        return text == value
     if isinstance(value, re.Pattern):
         return value.search(text) is not None
     return str(value) in text
@@ -64,6 +76,7 @@ def _recipient_fields(rcpt: Recipient) -> dict[str, str]:
         "to": address,
         "domain": address.rpartition("@")[2],
         "reason": rcpt.delay_reason.lower(),
+        "cluster": normalise_reason(rcpt.delay_reason).lower(),
     }
 
 
@@ -152,6 +165,13 @@ QUERIES = [
     "size:<=100k",
     "size:1k..1M queue:hold to:bob",
     "age:>1h domain:yahoo.com reason:too -to:carol",
+    'cluster:"connect to <host>: connection refused"',
+    'cluster:"CONNECT to <host>: Connection refused" to:carol',
+    '-cluster:"deferred transport"',
+    'cluster:"" domain:gmail.com',
+    "cluster:/^host <host> said/ -domain:yahoo.com",
+    'domain:gmail.com -cluster:"451 4.7.1 greylisted, try again"',
+    cluster_term('host <host> said: 550 "quoted" <addr> rejected'),
 ]
 
 
@@ -259,3 +279,30 @@ def test_row_of_and_recipient_count(corpus: tuple[list[Message], QueueIndex]) ->
     assert index.row_of(messages[42].queue_id) == 42
     assert index.row_of("NOPE") is None
     assert index.recipient_count(42) == len(messages[42].recipients)
+
+
+@pytest.mark.parametrize("reason", REASONS)
+def test_cluster_term_selects_exactly_its_cluster(
+    corpus: tuple[list[Message], QueueIndex], reason: str
+) -> None:
+    """What the reasons screen drills down with: every message with a recipient in that
+    cluster and nothing else, quotes and slashes in the reason included."""
+    messages, index = corpus
+    cluster = normalise_reason(reason)
+    expected = [
+        row
+        for row, m in enumerate(messages)
+        if any(normalise_reason(r.delay_reason) == cluster for r in m.recipients)
+    ]
+    index.forget_previous()
+    assert expected and index.filter(cluster_term(cluster)) == expected
+
+
+def test_cluster_term_survives_quotes_slashes_and_regex_characters() -> None:
+    hostile = 'said: 550 "no" a/b (x+y)* [z] \\d $1 ^'
+    messages = [
+        Message("deferred", "AAAAA1", NOW, 10, "a@b.c", [Recipient("x@y.z", hostile)]),
+        Message("deferred", "AAAAA2", NOW, 10, "a@b.c", [Recipient("x@y.z", hostile + "!")]),
+    ]
+    index = QueueIndex(messages, now=NOW)
+    assert index.filter(cluster_term(normalise_reason(hostile))) == [0]
