@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mailq_tui.cli_output import short_age, short_size
+from mailq_tui.model.grouping import Group
 from mailq_tui.model.message import Message
 from mailq_tui.safe_text import visible
 
@@ -157,3 +158,19 @@ def header_cells(layout: Layout, sort_key: str, reverse: bool) -> list[str]:
             label = f"{label}{'▼' if reverse else '▲'}"
         out.append(fit(label, col.width))
     return out
+
+
+def group_cells(group: Group, now: float, marked: bool, expanded: bool, width: int) -> str:
+    """A group header line: mark, ▸/▾, key, messages, recipients, size, oldest age and the
+    top destinations (when they say more than the key), fitted to ``width`` cells."""
+    counts = (
+        f"{group.count:>6} msg {group.recipients:>6} rcpt "
+        f"{short_size(group.bytes):>6} {short_age(now - group.oldest):>4}"
+    )
+    key_width = max(12, min(48, width - len(counts) - 6))
+    key = "<no reason>" if group.key == "" else group.key
+    head = f"{'●' if marked else ' '} {'▾' if expanded else '▸'} "
+    line = head + fit(visible(key, limit=key_width + 1), key_width) + " " + counts
+    if group.top_destinations and [d for d, _ in group.top_destinations] != [group.key]:
+        line += "  " + ", ".join(f"{d} {n}" for d, n in group.top_destinations)
+    return fit(visible(line, limit=width + 1), width)

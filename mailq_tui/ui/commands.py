@@ -118,6 +118,21 @@ QUEUE_COMMANDS: tuple[Command, ...] = (
         show=False,
     ),
     Command("queue.reverse", "O", "reverse_sort", "Reverse", "Reverse the sort order", show=False),
+    Command(
+        "queue.group",
+        "b",
+        "cycle_group",
+        "Group",
+        "Group by recipient domain, sender domain, sender, reason, or not at all; Enter on a "
+        "group shows its messages, Space marks them all",
+    ),
+    Command(
+        "queue.reasons",
+        "R",
+        "reasons",
+        "Reasons",
+        "Deferral reasons: clusters with counts and hints; Enter shows a cluster's messages",
+    ),
     Command("queue.refresh", "g", "refresh_now", "Refresh", "Read the queue again now", show=False),
     Command("queue.pause", "p", "toggle_pause", "Pause", "Pause or resume live refresh"),
     Command("queue.log", "l", "toggle_log", "Log", "Show or hide the action log"),

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Optional
 
+from mailq_tui.model.grouping import Group, group_messages
 from mailq_tui.model.index import QueueIndex
 from mailq_tui.model.message import QUEUE_NAMES, Message
 from mailq_tui.model.query import parse_query
@@ -28,46 +29,106 @@ class Totals:
     bytes: int
 
 
+@dataclass(frozen=True)
+class ViewSpec:
+    """What the user asked to see: filter, sort, grouping and the expanded groups."""
+
+    query_text: str = ""
+    sort_key: str = "age"
+    reverse: bool = True
+    #: None, or one of GROUP_BY_CHOICES.
+    group_by: Optional[str] = None
+    #: Keys of the groups whose messages are shown under their header.
+    expanded: frozenset[str] = frozenset()
+
+
+#: What the group-by toggle cycles through (the model's names).
+GROUP_BY_CHOICES = ("domain", "sender_domain", "sender", "reason")
+#: How they read in the status bar and group headers.
+GROUP_BY_LABELS = {
+    "domain": "recipient domain",
+    "sender_domain": "sender domain",
+    "sender": "sender",
+    "reason": "reason",
+}
+
+
 @dataclass
 class ViewState:
-    """One consistent picture: an index over a snapshot and the rows the filter/sort select."""
+    """One consistent picture: an index over a snapshot, the rows the filter/sort select and,
+    when grouped, the groups and the display lines.
+
+    ``lines`` is what the list shows: message rows (``>= 0``) and, when grouped, group headers
+    encoded as ``-(g + 1)`` for ``groups[g]``, each followed by its messages when expanded.
+    """
 
     index: QueueIndex
     snapshot: Snapshot
     rows: list[int]
-    query_text: str = ""
-    sort_key: str = "age"
-    reverse: bool = True
+    spec: ViewSpec = ViewSpec()
     #: Per-queue counts of the whole snapshot (computed once per snapshot, off the UI thread).
     counts: Optional[Totals] = None
+    groups: Optional[list[Group]] = None
+    grouped_lines: Optional[list[int]] = None
+
+    @property
+    def query_text(self) -> str:
+        """The filter this state was computed with."""
+        return self.spec.query_text
 
     @property
     def messages(self) -> list[Message]:
         """All messages of the snapshot (rows index into this)."""
         return self.index.messages
 
+    @property
+    def lines(self) -> list[int]:
+        """What the list shows (see the class docstring)."""
+        return self.rows if self.grouped_lines is None else self.grouped_lines
+
     def message_at(self, pos: int) -> Optional[Message]:
-        """The message shown at list position ``pos``."""
-        if 0 <= pos < len(self.rows):
-            return self.index.messages[self.rows[pos]]
+        """The message shown at list position ``pos`` (None on a group header)."""
+        lines = self.lines
+        if 0 <= pos < len(lines) and lines[pos] >= 0:
+            return self.index.messages[lines[pos]]
+        return None
+
+    def group_at(self, pos: int) -> Optional[Group]:
+        """The group whose header is at list position ``pos``."""
+        lines = self.lines
+        if self.groups is not None and 0 <= pos < len(lines) and lines[pos] < 0:
+            return self.groups[-lines[pos] - 1]
         return None
 
     def position_of(self, queue_id: str) -> Optional[int]:
-        """List position of ``queue_id`` in the current rows (None when filtered out or gone)."""
+        """List position of ``queue_id`` (its first, when grouped), None when not shown."""
         row = self.index.row_of(queue_id)
         if row is None:
             return None
         try:
-            return self.rows.index(row)
+            return self.lines.index(row)
         except ValueError:
             return None
 
-    def with_rows(
-        self, rows: list[int], query_text: str, sort_key: str, reverse: bool
-    ) -> ViewState:
-        """The same snapshot and index with other rows (after filtering or sorting)."""
+    def position_of_group(self, key: str) -> Optional[int]:
+        """List position of the header of group ``key``."""
+        if self.groups is None:
+            return None
+        for g, group in enumerate(self.groups):
+            if group.key == key:
+                return self.lines.index(-g - 1)
+        return None
+
+    def with_view(self, view: View) -> ViewState:
+        """The same snapshot and index with another filter, sort or grouping."""
         return ViewState(
-            self.index, self.snapshot, rows, query_text, sort_key, reverse, self.counts
+            self.index,
+            self.snapshot,
+            view.rows,
+            view.spec,
+            self.counts,
+            view.groups,
+            view.lines,
         )
 
     def visible_messages(self) -> list[Message]:
@@ -76,22 +137,49 @@ class ViewState:
         return [msgs[r] for r in self.rows]
 
 
+@dataclass(frozen=True)
+class View:
+    """The result of applying a :class:`ViewSpec` to an index."""
+
+    spec: ViewSpec
+    rows: list[int]
+    groups: Optional[list[Group]] = None
+    lines: Optional[list[int]] = None
+
+
 def compute_rows(index: QueueIndex, query_text: str, sort_key: str, reverse: bool) -> list[int]:
     """Filter ``index`` with ``query_text`` (raises QuerySyntaxError) and sort the result."""
     return index.select(parse_query(query_text), sort_key, reverse)
 
 
-def build_state(
-    snapshot: Snapshot, now: float, query_text: str, sort_key: str, reverse: bool
-) -> ViewState:
+def grouped_lines(groups: Sequence[Group], expanded: frozenset[str]) -> list[int]:
+    """Group headers (``-(g + 1)``), each followed by its rows when expanded."""
+    lines: list[int] = []
+    for g, group in enumerate(groups):
+        lines.append(-g - 1)
+        if group.key in expanded:
+            lines.extend(group.rows)
+    return lines
+
+
+def compute_view(index: QueueIndex, spec: ViewSpec) -> View:
+    """Filter, sort and group (raises QuerySyntaxError); slow on a huge queue: use a thread."""
+    rows = compute_rows(index, spec.query_text, spec.sort_key, spec.reverse)
+    if spec.group_by is None:
+        return View(spec, rows)
+    groups = group_messages(index, rows, spec.group_by)
+    return View(spec, rows, groups, grouped_lines(groups, spec.expanded))
+
+
+def build_state(snapshot: Snapshot, now: float, spec: ViewSpec) -> ViewState:
     """Index ``snapshot`` and select its rows (slow at 500k: call from a thread)."""
     index = QueueIndex(snapshot.messages, now=now)
     try:
-        rows = compute_rows(index, query_text, sort_key, reverse)
+        view = compute_view(index, spec)
     except Exception:  # a query that no longer parses: show everything, the bar says why
-        rows = compute_rows(index, "", sort_key, reverse)
+        view = replace(compute_view(index, replace(spec, query_text="")), spec=spec)
     counts = totals(snapshot.messages)
-    return ViewState(index, snapshot, rows, query_text, sort_key, reverse, counts)
+    return ViewState(index, snapshot, [], counts=counts).with_view(view)
 
 
 class Marks:

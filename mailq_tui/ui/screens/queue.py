@@ -33,7 +33,16 @@ from mailq_tui.ui import plans
 from mailq_tui.ui.columns import SORT_KEYS, header_cells
 from mailq_tui.ui.commands import Command, queue_bindings
 from mailq_tui.ui.screens.confirm import ConfirmScreen
-from mailq_tui.ui.view import Marks, ViewState, build_state, compute_rows, totals
+from mailq_tui.ui.view import (
+    GROUP_BY_CHOICES,
+    GROUP_BY_LABELS,
+    Marks,
+    ViewSpec,
+    ViewState,
+    build_state,
+    compute_view,
+    totals,
+)
 from mailq_tui.ui.widgets.queue_list import QueueList
 from mailq_tui.ui.widgets.status import PrivilegesBar, StatusBar, privileges_text, status_text
 
@@ -59,11 +68,19 @@ class QueueScreen(Screen[None]):
         self.query_text = ""
         self.sort_key = "age"
         self.reverse = True
+        self.group_by: Optional[str] = None
+        self.expanded: set[str] = set()
         self.settings: Optional[PostfixSettings] = None
         self.last_duration = 0.0
         self.last_refresh_end = 0.0
         self.refreshing = False
         self.refresh_error: Optional[str] = None
+
+    def view_spec(self) -> ViewSpec:
+        """What the user asked to see now."""
+        return ViewSpec(
+            self.query_text, self.sort_key, self.reverse, self.group_by, frozenset(self.expanded)
+        )
 
     @property
     def mailq(self) -> MailqApp:
@@ -135,8 +152,7 @@ class QueueScreen(Screen[None]):
         try:
             snapshot = await self.mailq.backend.snapshot()
             now = self.mailq.clock()
-            query, sort_key, reverse = self.query_text, self.sort_key, self.reverse
-            state = await asyncio.to_thread(build_state, snapshot, now, query, sort_key, reverse)
+            state = await asyncio.to_thread(build_state, snapshot, now, self.view_spec())
         except PostfixError as exc:
             self._refresh_failed(exc.message)
             return
@@ -151,11 +167,8 @@ class QueueScreen(Screen[None]):
         for warning in snapshot.warnings:
             self.log_line(f"postqueue: {visible(warning, 300)}")
         self._show(state)
-        if (state.query_text, state.sort_key, state.reverse) != (
-            self.query_text,
-            self.sort_key,
-            self.reverse,
-        ):
+        self._update_insight_screens(state)
+        if state.spec != self.view_spec():
             self.apply_view()
 
     def _refresh_failed(self, message: str) -> None:
@@ -174,11 +187,10 @@ class QueueScreen(Screen[None]):
         state = self.state
         if state is None:
             return
-        query, sort_key, reverse = self.query_text, self.sort_key, self.reverse
-        rows = await asyncio.to_thread(compute_rows, state.index, query, sort_key, reverse)
+        view = await asyncio.to_thread(compute_view, state.index, self.view_spec())
         if self.state is not state:  # a refresh replaced the index meanwhile; it re-filters
             return
-        self._show(state.with_rows(rows, query, sort_key, reverse))
+        self._show(state.with_view(view))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place for unexpected worker failures: a notification, never a traceback."""
@@ -199,8 +211,9 @@ class QueueScreen(Screen[None]):
     def _show(self, state: ViewState) -> None:
         qlist = self.query_one(QueueList)
         keep = qlist.current.queue_id if qlist.current else None
+        group = qlist.current_group
         self.state = state
-        qlist.set_state(state, state.index.now, keep=keep)
+        qlist.set_state(state, state.index.now, keep=keep, keep_group=group.key if group else None)
         self._update_header()
         self._update_status()
         self.refresh_bindings()
@@ -217,6 +230,10 @@ class QueueScreen(Screen[None]):
     def _update_status(self) -> None:
         state = self.state
         direction = "desc" if self.reverse else "asc"
+        view = f"sort {self.sort_key} {direction}"
+        if state is not None and state.groups is not None and state.spec.group_by:
+            label = GROUP_BY_LABELS.get(state.spec.group_by, state.spec.group_by)
+            view = f"{plans.plural(len(state.groups), 'group')} by {label} │ {view}"
         text = status_text(
             (state.counts or totals(state.messages)) if state else None,
             len(state.rows) if state else 0,
@@ -225,7 +242,7 @@ class QueueScreen(Screen[None]):
             state.snapshot.duration if state else None,
             self.paused,
             self.refreshing,
-            f"sort {self.sort_key} {direction}",
+            view,
         )
         if self.refresh_error:
             text.append(f" │ listing failed: {visible(self.refresh_error, 80)}", style="bold")
@@ -273,12 +290,20 @@ class QueueScreen(Screen[None]):
     # ------------------------------------------------------------------ marks and sort
 
     def action_toggle_mark(self) -> None:
-        """Mark or unmark the message under the cursor, then move down."""
+        """Mark or unmark the message under the cursor (on a group header: every message of
+        the group, or none when all were marked), then move down."""
         qlist = self.query_one(QueueList)
-        msg = qlist.current
-        if msg is None:
+        msg, group = qlist.current, qlist.current_group
+        if msg is not None:
+            self.marks.toggle(msg)
+        elif group is not None and self.state is not None:
+            members = [self.state.messages[r] for r in group.rows]
+            if all(m.queue_id in self.marks for m in members):
+                self.marks.discard(m.queue_id for m in members)
+            else:
+                self.marks.add_all(members)
+        else:
             return
-        self.marks.toggle(msg)
         qlist.invalidate()
         qlist.action_cursor_down()
         self._update_status()
@@ -305,6 +330,48 @@ class QueueScreen(Screen[None]):
         idx = SORT_KEYS.index(self.sort_key) if self.sort_key in SORT_KEYS else -1
         self.sort_key = SORT_KEYS[(idx + 1) % len(SORT_KEYS)]
         self.apply_view()
+
+    def action_cycle_group(self) -> None:
+        """Group by the next choice (recipient domain, sender domain, sender, reason, none)."""
+        choices: list[Optional[str]] = [*GROUP_BY_CHOICES, None]
+        now = choices.index(self.group_by) if self.group_by in choices else -1
+        self.group_by = choices[(now + 1) % len(choices)]
+        self.expanded.clear()
+        self.apply_view()
+
+    @on(QueueList.GroupSelected)
+    def _group_selected(self, event: QueueList.GroupSelected) -> None:
+        """Enter on a group header shows or hides its messages."""
+        key = event.group.key
+        if key in self.expanded:
+            self.expanded.discard(key)
+        else:
+            self.expanded.add(key)
+        self.apply_view()
+
+    def action_reasons(self) -> None:
+        """The deferral reasons screen for the current filter."""
+        from mailq_tui.ui.screens.reasons import ReasonsScreen
+
+        if self.state is not None:
+            self.app.push_screen(ReasonsScreen(self.state), callback=self._drill_down)
+
+    def _drill_down(self, query: Optional[str]) -> None:
+        """Apply a query chosen in an insight screen (the filter bar shows it)."""
+        if query is None:
+            return
+        self.group_by = None
+        self.expanded.clear()
+        self.query_one("#filter", Input).value = query
+        self.query_one(QueueList).focus()
+
+    def _update_insight_screens(self, state: ViewState) -> None:
+        """Open insight screens follow the live refresh."""
+        from mailq_tui.ui.screens.reasons import ReasonsScreen
+
+        for screen in self.app.screen_stack:
+            if isinstance(screen, ReasonsScreen):
+                screen.update_state(state)
 
     def action_reverse_sort(self) -> None:
         """Reverse the sort order."""
@@ -339,7 +406,11 @@ class QueueScreen(Screen[None]):
             return []
         if len(self.marks):
             return self.marks.resolve(self.state.messages)
-        current = self.query_one(QueueList).current
+        qlist = self.query_one(QueueList)
+        current, group = qlist.current, qlist.current_group
+        if group is not None:
+            msgs = self.state.messages
+            return [msgs[r] for r in group.rows]
         return [current] if current is not None else []
 
     def unavailable_reason(self, action: str, parameters: Sequence[object] = ()) -> str:
@@ -363,8 +434,10 @@ class QueueScreen(Screen[None]):
                 return "another action is running"
             if name != "flush" or parameters[:1] != ["all"]:
                 qlist = self.query_one(QueueList)
-                if qlist.current is None and not len(self.marks):
+                if qlist.current is None and qlist.current_group is None and not len(self.marks):
                     return "no message selected"
+        if name in ("reasons", "shape", "cycle_group") and self.state is None:
+            return "reading the queue"
         return ""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> Optional[bool]:
@@ -386,10 +459,8 @@ class QueueScreen(Screen[None]):
     # ------------------------------------------------------------------ actions
 
     def action_open_message(self) -> None:
-        """Open the message under the cursor."""
-        msg = self.query_one(QueueList).current
-        if msg is not None:
-            self._open(msg)
+        """Open the message under the cursor (on a group header: expand or collapse it)."""
+        self.query_one(QueueList).action_select()
 
     @on(QueueList.Selected)
     def _selected(self, event: QueueList.Selected) -> None:
@@ -418,8 +489,17 @@ class QueueScreen(Screen[None]):
         if scope == "ids":
             self.start_action("flush-ids", self.targets())
         elif scope == "site":
-            msg = self.query_one(QueueList).current
-            if msg is not None and msg.recipients:
+            qlist = self.query_one(QueueList)
+            msg, group = qlist.current, qlist.current_group
+            if group is not None and self.group_by == "domain":
+                self.start_flush_site(group.key)
+            elif group is not None:
+                self.notify(
+                    "Flush site needs a message, or a recipient-domain group (b)",
+                    title="Flush site",
+                    severity="warning",
+                )
+            elif msg is not None and msg.recipients:
                 site = msg.recipients[0].address.rpartition("@")[2]
                 self.start_flush_site(site)
         else:

@@ -5,6 +5,10 @@ Only the visible lines are rendered (``render_line``), from plain Python data he
 nothing until they scroll into view. Rendered strips are kept in a small LRU keyed by
 (message row, marked, cursor, width) and the cache is cleared whenever the data changes.
 Cells are plain text made safe by :func:`mailq_tui.safe_text.visible`; never markup.
+
+When the view is grouped, some lines are group headers (see
+:attr:`~mailq_tui.ui.view.ViewState.lines`): key, counts, size, oldest age and top
+destinations; Enter on one expands or collapses it.
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from mailq_tui.model.grouping import Group
 from mailq_tui.model.message import Message
-from mailq_tui.ui.columns import Layout, cells, layout_for
+from mailq_tui.ui.columns import Layout, cells, group_cells, layout_for
 from mailq_tui.ui.view import Marks, ViewState
 
 
@@ -46,6 +51,7 @@ class QueueList(ScrollView, can_focus=True):
         "queue-list--marked",
         "queue-list--hold",
         "queue-list--empty",
+        "queue-list--group",
     }
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
@@ -66,6 +72,12 @@ class QueueList(ScrollView, can_focus=True):
 
         message: Message
 
+    @dataclass
+    class GroupSelected(TextualMessage):
+        """Enter (or a double click) on a group header."""
+
+        group: Group
+
     def __init__(
         self, marks: Marks, *, name: Optional[str] = None, id: Optional[str] = None
     ) -> None:
@@ -74,15 +86,23 @@ class QueueList(ScrollView, can_focus=True):
         self.state: Optional[ViewState] = None
         self.now = 0.0
         self._cache: LRUCache[tuple[int, bool, bool, int], Strip] = LRUCache(512)
+        self._group_marks: dict[int, bool] = {}
         self._layout: Layout = layout_for(80)
         self._id_width = 11
 
     # ------------------------------------------------------------------ data
 
-    def set_state(self, state: ViewState, now: float, keep: Optional[str] = None) -> None:
-        """Show ``state``. The cursor stays on queue id ``keep`` when it is still listed and at
-        the same screen line; otherwise it stays at the same position (clamped), so messages
-        that left the queue disappear without the view jumping."""
+    def set_state(
+        self,
+        state: ViewState,
+        now: float,
+        keep: Optional[str] = None,
+        keep_group: Optional[str] = None,
+    ) -> None:
+        """Show ``state``. The cursor stays on queue id ``keep`` (or the header of group
+        ``keep_group``) when it is still listed and at the same screen line; otherwise it stays
+        at the same position (clamped), so messages that left the queue disappear without the
+        view jumping."""
         old_line = self.cursor - int(self.scroll_offset.y)
         self.state = state
         self.now = now
@@ -90,8 +110,11 @@ class QueueList(ScrollView, can_focus=True):
             sample = state.messages[state.rows[0]].queue_id
             self._id_width = max(11, len(sample) + 1)
         self._cache.clear()
+        self._group_marks.clear()
         pos = state.position_of(keep) if keep else None
-        count = len(state.rows)
+        if keep_group is not None:
+            pos = state.position_of_group(keep_group)
+        count = len(state.lines)
         new_cursor = pos if pos is not None else min(self.cursor, max(0, count - 1))
         self._relayout()
         self.set_reactive(QueueList.cursor, new_cursor)
@@ -104,17 +127,23 @@ class QueueList(ScrollView, can_focus=True):
     def invalidate(self) -> None:
         """Redraw everything (marks changed)."""
         self._cache.clear()
+        self._group_marks.clear()
         self.refresh()
 
     @property
     def current(self) -> Optional[Message]:
-        """The message under the cursor."""
+        """The message under the cursor (None on a group header)."""
         return self.state.message_at(self.cursor) if self.state else None
 
     @property
+    def current_group(self) -> Optional[Group]:
+        """The group whose header is under the cursor."""
+        return self.state.group_at(self.cursor) if self.state else None
+
+    @property
     def row_count(self) -> int:
-        """How many rows the list shows."""
-        return len(self.state.rows) if self.state else 0
+        """How many lines the list shows."""
+        return len(self.state.lines) if self.state else 0
 
     @property
     def columns_layout(self) -> Layout:
@@ -177,10 +206,14 @@ class QueueList(ScrollView, can_focus=True):
         self._move(self.row_count - 1)
 
     def action_select(self) -> None:
-        """Open the message under the cursor."""
+        """Open the message under the cursor, or expand/collapse the group."""
         msg = self.current
         if msg is not None:
             self.post_message(self.Selected(msg))
+            return
+        group = self.current_group
+        if group is not None:
+            self.post_message(self.GroupSelected(group))
 
     def on_click(self, event: events.Click) -> None:
         """A click moves the cursor; a double click opens the message."""
@@ -202,23 +235,58 @@ class QueueList(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         state = self.state
         base = self.rich_style
-        if state is None or pos >= len(state.rows):
-            if state is not None and not state.rows and y == 0:
+        lines = state.lines if state is not None else []
+        if state is None or pos >= len(lines):
+            if state is not None and not lines and y == 0:
                 text = " No messages match." if state.query_text else " The queue is empty."
                 style = base + self.get_component_rich_style("queue-list--empty")
                 return Strip([Segment(text, style)]).adjust_cell_length(width, base)
             return Strip.blank(width, base)
-        row = state.rows[pos]
-        msg = state.messages[row]
-        marked = msg.queue_id in self.marks
+        row = lines[pos]
         is_cursor = pos == self.cursor
         full_width = max(width, self._layout.width)
+        if row < 0:
+            group = state.groups[-row - 1] if state.groups else None
+            if group is None:
+                return Strip.blank(width, base)
+            marked = self._group_marked(row, group)
+            key = (row, marked, is_cursor, full_width)
+            strip = self._cache.get(key)
+            if strip is None:
+                strip = self._render_group(group, marked, is_cursor, full_width, base)
+                self._cache[key] = strip
+            return strip.crop(scroll_x, scroll_x + width)
+        msg = state.messages[row]
+        marked = msg.queue_id in self.marks
         key = (row, marked, is_cursor, full_width)
         strip = self._cache.get(key)
         if strip is None:
             strip = self._render_row(msg, marked, is_cursor, full_width, base)
             self._cache[key] = strip
         return strip.crop(scroll_x, scroll_x + width)
+
+    def _group_marked(self, line: int, group: Group) -> bool:
+        """Whether every message of ``group`` is marked (memoised until marks change)."""
+        known = self._group_marks.get(line)
+        if known is None and self.state is not None:
+            msgs = self.state.messages
+            marks = self.marks
+            known = bool(len(marks)) and all(msgs[r].queue_id in marks for r in group.rows)
+            self._group_marks[line] = known
+        return bool(known)
+
+    def _render_group(
+        self, group: Group, marked: bool, is_cursor: bool, width: int, base: Style
+    ) -> Strip:
+        style = base + self.get_component_rich_style("queue-list--group")
+        if marked:
+            style += self.get_component_rich_style("queue-list--marked")
+        if is_cursor:
+            style += self.get_component_rich_style("queue-list--cursor")
+        assert self.state is not None
+        expanded = group.key in self.state.spec.expanded
+        text = group_cells(group, self.now, marked, expanded, width)
+        return Strip([Segment(text, style)]).adjust_cell_length(width, style)
 
     def _render_row(
         self, msg: Message, marked: bool, is_cursor: bool, width: int, base: Style

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Optional
 
 from rich.text import Text
@@ -21,28 +22,40 @@ def status_text(
     duration: Optional[float],
     paused: bool,
     loading: bool,
-    sort: str,
+    view: str = "",
+    warnings: Sequence[str] = (),
 ) -> Text:
-    """``deferred 55 · hold 5 | 60 msgs 213.4K | shown 60 | marked 3 | 03:35:18 (0.05s)``."""
+    """``03:35:18 0.05s │ 60 msgs 213.4K │ shown 60 │ marked 3 │ deferred 55 · hold 5 │ …``.
+
+    Most important first, since an 80-column terminal cuts the end: warnings (Postfix down,
+    queue growing fast) and PAUSED, the refresh time and duration, totals, the filter and
+    mark counts, then the per-queue breakdown and the view (grouping).
+    """
     text = Text(no_wrap=True, overflow="ellipsis")
+    for warning in warnings:
+        text.append(f" {warning} ", style="bold reverse")
+        text.append(" ")
+    if paused:
+        text.append("PAUSED", style="bold reverse")
+        text.append(" ")
     if totals is None:
         text.append("reading the queue…", style="italic")
         return text
+    if loading:
+        text.append("⟳ ")
+    if taken_at is not None:
+        clock = time.strftime("%H:%M:%S", time.localtime(taken_at))
+        text.append(f"{clock} {duration or 0:.2f}s │ ")
+    text.append(f"{totals.total} msgs {short_size(totals.bytes)}")
+    text.append(f" │ shown {shown}")
+    text.append(f" │ marked {marked}", style="bold" if marked else "")
+    text.append(" │ ")
     if totals.per_queue:
         text.append(" · ".join(f"{q} {n}" for q, n in totals.per_queue.items()))
     else:
         text.append("queue empty")
-    text.append(f" │ {totals.total} msgs {short_size(totals.bytes)}")
-    text.append(f" │ shown {shown}")
-    text.append(f" │ marked {marked}", style="bold" if marked else "")
-    text.append(f" │ {sort}")
-    if taken_at is not None:
-        clock = time.strftime("%H:%M:%S", time.localtime(taken_at))
-        text.append(f" │ {clock} ({duration or 0:.2f}s)")
-    if loading:
-        text.append(" ⟳")
-    if paused:
-        text.append(" │ PAUSED", style="bold reverse")
+    if view:
+        text.append(f" │ {view}")
     return text
 
 
