@@ -14,6 +14,7 @@ Counts come from postsuper's own output.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +25,7 @@ from mailq_tui.model.snapshot import Snapshot
 from mailq_tui.postfix import flush as flush_mod
 from mailq_tui.postfix.audit import audit_record, default_audit_path, write_audit
 from mailq_tui.postfix.commands import PostfixError, PostfixTools
+from mailq_tui.postfix.health import Health, read_health
 from mailq_tui.postfix.listing import iter_queue, list_queue
 from mailq_tui.postfix.postcat import PostcatResult, postcat
 from mailq_tui.postfix.postsuper import run_postsuper
@@ -111,6 +113,15 @@ class QueueEngine:
             name, uid = self.user
             self._privileges = await detect_privileges(self.tools, owner, uid=uid, user=name)
         return self._privileges
+
+    async def health(self) -> Health:
+        """The master process, its services and the load (see
+        :func:`~mailq_tui.postfix.health.read_health`); never raises."""
+        try:
+            qdir = (await self.settings()).queue_directory
+        except PostfixError:
+            qdir = PostfixSettings().queue_directory
+        return await asyncio.to_thread(read_health, qdir)
 
     async def _current(self, ids: set[str]) -> dict[str, Message]:
         """Fresh id -> message for the ids asked for only (streamed; memory stays small)."""

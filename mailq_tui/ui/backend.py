@@ -18,6 +18,7 @@ import msgspec
 
 from mailq_tui.model.message import Message
 from mailq_tui.model.snapshot import Snapshot
+from mailq_tui.postfix.health import Health
 from mailq_tui.postfix.postcat import PostcatResult, parse_postcat
 from mailq_tui.postfix.settings import PostfixSettings
 from mailq_tui.reports import ActionReport, Capability, Privileges
@@ -50,6 +51,8 @@ class QueueBackend(Protocol):
     ) -> ActionReport: ...
 
     async def postcat(self, queue_id: str, max_bytes: int = ...) -> PostcatResult: ...
+
+    async def health(self) -> Health: ...
 
 
 ALL_ALLOWED = Privileges(
@@ -85,7 +88,8 @@ class RecordedBackend:
     """A backend over a recorded ``postqueue -j`` listing (no Postfix involved).
 
     ``postcat_dir``: directory of recorded ``postcat-<ID>.txt`` files. ``delay``: seconds each
-    listing pretends to take. ``clock``: what "now" is for ``Snapshot.taken_at``. Actions change the
+    listing pretends to take. ``clock``: what "now" is for ``Snapshot.taken_at``. ``health``:
+    what :meth:`health` returns (default: a fixed running instance). Actions change the
     in-memory listing the way postsuper would.
     """
 
@@ -98,6 +102,7 @@ class RecordedBackend:
         postcat_dir: Optional[Union[str, Path]] = None,
         delay: float = 0.0,
         clock: Optional[Callable[[], float]] = None,
+        health: Optional[Health] = None,
     ) -> None:
         self.clock: Callable[[], float] = clock or time.time
         self.messages: list[Message] = list(messages)
@@ -107,6 +112,7 @@ class RecordedBackend:
         self.delay = delay
         self.calls: list[tuple[str, list[str]]] = []
         self.listings = 0
+        self._health = health
 
     @classmethod
     def from_file(cls, path: Union[str, Path], **kwargs: object) -> RecordedBackend:
@@ -131,6 +137,21 @@ class RecordedBackend:
     async def settings(self, refresh: bool = False) -> PostfixSettings:
         """Postfix's default settings (or the ones given)."""
         return self._settings
+
+    async def health(self) -> Health:
+        """The Postfix health given, else a fixed healthy instance (master 4242, up one hour
+        by this backend's clock)."""
+        if self._health is not None:
+            return self._health
+        now = self.clock()
+        return Health(
+            running=True,
+            master_pid=4242,
+            started_at=now - 3600.0,
+            services={"cleanup": 1, "pickup": 1, "qmgr": 1, "smtp": 3, "smtpd": 1},
+            load=(0.25, 0.2, 0.15),
+            checked_at=now,
+        )
 
     async def act(
         self,
