@@ -1,0 +1,103 @@
+"""The insight views on a real, isolated Postfix through the real engine: drill down from the
+reasons screen and from a group, act, and check the effect in ``postqueue -j``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mailq_tui.engine import QueueEngine
+from mailq_tui.model.reasons import normalise_reason
+from mailq_tui.sandbox.instance import Sandbox
+from mailq_tui.ui.app import MailqApp
+from mailq_tui.ui.screens.confirm import ConfirmScreen
+from mailq_tui.ui.screens.reasons import ReasonsScreen
+from mailq_tui.ui.widgets.queue_list import QueueList
+from tests.postfix.conftest import Instance
+from tests.postfix.test_tui_real import settle, shown
+
+pytestmark = pytest.mark.sandbox
+
+
+def clusters(box: Sandbox) -> dict[str, set[str]]:
+    """Cluster -> ids of the messages with a recipient in it, from a fresh listing."""
+    out: dict[str, set[str]] = {}
+    for m in box.listing():
+        for r in m.recipients:
+            if r.delay_reason:
+                out.setdefault(normalise_reason(r.delay_reason), set()).add(m.queue_id)
+    return out
+
+
+async def test_reasons_drill_down_then_delete_the_rate_limited_cluster(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    box = make_sandbox(count=60, seed=3)
+    before = clusters(box)
+    assert len(before) >= 3, before
+    engine = QueueEngine(str(box.config_dir), audit_log=tmp_path / "audit.log")
+    app = MailqApp(engine, refresh_interval=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReasonsScreen) and screen.summary is not None
+        keys = [c.key for c in screen.summary.clusters]
+        assert set(keys) == set(before)
+        hinted = [c for c in screen.summary.clusters if c.hint and c.hint.name == "rate-limit"]
+        assert hinted, keys
+        target = hinted[0]
+        for _ in range(keys.index(target.key)):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await settle(pilot)
+        ids = set(shown(app))
+        assert ids == before[target.key]
+        await pilot.press("a", "d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        title = str(app.screen.query_one("#confirm-title").render())
+        assert title == f"Delete {len(ids)} message{'s' if len(ids) != 1 else ''}?"
+        await pilot.press("y")
+        await settle(pilot)
+    after = clusters(box)
+    assert target.key not in after
+    assert not ids & {m.queue_id for m in box.listing()}
+    assert len(after) >= len(before) - 1 - sum(1 for v in before.values() if v <= ids)
+
+
+@pytest.fixture
+def filled(pf: Instance) -> Instance:
+    pf.send("alice@example.org", ["a@gmail.com"], n=4)
+    pf.send("bob@example.net", ["b@yahoo.com"], n=3)
+    pf.wait_deferred(7)
+    return pf
+
+
+async def test_group_by_domain_then_hold_a_whole_group(filled: Instance, tmp_path: Path) -> None:
+    engine = QueueEngine(filled.config_dir, audit_log=tmp_path / "audit.log")
+    app = MailqApp(engine, refresh_interval=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        qlist = app.screen.query_one(QueueList)
+        state = qlist.state
+        assert state is not None and state.groups is not None
+        assert [(g.key, g.count) for g in state.groups] == [("gmail.com", 4), ("yahoo.com", 3)]
+        await pilot.press("down")
+        assert qlist.current_group is not None and qlist.current_group.key == "yahoo.com"
+        yahoo = {state.messages[r].queue_id for r in state.groups[1].rows}
+        await pilot.press("h")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Hold 3 messages?" in str(app.screen.query_one("#confirm-title").render())
+        await pilot.press("y")
+        await settle(pilot)
+        assert len(shown(app)) == 7
+    queues = {m.queue_id: m.queue_name for m in filled.listing()}
+    assert {queues[q] for q in yahoo} == {"hold"}
+    assert sorted(queues.values()).count("hold") == 3
