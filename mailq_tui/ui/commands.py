@@ -136,6 +136,14 @@ QUEUE_COMMANDS: tuple[Command, ...] = (
     Command("queue.refresh", "g", "refresh_now", "Refresh", "Read the queue again now", show=False),
     Command("queue.pause", "p", "toggle_pause", "Pause", "Pause or resume live refresh"),
     Command("queue.log", "l", "toggle_log", "Log", "Show or hide the action log"),
+    Command(
+        "queue.health",
+        "i",
+        "toggle_health",
+        "Health",
+        "Show or hide the Postfix health panel (master, processes, load, queue trend)",
+        show=False,
+    ),
     Command("queue.help", "question_mark", "help", "Help", "List every key"),
 )
 

@@ -13,7 +13,9 @@ from mailq_tui.model.reasons import normalise_reason
 from mailq_tui.sandbox.instance import Sandbox
 from mailq_tui.ui.app import MailqApp
 from mailq_tui.ui.screens.confirm import ConfirmScreen
+from mailq_tui.ui.screens.queue import QueueScreen
 from mailq_tui.ui.screens.reasons import ReasonsScreen
+from mailq_tui.ui.widgets.health import HealthPanel
 from mailq_tui.ui.widgets.queue_list import QueueList
 from tests.postfix.conftest import Instance
 from tests.postfix.test_tui_real import settle, shown
@@ -101,3 +103,32 @@ async def test_group_by_domain_then_hold_a_whole_group(filled: Instance, tmp_pat
     queues = {m.queue_id: m.queue_name for m in filled.listing()}
     assert {queues[q] for q in yahoo} == {"hold"}
     assert sorted(queues.values()).count("hold") == 3
+
+
+async def test_health_panel_on_a_real_instance_then_postfix_stopped(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    box = make_sandbox(count=0)
+    master = box._master_pid()
+    assert master is not None
+    engine = QueueEngine(str(box.config_dir), audit_log=tmp_path / "audit.log")
+    app = MailqApp(engine, refresh_interval=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        text = str(screen.query_one(HealthPanel).query_one("#health-text").render())
+        assert f"master {master} up " in text
+        assert "qmgr 1" in text and "pickup 1" in text
+        assert "POSTFIX DOWN" not in str(screen.query_one("#status").render())
+        assert screen.unavailable_reason("flush", ["all"]) == ""
+        box.stop()
+        await pilot.press("g")
+        await settle(pilot)
+        status = str(screen.query_one("#status").render())
+        assert status.startswith(" POSTFIX DOWN: flush will not work ")
+        text = str(screen.query_one(HealthPanel).query_one("#health-text").render())
+        assert "Postfix is NOT running" in text
+        assert "not running" in screen.unavailable_reason("flush", ["all"])

@@ -38,7 +38,8 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def make_backend(**kwargs: Any) -> RecordedBackend:
     """A recorded backend over the recorded sandbox queue."""
-    return RecordedBackend.from_file(QUEUE_FILE, postcat_dir=DATA, clock=frozen, **kwargs)
+    kwargs.setdefault("clock", frozen)
+    return RecordedBackend.from_file(QUEUE_FILE, postcat_dir=DATA, **kwargs)
 
 
 @pytest.fixture

@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable
+import msgspec
+from textual.widgets import DataTable, Sparkline
 
 from mailq_tui.model.query import cluster_term
 from mailq_tui.model.reasons import normalise_reason
+from mailq_tui.postfix.health import Health
 from mailq_tui.ui.backend import RecordedBackend
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.reasons import ReasonsScreen
+from mailq_tui.ui.widgets.health import HealthPanel
 from mailq_tui.ui.widgets.queue_list import QueueList
 
-from .conftest import make_app
+from .conftest import NOW, make_app, make_backend
 from .test_queue_screen import queue_screen, row_text, settle, shown_ids
 
 
@@ -232,3 +235,78 @@ async def test_expanded_groups_and_the_cursor_survive_a_refresh(backend: Recorde
         assert qlist.current_group is not None and qlist.current_group.key == key
         assert key in screen.expanded
         assert screen.state.lines[qlist.cursor + 1] >= 0
+
+
+DOWN = Health(
+    running=False,
+    master_pid=None,
+    started_at=None,
+    services={},
+    load=(3.5, 2.0, 1.0),
+    checked_at=NOW,
+    problem="no master.pid in /var/spool/postfix/pid: Postfix is not running",
+)
+
+
+async def test_health_panel_shows_master_processes_load_and_trend(
+    backend: RecordedBackend,
+) -> None:
+    app = make_app(backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = queue_screen(app)
+        panel = screen.query_one(HealthPanel)
+        assert not panel.display
+        await pilot.press("i")
+        await settle(pilot)
+        assert panel.display
+        text = str(panel.query_one("#health-text").render())
+        assert "master 4242 up 1h" in text
+        assert "load 0.25 0.20 0.15" in text
+        assert "cleanup 1 · pickup 1 · qmgr 1 · smtp 3 · smtpd 1" in text
+        assert "Queue 60 → 60 over the last 1 refreshes" in text
+        assert panel.query_one(Sparkline).data == [60]
+        await pilot.press("i")
+        assert not panel.display
+
+
+async def test_postfix_down_is_shown_and_disables_flush() -> None:
+    backend = make_backend(health=DOWN)
+    app = make_app(backend)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = queue_screen(app)
+        status = str(screen.query_one("#status").render())
+        assert status.startswith(" POSTFIX DOWN: flush will not work ")
+        assert "not running" in screen.unavailable_reason("flush", ["all"])
+        await pilot.press("F", "f", "t")
+        await settle(pilot)
+        assert isinstance(app.screen, type(screen)) and backend.calls == []
+        # postsuper does not need the master: delete still works.
+        assert screen.unavailable_reason("act", ["delete"]) == ""
+        await pilot.press("i")
+        await settle(pilot)
+        text = str(screen.query_one(HealthPanel).query_one("#health-text").render())
+        assert "Postfix is NOT running: no master.pid in /var/spool/postfix/pid" in text
+
+
+async def test_a_fast_growing_queue_is_flagged_in_the_status_bar() -> None:
+    clock = [NOW]
+    backend = make_backend(clock=lambda: clock[0])
+    template = backend.messages[0]
+    app = make_app(backend)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        screen = queue_screen(app)
+        assert "growing" not in str(screen.query_one("#status").render())
+        for step in range(1, 4):
+            clock[0] += 10
+            backend.messages += [
+                msgspec.structs.replace(template, queue_id=f"{step:02d}{n:08X}") for n in range(60)
+            ]
+            await pilot.press("g")
+            await settle(pilot)
+        # 60 -> 240 messages in 30 s: +360 msgs/min, above 100/min and 5 % of 240 per minute.
+        status = str(screen.query_one("#status").render())
+        assert " queue growing fast: +360 msgs/min over 30s " in status
+        assert screen.trend.values() == [60, 120, 180, 240]

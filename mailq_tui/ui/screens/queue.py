@@ -25,7 +25,9 @@ from textual.worker import Worker, WorkerState
 
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import QuerySyntaxError, parse_query
+from mailq_tui.model.trend import Trend
 from mailq_tui.postfix.commands import PostfixError
+from mailq_tui.postfix.health import Health
 from mailq_tui.postfix.settings import PostfixSettings
 from mailq_tui.reports import ActionReport, Privileges
 from mailq_tui.safe_text import visible
@@ -43,6 +45,7 @@ from mailq_tui.ui.view import (
     compute_view,
     totals,
 )
+from mailq_tui.ui.widgets.health import HealthPanel, health_warnings
 from mailq_tui.ui.widgets.queue_list import QueueList
 from mailq_tui.ui.widgets.status import PrivilegesBar, StatusBar, privileges_text, status_text
 
@@ -75,6 +78,8 @@ class QueueScreen(Screen[None]):
         self.last_refresh_end = 0.0
         self.refreshing = False
         self.refresh_error: Optional[str] = None
+        self.health: Optional[Health] = None
+        self.trend = Trend()
 
     def view_spec(self) -> ViewSpec:
         """What the user asked to see now."""
@@ -99,6 +104,7 @@ class QueueScreen(Screen[None]):
             )
         yield Static(id="filter-error")
         yield Log(id="action-log", highlight=False, max_lines=2000)
+        yield HealthPanel(id="health")
         yield ProgressBar(id="progress", show_eta=False)
         yield StatusBar(id="status")
         yield PrivilegesBar(id="privileges")
@@ -108,6 +114,7 @@ class QueueScreen(Screen[None]):
         """Load privileges and settings, take the first listing, start the refresh clock."""
         self.query_one("#filter-error").display = False
         self.query_one("#action-log").display = False
+        self.query_one("#health").display = False
         self.query_one("#progress").display = False
         self.query_one(QueueList).focus()
         self._update_status()
@@ -143,9 +150,21 @@ class QueueScreen(Screen[None]):
         if self.due(time.monotonic()):
             self.refresh_queue()
 
+    @work(exclusive=True, group="health", exit_on_error=False)
+    async def check_health(self) -> None:
+        """Is the master of this instance running, with which processes (psutil)."""
+        self.health = await self.mailq.backend.health()
+        self._show_health()
+
+    def _show_health(self) -> None:
+        self.query_one(HealthPanel).show(self.health, self.trend, self.mailq.clock())
+        self._update_status()
+        self.refresh_bindings()
+
     @work(exclusive=True, group="refresh", exit_on_error=False)
     async def refresh_queue(self) -> None:
         """Take a listing and index it off the UI thread, then swap it in."""
+        self.check_health()
         self.refreshing = True
         self._update_status()
         started = time.monotonic()
@@ -161,6 +180,8 @@ class QueueScreen(Screen[None]):
             self.last_duration = time.monotonic() - started
             self.last_refresh_end = time.monotonic()
         self.refresh_error = None
+        self.trend.add(snapshot.taken_at, len(snapshot.messages))
+        self._show_health()
         dropped = self.marks.prune(state.messages)
         if dropped:
             self.log_line(f"{plans.plural(dropped, 'marked message')} left the queue; unmarked")
@@ -243,6 +264,7 @@ class QueueScreen(Screen[None]):
             self.paused,
             self.refreshing,
             view,
+            health_warnings(self.health, self.trend),
         )
         if self.refresh_error:
             text.append(f" │ listing failed: {visible(self.refresh_error, 80)}", style="bold")
@@ -387,6 +409,11 @@ class QueueScreen(Screen[None]):
         self.paused = not self.paused
         self._update_status()
 
+    def action_toggle_health(self) -> None:
+        """Show or hide the Postfix health panel."""
+        panel = self.query_one(HealthPanel)
+        panel.display = not panel.display
+
     def action_toggle_log(self) -> None:
         """Show or hide the action log."""
         log = self.query_one("#action-log")
@@ -429,6 +456,8 @@ class QueueScreen(Screen[None]):
                 return "checking privileges"
             if not privs.flush.allowed:
                 return privs.flush.reason or "flush is not allowed"
+            if self.health is not None and not self.health.running and self.health.certain:
+                return "Postfix is not running: nothing would deliver the mail"
         if name in ("act", "flush", "mark_all", "toggle_mark", "open_message"):
             if self.busy and name in ("act", "flush"):
                 return "another action is running"
