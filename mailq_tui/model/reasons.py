@@ -43,12 +43,14 @@ def _keep_codes(text: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=1 << 17)
 def normalise_reason(reason: str) -> str:
     """The cluster key of a deferral reason (readable, with ``<addr>``, ``<host>``, ``<ip>``,
     ``<id>`` and ``N`` placeholders).
 
     Reasons mostly differ by the recipient address and the host in them, so those are
-    stripped first and the rest of the work is cached on what remains.
+    stripped first and the rest of the work is cached on what remains. Whole reasons are
+    cached too: each live refresh of a big queue asks again for the same ones.
     """
     if not reason:
         return ""
