@@ -174,6 +174,7 @@ def compute_view(index: QueueIndex, spec: ViewSpec) -> View:
 def build_state(snapshot: Snapshot, now: float, spec: ViewSpec) -> ViewState:
     """Index ``snapshot`` and select its rows (slow at 500k: call from a thread)."""
     index = QueueIndex(snapshot.messages, now=now)
+    index.row_of("")  # builds the id -> row map here, not on the UI thread at the first keystroke
     try:
         view = compute_view(index, spec)
     except Exception:  # a query that no longer parses: show everything, the bar says why
