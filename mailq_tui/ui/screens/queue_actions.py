@@ -1,0 +1,244 @@
+"""What can be done on the queue screen, and doing it: the targets of an action, why an
+action is unavailable (privileges, Postfix down, nothing selected), the confirm-then-run
+workflow for postsuper actions and flushes, progress, and reporting the outcome.
+
+:class:`QueueActionsScreen` is the base of :class:`~mailq_tui.ui.screens.queue.QueueScreen`,
+which adds the list, the filter bar, live refresh and the views.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Optional
+
+from textual import work
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Log, ProgressBar
+
+from mailq_tui.model.message import Message
+from mailq_tui.postfix.health import Health
+from mailq_tui.postfix.settings import PostfixSettings
+from mailq_tui.reports import ActionReport, Privileges
+from mailq_tui.safe_text import visible
+from mailq_tui.ui import plans
+from mailq_tui.ui.commands import Command
+from mailq_tui.ui.screens.confirm import ConfirmScreen
+from mailq_tui.ui.view import Marks, ViewState
+from mailq_tui.ui.widgets.queue_list import QueueList
+
+if TYPE_CHECKING:
+    from mailq_tui.ui.app import MailqApp
+
+
+class QueueActionsScreen(Screen[None]):
+    """Targets, availability and the action workflow of the queue screen."""
+
+    busy: reactive[bool] = reactive(False, bindings=True)
+    privileges: reactive[Optional[Privileges]] = reactive(None, bindings=True)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.marks = Marks()
+        self.state: Optional[ViewState] = None
+        self.group_by: Optional[str] = None
+        self.settings: Optional[PostfixSettings] = None
+        self.health: Optional[Health] = None
+
+    @property
+    def mailq(self) -> MailqApp:
+        """The app (typed)."""
+        return self.app  # type: ignore[return-value]
+
+    def queue_changed(self) -> None:
+        """Called after an action changed the queue (the queue screen lists it again)."""
+
+    def log_line(self, line: str) -> None:
+        """Append to the action log panel (plain text)."""
+        stamp = time.strftime("%H:%M:%S")
+        self.query_one("#action-log", Log).write_line(f"{stamp} {line}")
+
+    # ------------------------------------------------------------------ availability
+
+    def targets(self) -> list[Message]:
+        """The marked messages, or the one under the cursor when nothing is marked."""
+        if self.state is None:
+            return []
+        if len(self.marks):
+            return self.marks.resolve(self.state.messages)
+        qlist = self.query_one(QueueList)
+        current, group = qlist.current, qlist.current_group
+        if group is not None:
+            msgs = self.state.messages
+            return [msgs[r] for r in group.rows]
+        return [current] if current is not None else []
+
+    def unavailable_reason(self, action: str, parameters: Sequence[object] = ()) -> str:
+        """Why ``action`` cannot run now ("" when it can)."""
+        name = action.split("(")[0]
+        if not parameters and "(" in action:
+            parameters = [action.split("'")[1]]
+        privs = self.privileges
+        if name == "act":
+            if privs is None:
+                return "checking privileges"
+            if not privs.postsuper.allowed:
+                return privs.postsuper.reason or "postsuper is not allowed"
+        if name == "flush":
+            if privs is None:
+                return "checking privileges"
+            if not privs.flush.allowed:
+                return privs.flush.reason or "flush is not allowed"
+            if self.health is not None and not self.health.running and self.health.certain:
+                return "Postfix is not running: nothing would deliver the mail"
+        if name in ("act", "flush", "mark_all", "toggle_mark", "open_message"):
+            if self.busy and name in ("act", "flush"):
+                return "another action is running"
+            if name != "flush" or parameters[:1] != ["all"]:
+                qlist = self.query_one(QueueList)
+                if qlist.current is None and qlist.current_group is None and not len(self.marks):
+                    return "no message selected"
+        if name in ("reasons", "shape", "cycle_group") and self.state is None:
+            return "reading the queue"
+        return ""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> Optional[bool]:
+        """Disabled (shown dimmed in the footer) when :meth:`unavailable_reason` says so."""
+        if not self.is_mounted:
+            return True
+        return None if self.unavailable_reason(action, parameters) else True
+
+    def run_command(self, cmd: Command) -> None:
+        """Run a command chosen in the palette; when unavailable, say why."""
+        why = self.unavailable_reason(cmd.action)
+        if why:
+            self.notify(
+                f"{cmd.description}: {why}", title="Unavailable", severity="warning", markup=False
+            )
+            return
+        self.call_later(self.app.run_action, cmd.action, self)
+
+    # ------------------------------------------------------------------ actions
+
+    def action_act(self, action: str) -> None:
+        """delete | hold | release | requeue the targets, after confirmation."""
+        self.start_action(action, self.targets())
+
+    def action_flush(self, scope: str) -> None:
+        """Flush ids (the targets), the cursor's site, or everything."""
+        if scope == "ids":
+            self.start_action("flush-ids", self.targets())
+        elif scope == "site":
+            qlist = self.query_one(QueueList)
+            msg, group = qlist.current, qlist.current_group
+            if group is not None and self.group_by == "domain":
+                self.start_flush_site(group.key)
+            elif group is not None:
+                self.notify(
+                    "Flush site needs a message, or a recipient-domain group (b)",
+                    title="Flush site",
+                    severity="warning",
+                )
+            elif msg is not None and msg.recipients:
+                site = msg.recipients[0].address.rpartition("@")[2]
+                self.start_flush_site(site)
+        else:
+            self.start_flush_all()
+
+    def start_action(self, action: str, targets: list[Message]) -> None:
+        """Confirm and run a postsuper action or an id flush on ``targets``."""
+        name = "flush" if action == "flush-ids" else "act"
+        why = self.unavailable_reason(name, [action])
+        if why:
+            self.notify(why, title=action, severity="warning", markup=False)
+            return
+        if targets:
+            self._confirm_and_act(action, targets)
+
+    @work(group="action", exit_on_error=False)
+    async def _confirm_and_act(self, action: str, targets: list[Message]) -> None:
+        title, body = plans.confirm_text(action, targets)
+        if not await self.app.push_screen_wait(ConfirmScreen(title, body)):
+            self.log_line(f"{action}: cancelled ({plans.plural(len(targets), 'message')})")
+            return
+        backend = self.mailq.backend
+        self._begin(len(targets))
+        try:
+            if action == "flush-ids":
+                report = await backend.flush_ids(targets, progress=self._progress)
+            else:
+                report = await backend.act(action, targets, progress=self._progress)
+        finally:
+            self._end()
+        self._report(report)
+
+    @work(group="action", exit_on_error=False)
+    async def start_flush_site(self, site: str) -> None:
+        """Confirm and run ``postqueue -s SITE`` (with the per-message fallback)."""
+        state = self.state
+        messages = state.messages if state else []
+        suffix = "@" + site.lower()
+        candidates = [
+            m
+            for m in messages
+            if m.queue_name != "hold"
+            and any(r.address.lower().endswith(suffix) for r in m.recipients)
+        ]
+        title, body = plans.flush_site_text(site, candidates)
+        if not await self.app.push_screen_wait(ConfirmScreen(title, body)):
+            self.log_line(f"flush {visible(site, 60)}: cancelled")
+            return
+        self._begin(0)
+        try:
+            report = await self.mailq.backend.flush_site(site, candidates)
+        finally:
+            self._end()
+        self._report(report)
+
+    @work(group="action", exit_on_error=False)
+    async def start_flush_all(self) -> None:
+        """Confirm and run ``postqueue -f``."""
+        count = len(self.state.messages) if self.state else 0
+        title, body = plans.flush_all_text(count)
+        if not await self.app.push_screen_wait(ConfirmScreen(title, body)):
+            self.log_line("flush all: cancelled")
+            return
+        self._begin(0)
+        try:
+            report = await self.mailq.backend.flush_all()
+        finally:
+            self._end()
+        self._report(report)
+
+    def _begin(self, total: int) -> None:
+        self.busy = True
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(total=total or None, progress=0)
+        bar.display = True
+
+    def _progress(self, done: int, total: int) -> None:
+        self.query_one("#progress", ProgressBar).update(total=total, progress=done)
+
+    def _end(self) -> None:
+        self.busy = False
+        self.query_one("#progress").display = False
+
+    def _report(self, report: ActionReport) -> None:
+        for line in plans.report_lines(report):
+            self.log_line(line)
+        detail = ""
+        if report.skipped:
+            shown = ", ".join(visible(qid, 20) for qid, _ in report.skipped[:5])
+            detail = f"\nskipped: {shown}{' …' if len(report.skipped) > 5 else ''} (see log: l)"
+        self.notify(
+            visible(report.summary(), 400) + detail,
+            title=report.action,
+            severity=plans.severity(report),  # type: ignore[arg-type]
+            markup=False,
+            timeout=8,
+        )
+        if report.outcomes:
+            self.marks.discard(report.outcomes)
+            self.query_one(QueueList).invalidate()
+        self.queue_changed()
