@@ -49,7 +49,7 @@ def test_running_sandbox(pf: Instance) -> None:
     assert_running(h, pf.sandbox)
     assert elapsed < 0.5  # the pid file path: no scan of every process
     # The sandbox's smtpd service is named after its listen address in master.cf.
-    assert h.services.get(f"127.0.0.1:{pf.smtp_port}") == 1
+    assert h.services.get(f"127.0.0.1:{pf.smtp_port}", 0) >= 1
 
 
 async def test_engine_health_agrees(pf: Instance) -> None:
