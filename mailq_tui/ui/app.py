@@ -28,7 +28,7 @@ class MailqApp(App[None]):
     ``clock``: epoch seconds for ages (tests freeze it).
     """
 
-    CSS_PATH = [str(styles_dir() / "app.tcss")]
+    CSS_PATH = [str(styles_dir() / "app.tcss"), str(styles_dir() / "shape.tcss")]
     TITLE = "mailq-tui"
     COMMANDS = App.COMMANDS | {QueueCommands}
 

@@ -127,6 +127,13 @@ QUEUE_COMMANDS: tuple[Command, ...] = (
         "group shows its messages, Space marks them all",
     ),
     Command(
+        "queue.shape",
+        "s",
+        "shape",
+        "Shape",
+        "Queue shape: domains by age as a heat map (qshape); Enter shows a cell's messages",
+    ),
+    Command(
         "queue.reasons",
         "R",
         "reasons",

@@ -1,12 +1,15 @@
 """The insight views on a real, isolated Postfix through the real engine: drill down from the
-reasons screen and from a group, act, and check the effect in ``postqueue -j``."""
+reasons screen, the shape screen (whose numbers must equal ``qshape``'s) and a group, act, and
+check the effect in ``postqueue -j``; the health panel before and after ``postfix stop``."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 from mailq_tui.engine import QueueEngine
 from mailq_tui.model.reasons import normalise_reason
@@ -15,7 +18,9 @@ from mailq_tui.ui.app import MailqApp
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.queue import QueueScreen
 from mailq_tui.ui.screens.reasons import ReasonsScreen
+from mailq_tui.ui.screens.shape import ShapeScreen
 from mailq_tui.ui.widgets.health import HealthPanel
+from mailq_tui.ui.widgets.heatmap import HeatTable
 from mailq_tui.ui.widgets.queue_list import QueueList
 from tests.postfix.conftest import Instance
 from tests.postfix.test_tui_real import settle, shown
@@ -132,3 +137,66 @@ async def test_health_panel_on_a_real_instance_then_postfix_stopped(
         text = str(screen.query_one(HealthPanel).query_one("#health-text").render())
         assert "Postfix is NOT running" in text
         assert "not running" in screen.unavailable_reason("flush", ["all"])
+
+
+def _qshape_rows(text: str) -> dict[str, list[int]]:
+    rows = {}
+    for line in text.splitlines()[1:]:
+        name, *counts = line.split()
+        rows[name] = [int(c) for c in counts]
+    return rows
+
+
+async def test_shape_screen_equals_qshape_then_drill_down_and_hold(
+    pf: Instance, tmp_path: Path
+) -> None:
+    pf.send("alice@example.org", ["u1@gmail.com"], n=5)
+    pf.send("", ["u2@gmail.com"], n=2)
+    pf.send("bob@example.net", ["v1@yahoo.com", "v2@gmail.com"], n=3)
+    pf.wait_deferred(10)
+    engine = QueueEngine(pf.config_dir, audit_log=tmp_path / "audit.log")
+    app = MailqApp(engine, refresh_interval=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ShapeScreen) and screen.shape is not None
+        for by, flag in (("rcpt", []), ("sender", ["-s"])):
+            if by == "sender":
+                await pilot.press("s")
+                await settle(pilot)
+                assert screen.shape is not None
+            real = subprocess.run(
+                ["qshape", "-c", pf.config_dir, *flag, "deferred"],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            assert screen.shape.headings == real.stdout.split()[: len(screen.shape.headings)]
+            assert screen.shape.counts() == _qshape_rows(real.stdout)
+            # What is drawn is what qshape printed.
+            table = screen.query_one(HeatTable)
+            for row in range(table.row_count):
+                cells = [str(c).strip() for c in table.get_row_at(row)]
+                domain = cells[0].lstrip("+")
+                assert [int(c) for c in cells[1:]] == _qshape_rows(real.stdout)[domain]
+        await pilot.press("s")  # back to recipient domains
+        await settle(pilot)
+        table = screen.query_one(HeatTable)
+        assert table.move_to("gmail.com", 0)
+        await pilot.press("enter")
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        assert queue.query_one("#filter", Input).value == ("domain:gmail.com queue:deferred")
+        gmail = {
+            m.queue_id for m in pf.listing() if any("gmail" in r.address for r in m.recipients)
+        }
+        assert set(shown(app)) == gmail and len(gmail) == 10
+        await pilot.press("a", "h")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+    assert {m.queue_id for m in pf.listing() if m.queue_name == "hold"} == gmail

@@ -1,10 +1,12 @@
 """Pilot tests of the insight views on the recorded sandbox queue: the deferral reasons screen
-(clusters, hints, drill-down, acting on a cluster) and grouping on the queue screen."""
+(clusters, hints, drill-down, acting on a cluster), grouping on the queue screen, the health
+panel and its warnings, and the shape screen opened from the queue screen (the shape screen
+itself is tested in test_shape_screen.py)."""
 
 from __future__ import annotations
 
 import msgspec
-from textual.widgets import DataTable, Sparkline
+from textual.widgets import DataTable, Input, Sparkline
 
 from mailq_tui.model.query import cluster_term
 from mailq_tui.model.reasons import normalise_reason
@@ -12,7 +14,9 @@ from mailq_tui.postfix.health import Health
 from mailq_tui.ui.backend import RecordedBackend
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.reasons import ReasonsScreen
+from mailq_tui.ui.screens.shape import ShapeScreen
 from mailq_tui.ui.widgets.health import HealthPanel
+from mailq_tui.ui.widgets.heatmap import HeatTable
 from mailq_tui.ui.widgets.queue_list import QueueList
 
 from .conftest import NOW, make_app, make_backend
@@ -310,3 +314,39 @@ async def test_a_fast_growing_queue_is_flagged_in_the_status_bar() -> None:
         status = str(screen.query_one("#status").render())
         assert " queue growing fast: +360 msgs/min over 30s " in status
         assert screen.trend.values() == [60, 120, 180, 240]
+
+
+async def test_shape_screen_opens_from_the_queue_and_drills_down(
+    backend: RecordedBackend,
+) -> None:
+    app = make_app(backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ShapeScreen) and screen.shape is not None
+        yahoo = screen.shape.counts()["yahoo.com"]
+        assert screen.query_one(HeatTable).move_to("yahoo.com", 0)
+        await pilot.press("enter")
+        await settle(pilot)
+        queue = queue_screen(app)
+        assert queue.query_one("#filter", Input).value == "domain:yahoo.com queue:deferred"
+        expected = {
+            m.queue_id
+            for m in backend.messages
+            if m.queue_name == "deferred"
+            and any(r.address.endswith("@yahoo.com") for r in m.recipients)
+        }
+        assert set(shown_ids(app)) == expected
+        rcpts = sum(
+            1
+            for m in backend.messages
+            if m.queue_name == "deferred"
+            for r in m.recipients
+            if r.address.endswith("@yahoo.com")
+        )
+        assert yahoo[0] == rcpts
+        await pilot.press("s", "escape")
+        await settle(pilot)
+        assert queue.query_one("#filter", Input).value == "domain:yahoo.com queue:deferred"

@@ -29,7 +29,7 @@ from mailq_tui.ui.widgets.heatmap import HeatTable, fit_left, heat_level, peak_o
 
 from .conftest import NOW, QUEUE_FILE
 
-DEFAULT = ("incoming", "active", "deferred")
+DEFAULT = ("deferred",)
 RECORDED: list[Message] = msgspec.json.Decoder(Message).decode_lines(QUEUE_FILE.read_bytes())
 LONG = "mx1.a-rather-long-cluster-name.mail-hosting-provider.example"
 SPREAD: list[Message] = [
@@ -99,7 +99,7 @@ async def test_numbers_are_qshape_defaults() -> None:
         assert shown["yahoo.com"] == want["yahoo.com"]
         assert shown["mail.example.net"] == want["mail.example.net"]
         assert shown == want
-        assert "Recipient domains · incoming active deferred · 9 of 9 shown" in header(screen)
+        assert "Recipient domains · deferred · 9 of 9 shown" in header(screen)
         first_line = screen.query_one(HeatTable).render_line(0).text.split()
         assert first_line == ["age", "in", "minutes", *compute_shape(RECORDED, NOW).headings]
 
@@ -116,8 +116,8 @@ async def test_sender_mode_and_queue_sets() -> None:
         assert header(screen).startswith("Sender domains")
         await pilot.press("s", "q")
         await settle(pilot)
-        assert "· deferred ·" in header(screen)
-        assert rendered(screen) == expected(queues=("deferred",))
+        assert "· incoming active ·" in header(screen)  # qshape's default
+        assert rendered(screen) == expected(queues=("incoming", "active"))
         await pilot.press("q", "q", "q")  # active, incoming (both empty here), hold
         await settle(pilot)
         assert "· hold ·" in header(screen)
@@ -143,7 +143,7 @@ async def test_enter_dismisses_with_the_cell_query() -> None:
         assert table.cursor_cell() == ("outlook.com", 5)
         await pilot.press("enter")
         await pilot.pause()
-    assert app.results == ["domain:outlook.com age:40m..80m queue:incoming,active,deferred"]
+    assert app.results == ["domain:outlook.com age:40m..80m queue:deferred"]
 
 
 async def test_drill_queries_of_total_sender_and_all_queues() -> None:
@@ -152,7 +152,7 @@ async def test_drill_queries_of_total_sender_and_all_queues() -> None:
         await settle(pilot)
         screen = app.screen_under_test
         assert screen.shape is not None
-        assert drill_query(screen.shape, TOTAL, 0, DEFAULT) == "queue:incoming,active,deferred"
+        assert drill_query(screen.shape, TOTAL, 0, DEFAULT) == "queue:deferred"
         await pilot.press("s", *"qqqqq")  # sender mode, all queues
         await settle(pilot)
         await pilot.press("down", "end")  # corp.example.com, 1280+
@@ -235,7 +235,7 @@ async def test_computing_happens_off_the_ui_thread(monkeypatch: pytest.MonkeyPat
         assert "updating…" in header(screen)
         assert rendered(screen) == expected("sender")
         await pilot.press("enter")
-        assert app.results == ["queue:incoming,active,deferred"]  # TOTAL, T of what is shown
+        assert app.results == ["queue:deferred"]  # TOTAL, T of what is shown
         release.set()
 
 

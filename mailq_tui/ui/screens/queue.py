@@ -361,6 +361,14 @@ class QueueScreen(QueueActionsScreen):
         if self.state is not None:
             self.app.push_screen(ReasonsScreen(self.state), callback=self._drill_down)
 
+    def action_shape(self) -> None:
+        """The queue shape heat map (qshape) of the whole queue."""
+        from mailq_tui.ui.screens.shape import ShapeScreen
+
+        if self.state is not None:
+            screen = ShapeScreen(self.state.messages, self.state.index.now)
+            self.app.push_screen(screen, callback=self._drill_down)
+
     def _drill_down(self, query: Optional[str]) -> None:
         """Apply a query chosen in an insight screen (the filter bar shows it)."""
         if query is None:
@@ -373,10 +381,13 @@ class QueueScreen(QueueActionsScreen):
     def _update_insight_screens(self, state: ViewState) -> None:
         """Open insight screens follow the live refresh."""
         from mailq_tui.ui.screens.reasons import ReasonsScreen
+        from mailq_tui.ui.screens.shape import ShapeScreen
 
         for screen in self.app.screen_stack:
             if isinstance(screen, ReasonsScreen):
                 screen.update_state(state)
+            elif isinstance(screen, ShapeScreen):
+                screen.update_snapshot(state.messages, state.index.now)
 
     def action_reverse_sort(self) -> None:
         """Reverse the sort order."""

@@ -1,7 +1,8 @@
 """Queue shape: qshape's domains × age buckets table as a heat map, with drill-down.
 
-The numbers are :func:`mailq_tui.model.shape.compute_shape`'s, so with the initial queue set
-(incoming, active, deferred) they equal ``qshape`` run without arguments. The shape is computed
+The numbers are :func:`mailq_tui.model.shape.compute_shape`'s: they equal ``qshape`` run with
+the same queue names (``qshape deferred`` for the initial set; qshape's own default, the
+second set, is ``incoming active``). The shape is computed
 in a thread (half a million messages take about a second) by an exclusive worker: a newer
 request cancels the wait for an older one, whose result is then never shown. During a live
 update (:meth:`ShapeScreen.update_snapshot`) the table shown stays usable ("updating…"); after
@@ -30,10 +31,11 @@ from mailq_tui.model.shape import TOTAL, Shape, cell_query, compute_shape
 from mailq_tui.safe_text import visible
 from mailq_tui.ui.widgets.heatmap import HeatTable
 
-#: The queue sets ``q`` cycles through; None is every queue. The first is qshape's default.
+#: The queue sets ``q`` cycles through; None is every queue. The first is where stuck mail
+#: waits; the second is qshape's default (is the queue manager keeping up?).
 QUEUE_SETS: tuple[Optional[tuple[str, ...]], ...] = (
-    ("incoming", "active", "deferred"),
     ("deferred",),
+    ("incoming", "active"),
     ("active",),
     ("incoming",),
     ("hold",),
@@ -77,8 +79,7 @@ class ShapeScreen(Screen[Optional[str]]):
             "q",
             "cycle_queues",
             "Queues",
-            tooltip="Next queue set: incoming+active+deferred, deferred, active, incoming, "
-            "hold, all",
+            tooltip="Next queue set: deferred, incoming+active, active, incoming, hold, all",
             id="shape.queue",
         ),
         Binding("m", "more", "More", tooltip=f"Show {TOP_N} more domains", id="shape.more"),
@@ -180,7 +181,7 @@ class ShapeScreen(Screen[Optional[str]]):
         self.refresh_bindings()
 
     def _show_header(self) -> None:
-        """``Recipient domains · incoming active deferred · 9 of 9 shown``."""
+        """``Recipient domains · deferred · 9 of 9 shown``."""
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append("Sender domains" if self.by == "sender" else "Recipient domains", "bold")
         text.append(" · ")
