@@ -13,8 +13,10 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import Callable
 
+import msgspec
 from textual.pilot import Pilot
 
+from mailq_tui.model.message import Message
 from mailq_tui.ui.app import MailqApp
 from mailq_tui.ui.backend import ORDINARY_USER, RecordedBackend
 
@@ -32,16 +34,28 @@ async def settle(pilot: Pilot) -> None:
         await pilot.pause()
 
 
+def spread(messages: list[Message]) -> list[Message]:
+    """The recorded messages with ages spread from minutes to days (the recording has every
+    message one hour old), so the shape heat map has something to show."""
+    return [
+        msgspec.structs.replace(m, arrival_time=int(NOW - 150 * 2 ** (i % 12) * (1 + i % 3)))
+        for i, m in enumerate(messages)
+    ]
+
+
 async def shot(
     name: str,
     keys: Callable[[Pilot], Awaitable[None]],
     size: tuple[int, int] = (100, 30),
+    ages: bool = False,
     **backend_kwargs: object,
 ) -> None:
     """Run the app, drive it with ``keys``, save ``screenshots/NAME.svg``."""
     backend = RecordedBackend.from_file(
         QUEUE, postcat_dir=DATA, clock=lambda: NOW, **backend_kwargs
     )
+    if ages:
+        backend.messages = spread(backend.messages)
     app = MailqApp(backend, refresh_interval=0, clock=lambda: NOW)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
@@ -83,6 +97,31 @@ async def main() -> None:
     async def nothing(p: Pilot) -> None:
         await p.press("o", "o", "o")
 
+    async def reasons(p: Pilot) -> None:
+        await p.press("R")
+        await settle(p)
+        await p.press("down")
+
+    async def grouped(p: Pilot) -> None:
+        await p.press("o", "o", "o")
+        await settle(p)
+        await p.press("b")
+        await settle(p)
+        await p.press("down", "enter")
+        await settle(p)
+        await p.press("down", "space")
+
+    async def shape(p: Pilot) -> None:
+        await p.press("s")
+        await settle(p)
+        await p.press("down", "right", "right", "right")
+
+    async def health(p: Pilot) -> None:
+        await p.press("o", "o", "o")
+        await settle(p)
+        await p.press("i")
+        await settle(p)
+
     await shot("queue", queue)
     await shot("queue-80x24", queue, size=(80, 24))
     await shot("filter-marked-log", filtered)
@@ -90,6 +129,11 @@ async def main() -> None:
     await shot("message", message)
     await shot("help", helpscreen)
     await shot("ordinary-user", nothing, size=(80, 24), privileges=ORDINARY_USER)
+    await shot("reasons", reasons)
+    await shot("grouped", grouped)
+    await shot("shape", shape, ages=True)
+    await shot("shape-80x24", shape, size=(80, 24), ages=True)
+    await shot("health", health)
 
 
 if __name__ == "__main__":

@@ -79,3 +79,67 @@ def test_ordinary_user_footer(snap_compare) -> None:  # type: ignore[no-untyped-
 
     app = make_app(make_backend(privileges=ORDINARY_USER))
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_reasons_screen(snap_compare, size) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        await pilot.press("down")
+        await pilot.pause()
+
+    assert snap_compare(make_app(make_backend()), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_grouped_by_domain(snap_compare, size) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("o", "o", "o")  # members sorted by queue id: a stable order
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        await pilot.press("down", "space")
+        await pilot.pause()
+
+    assert snap_compare(make_app(make_backend()), terminal_size=size, run_before=run_before)
+
+
+def test_shape_screen_from_the_queue(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press("down", "right")
+        await pilot.pause()
+
+    assert snap_compare(make_app(make_backend()), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_health_panel_with_postfix_down(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    from .test_insight import DOWN
+
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("o", "o", "o")
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+
+    app = make_app(make_backend(health=DOWN))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_health_panel_running(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("o", "o", "o")
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+
+    assert snap_compare(make_app(make_backend()), terminal_size=(100, 30), run_before=run_before)

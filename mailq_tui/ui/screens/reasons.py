@@ -131,7 +131,8 @@ class ReasonsScreen(Screen[Optional[str]]):
         """Columns, then the clusters (computed in a worker)."""
         table = self.query_one(DataTable)
         for key, label, width in COLUMNS:
-            table.add_column(Text(label, justify="right"), width=width, key=key)
+            shown = label.rjust(width - 1) if key != "kind" else label
+            table.add_column(Text(shown), width=width, key=key)
         table.add_column("reason", key="reason")
         self._title("computing reason clusters…")
         self.compute()
@@ -164,18 +165,16 @@ class ReasonsScreen(Screen[Optional[str]]):
         now = self.state.index.now
         for cluster in summary.clusters:
             g = cluster.group
+            numbers = (
+                str(g.count),
+                str(g.recipients),
+                short_size(g.bytes),
+                short_age(now - g.oldest),
+            )
             table.add_row(
-                *(
-                    Text(value, justify="right")
-                    for value in (
-                        str(g.count),
-                        str(g.recipients),
-                        short_size(g.bytes),
-                        short_age(now - g.oldest),
-                    )
-                ),
+                *(Text(value.rjust(width - 1)) for value, (_, _, width) in zip(numbers, COLUMNS)),
                 Text(cluster.hint.name if cluster.hint else "-", style="italic"),
-                Text(visible(g.key, 500), no_wrap=True, overflow="ellipsis"),
+                Text(visible(g.key, 300), no_wrap=True, overflow="ellipsis"),
                 key=g.key,
             )
         keys = [c.key for c in summary.clusters]
