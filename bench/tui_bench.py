@@ -13,6 +13,10 @@ two 20 ms windows, which measures Pilot rather than the app.
 
 from __future__ import annotations
 
+# First, as in the app: mailq_tui.ui sets Textual's frame rate before Textual is imported.
+import mailq_tui.ui  # noqa: F401
+
+# isort: split
 import asyncio
 import statistics
 import sys
