@@ -14,6 +14,9 @@ from mailq_tui.postfix.commands import PostfixTools
 from mailq_tui.ui.app import MailqApp
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.queue import QueueScreen
+from mailq_tui.ui.screens.reasons import ReasonsScreen
+from mailq_tui.ui.screens.shape import ShapeScreen
+from mailq_tui.ui.widgets.health import HealthPanel
 from tests.postfix.conftest import Instance
 
 pytestmark = pytest.mark.sandbox
@@ -141,4 +144,21 @@ async def test_ordinary_user_on_real_postfix(
         await pilot.pause()
         assert isinstance(app.screen, QueueScreen)  # no dialog: the action is unavailable
         assert screen.check_action("flush", ("ids",)) is True
+        # The insight views need nothing but the listing.
+        await pilot.press("s")
+        await settle(pilot)
+        shape = app.screen
+        assert isinstance(shape, ShapeScreen) and shape.shape is not None
+        assert shape.shape.counts()["gmail.com"][0] == 4
+        assert shape.shape.counts()["yahoo.com"][0] == 3
+        await pilot.press("escape", "R")
+        await settle(pilot)
+        reasons = app.screen
+        assert isinstance(reasons, ReasonsScreen) and reasons.summary is not None
+        assert [c.group.count for c in reasons.summary.clusters] == [7]
+        assert reasons.summary.clusters[0].hint is not None
+        await pilot.press("escape", "i")
+        await settle(pilot)
+        health = str(screen.query_one(HealthPanel).query_one("#health-text").render())
+        assert "Postfix master" in health and "qmgr 1" in health
     assert len(filled.listing()) == 7
