@@ -72,11 +72,12 @@ def child(count: int) -> dict[str, object]:
     index_ms = []
     start = time.perf_counter()
     index = QueueIndex(messages, now=now)
+    index.build_search_columns()  # the whole index, as a filter needs it
     index_ms.append((time.perf_counter() - start) * 1000)
     rss_after = psutil.Process().memory_info().rss
     for _ in range(2):
         start = time.perf_counter()
-        QueueIndex(messages, now=now)
+        QueueIndex(messages, now=now).build_search_columns()
         index_ms.append((time.perf_counter() - start) * 1000)
 
     full = {}

@@ -16,13 +16,17 @@ Recipient-scoped terms that must hold for the same recipient are first narrowed 
 with these blocks, then checked recipient by recipient on the few rows left.
 
 Columns are built with ``map``/``zip`` over C iterators (no per-recipient Python code), so
-building the index at 100k messages takes a few hundred milliseconds.
+building the index at 100k messages takes a few hundred milliseconds. Only the cheap columns
+(ids, queues, arrival times, sizes) are built by the constructor: enough to list the queue in
+order. The haystacks and per-recipient columns come on first use, or earlier from a worker
+calling :meth:`QueueIndex.build_search_columns`.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 from itertools import chain, compress, repeat
@@ -46,6 +50,12 @@ _DOMAIN_OF = methodcaller("rpartition", "@")
 _THIRD = itemgetter(2)
 _NULL = NULL_SENDER.lower()
 
+#: Columns built by :meth:`QueueIndex.build_search_columns` on first use.
+_SEARCH_COLUMNS = frozenset(
+    {"hay", "addr_at", "addr_end", "rc_start", "rc_domain", "rc_row", "domains", "senders"}
+    | {"_reason_pick"}
+)
+
 #: A row subset (None: every row, in row order).
 Rows = Optional[Sequence[int]]
 #: A recipient-scoped check: (field, per-value truth over a row's values, negated).
@@ -63,23 +73,74 @@ class QueueIndex:
     """Columns over one snapshot's messages; ``now`` (epoch seconds) is when ages are measured
     from."""
 
+    #: id \n sender \n address ... \n distinct reason ... (lowercase), one per row.
+    hay: list[str]
+    #: Where each haystack's address block starts and ends (the reasons start at end + 1).
+    addr_at: list[int]
+    addr_end: list[int]
+    #: Recipients of row i are positions rc_start[i]:rc_start[i + 1] of the rc_* columns.
+    rc_start: list[int]
+    #: Lowercase recipient domain (after the last ``@``; the whole address without one).
+    rc_domain: list[str]
+    #: Row of each recipient position.
+    rc_row: list[int]
+    domains: frozenset[str]
+    #: Lowercase sender (``mailer-daemon`` for the null sender, as postqueue prints it).
+    senders: list[str]
+    _reason_pick: dict[int, list[int]]
+
     def __init__(self, messages: Sequence[Message], now: float) -> None:
         self.messages: list[Message] = list(messages)
         self.now = now
         msgs = self.messages
-        #: id \n sender \n address ... \n distinct reason ... (lowercase), one per row.
-        self.hay: list[str] = []
-        #: Where each haystack's address block starts and ends (the reasons start at end + 1).
-        self.addr_at: list[int] = []
-        self.addr_end: list[int] = []
-        #: Recipients of row i are positions rc_start[i]:rc_start[i + 1] of the rc_* columns.
-        self.rc_start: list[int] = [0]
-        #: Lowercase recipient domain (after the last ``@``; the whole address without one).
-        self.rc_domain: list[str] = []
-        self._reason_pick: dict[int, list[int]] = {}
+        intern = sys.intern
+        self.ids: list[str] = list(map(str.lower, map(attrgetter("queue_id"), msgs)))
+        self.queues: list[str] = list(map(intern, map(attrgetter("queue_name"), msgs)))
+        self.arrivals: list[int] = list(map(attrgetter("arrival_time"), msgs))
+        self.sizes: list[int] = list(map(attrgetter("message_size"), msgs))
+        self._search_lock = threading.Lock()
+        self._row_of: Optional[dict[str, int]] = None
+        self._last: Optional[tuple[Query, list[int]]] = None
+        self._last_select: Optional[tuple[Query, tuple[str, bool], list[int]]] = None
+        self._orders: dict[tuple[str, bool], list[int]] = {}
+        self._sort_columns: dict[str, Sequence[Any]] = {}
+        self._clusters: Optional[list[str]] = None
+
+    def __getattr__(self, name: str) -> Any:
+        """The search columns are built on first use (see :meth:`build_search_columns`)."""
+        if name in _SEARCH_COLUMNS:
+            self.build_search_columns()
+            return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @property
+    def searchable(self) -> bool:
+        """True once the search columns exist (filters and most groupings need them)."""
+        return "senders" in self.__dict__
+
+    def build_search_columns(self) -> None:
+        """Build the haystacks and per-recipient columns, once (thread-safe).
+
+        Listing order, ages, sizes, queues and ids are enough to show a sorted list, so a
+        huge queue can be on screen before this (most of the index's cost) has run; a worker
+        calls it right after, and any filter waits for it.
+        """
+        with self._search_lock:
+            if self.searchable:
+                return
+            self._build_search_columns()
+
+    def _build_search_columns(self) -> None:
+        msgs = self.messages
+        hay_list: list[str] = []
+        addr_at: list[int] = []
+        addr_end: list[int] = []
+        rc_start: list[int] = [0]
+        rc_domain: list[str] = []
+        reason_pick: dict[int, list[int]] = {}
         # One pass per message keeps its strings in cache; a pass per column was 3x slower.
-        add_hay, add_at, add_end = self.hay.append, self.addr_at.append, self.addr_end.append
-        add_domains, add_start = self.rc_domain.extend, self.rc_start.append
+        add_hay, add_at, add_end = hay_list.append, addr_at.append, addr_end.append
+        add_domains, add_start = rc_domain.extend, rc_start.append
         intern = sys.intern
         total = 0
         for msg in msgs:
@@ -95,7 +156,7 @@ class QueueIndex:
                 if len(distinct) > 1:
                     # Which distinct reason each recipient has (the block lists each once).
                     position = dict(zip(distinct, range(len(distinct))))
-                    self._reason_pick[len(self.hay)] = list(map(position.__getitem__, all_reasons))
+                    reason_pick[len(hay_list)] = list(map(position.__getitem__, all_reasons))
             raw = f"{qid}\n{sender}\n{addresses}\n{reasons}"
             hay = raw.lower()
             if len(hay) == len(raw):
@@ -114,23 +175,22 @@ class QueueIndex:
                 add_domains(map(intern, map(_THIRD, map(_DOMAIN_OF, block.split("\n")))))
             total += len(rcpts)
             add_start(total)
-        counts = list(map(sub, self.rc_start[1:], self.rc_start))
-        #: Row of each recipient position.
-        self.rc_row: list[int] = list(chain.from_iterable(map(repeat, range(len(msgs)), counts)))
-        self.domains: frozenset[str] = frozenset(self.rc_domain)
-        self.ids: list[str] = list(map(str.lower, map(attrgetter("queue_id"), msgs)))
-        self.queues: list[str] = list(map(intern, map(attrgetter("queue_name"), msgs)))
-        self.arrivals: list[int] = list(map(attrgetter("arrival_time"), msgs))
-        self.sizes: list[int] = list(map(attrgetter("message_size"), msgs))
-        self.senders: list[str] = list(
-            map(_slice, self.hay, map(len, self.ids), map(sub, self.addr_at, repeat(1)))
-        )
-        self._row_of: Optional[dict[str, int]] = None
-        self._last: Optional[tuple[Query, list[int]]] = None
-        self._last_select: Optional[tuple[Query, tuple[str, bool], list[int]]] = None
-        self._orders: dict[tuple[str, bool], list[int]] = {}
-        self._sort_columns: dict[str, Sequence[Any]] = {}
-        self._clusters: Optional[list[str]] = None
+        counts = list(map(sub, rc_start[1:], rc_start))
+        columns = {
+            "hay": hay_list,
+            "addr_at": addr_at,
+            "addr_end": addr_end,
+            "rc_start": rc_start,
+            "rc_domain": rc_domain,
+            "rc_row": list(chain.from_iterable(map(repeat, range(len(msgs)), counts))),
+            "domains": frozenset(rc_domain),
+            "_reason_pick": reason_pick,
+            "senders": list(
+                map(_slice, hay_list, map(len, self.ids), map(sub, addr_at, repeat(1)))
+            ),
+        }
+        # "senders" last: its presence is what :attr:`searchable` checks.
+        self.__dict__.update(columns)
 
     @property
     def rc_cluster(self) -> list[str]:
@@ -436,7 +496,6 @@ class QueueIndex:
         column = self._sort_columns.get(key)
         if column is not None:
             return column
-        start = self.rc_start
         if key == "id":
             column = self.ids
         elif key == "queue":
@@ -448,11 +507,12 @@ class QueueIndex:
         elif key == "sender":
             column = self.senders
         elif key == "recipients":
+            start = self.rc_start
             column = list(map(sub, start[1:], start))
         elif key == "recipient":
             column = [r[0].address.lower() if r else "" for r in map(_RECIPIENTS, self.messages)]
         elif key == "domain":
-            domain = self.rc_domain
+            start, domain = self.rc_start, self.rc_domain
             column = [domain[a] if a < b else "" for a, b in zip(start, start[1:])]
         elif key == "reason":
             column = _lowered([m.first_reason for m in self.messages])

@@ -127,7 +127,7 @@ class RecordedBackend:
         if self.delay:
             await asyncio.sleep(self.delay)
         self.listings += 1
-        messages = [msgspec.structs.replace(m) for m in self.messages]
+        messages = list(self.messages)  # actions replace structs, never change them
         return Snapshot(messages, self.clock(), time.monotonic() - started)
 
     async def privileges(self, refresh: bool = False) -> Privileges:
@@ -182,15 +182,15 @@ class RecordedBackend:
                 target_queue = _NEXT_QUEUE[action]
                 if target_queue is None:
                     del current[saw.queue_id]
-                else:
-                    now.queue_name = target_queue
+                else:  # a new struct: listings already handed out stay as they were
+                    current[saw.queue_id] = msgspec.structs.replace(now, queue_name=target_queue)
                 report.outcomes[saw.queue_id] = _DONE_WORD[action]
                 report.done += 1
             if progress is not None:
                 progress(n, len(targets))
             if self.delay:
                 await asyncio.sleep(self.delay / max(1, len(targets)))
-        self.messages = [m for m in self.messages if m.queue_id in current]
+        self.messages = [current[m.queue_id] for m in self.messages if m.queue_id in current]
         return report
 
     async def flush_all(self) -> ActionReport:

@@ -286,3 +286,52 @@ async def test_palette_offers_every_command(backend: RecordedBackend) -> None:
         provider = QueueCommands(app.screen)
         titles = [hit.text async for hit in provider.discover()]
         assert len(titles) == len(QUEUE_COMMANDS)
+
+
+async def test_list_shows_before_the_index_and_a_filter_waits_for_it(
+    backend: RecordedBackend, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A huge listing is on screen before its search columns exist; typing meanwhile is not
+    lost: the filter applies when the index is ready."""
+    import threading
+
+    from mailq_tui.model.index import QueueIndex
+
+    release = threading.Event()
+    build = QueueIndex.build_search_columns
+
+    def slow_build(self: QueueIndex) -> None:
+        release.wait(10)
+        build(self)
+
+    monkeypatch.setattr(QueueIndex, "build_search_columns", slow_build)
+    import mailq_tui.ui.screens.queue as queue_module
+
+    computed: list[str] = []
+    compute_view = queue_module.compute_view
+
+    def counting(index, spec):  # type: ignore[no-untyped-def]
+        computed.append(spec.query_text)
+        return compute_view(index, spec)
+
+    monkeypatch.setattr(queue_module, "compute_view", counting)
+    app = make_app(backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if queue_screen(app).state is not None:
+                break
+        screen = queue_screen(app)
+        assert screen.state is not None and not screen.state.index.searchable
+        assert len(shown_ids(app)) == 60
+        assert "indexing…" in str(screen.query_one("#status").render())
+        await pilot.press("slash", *"queue:hold", "enter")
+        await pilot.pause(0.2)
+        assert len(shown_ids(app)) == 60  # still waiting for the index
+        assert computed == []
+        release.set()
+        await settle(pilot)
+        assert computed == ["queue:hold"]  # each keystroke cancelled the previous wait
+        held = {m.queue_id for m in backend.messages if m.queue_name == "hold"}
+        assert set(shown_ids(app)) == held
+        assert "indexing…" not in str(screen.query_one("#status").render())

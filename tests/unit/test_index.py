@@ -306,3 +306,40 @@ def test_cluster_term_survives_quotes_slashes_and_regex_characters() -> None:
     ]
     index = QueueIndex(messages, now=NOW)
     assert index.filter(cluster_term(normalise_reason(hostile))) == [0]
+
+
+def test_search_columns_are_built_on_first_use_only() -> None:
+    messages = _messages(200, seed=3)
+    index = QueueIndex(messages, now=NOW)
+    assert not index.searchable
+    rows = index.select(parse_query(""), "age", reverse=True)
+    assert rows == sorted(range(200), key=lambda r: -messages[r].arrival_time, reverse=True)
+    assert index.row_of(messages[5].queue_id) == 5
+    assert not index.searchable  # listing in age order needs none of them
+    assert index.filter("gmail") == _reference(messages, parse_query("gmail"))
+    assert index.searchable
+
+
+def test_concurrent_builds_build_once() -> None:
+    import threading
+
+    messages = _messages(3000, seed=4)
+    index = QueueIndex(messages, now=NOW)
+    seen: list[int] = []
+    threads = [threading.Thread(target=lambda: seen.append(id(index.hay))) for _ in range(4)] + [
+        threading.Thread(target=index.build_search_columns) for _ in range(2)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(seen)) == 1 and id(index.hay) == seen[0]
+    fresh = QueueIndex(messages, now=NOW)
+    assert index.hay == fresh.hay and index.rc_domain == fresh.rc_domain
+    assert index.senders == fresh.senders
+
+
+def test_unknown_attributes_still_raise() -> None:
+    index = QueueIndex([], now=NOW)
+    with pytest.raises(AttributeError):
+        index.no_such_column  # noqa: B018

@@ -175,6 +175,15 @@ class QueueScreen(QueueActionsScreen):
         self._update_insight_screens(state)
         if state.spec != self.view_spec():
             self.apply_view()
+        if not state.index.searchable:
+            # After the list is on screen: the build competes with the UI thread for the GIL.
+            self.call_after_refresh(self.warm_index, state)
+
+    @work(exclusive=True, group="index", exit_on_error=False)
+    async def warm_index(self, state: ViewState) -> None:
+        """Build the search columns of a listing already on screen (filters wait for them)."""
+        await asyncio.to_thread(state.index.build_search_columns)
+        self._update_status()
 
     def _refresh_failed(self, message: str) -> None:
         first = self.refresh_error != message
@@ -192,6 +201,12 @@ class QueueScreen(QueueActionsScreen):
         state = self.state
         if state is None:
             return
+        while not state.index.searchable:
+            # Wait here, not in a thread: the next keystroke cancels this wait, so only the
+            # last query is computed once the index is ready.
+            await asyncio.sleep(0.02)
+            if self.state is not state:
+                return
         view = await asyncio.to_thread(compute_view, state.index, self.view_spec())
         if self.state is not state:  # a refresh replaced the index meanwhile; it re-filters
             return
@@ -236,6 +251,8 @@ class QueueScreen(QueueActionsScreen):
         state = self.state
         direction = "desc" if self.reverse else "asc"
         view = f"sort {self.sort_key} {direction}"
+        if state is not None and not state.index.searchable:
+            view = f"indexing… │ {view}"
         if state is not None and state.groups is not None and state.spec.group_by:
             label = GROUP_BY_LABELS.get(state.spec.group_by, state.spec.group_by)
             view = f"{plans.plural(len(state.groups), 'group')} by {label} │ {view}"
