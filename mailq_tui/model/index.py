@@ -476,6 +476,21 @@ class QueueIndex:
         self._last_select = (query, (sort_key, reverse), rows)
         return rows
 
+    def select_cost(self, query: Union[Query, str], sort_key: str, reverse: bool = False) -> int:
+        """How many rows :meth:`select` would search for ``query`` now (0: none, the result
+        is a copy of a cached order; ``len(self)`` when the order is not sorted yet), so a
+        caller can run small selections inline and big ones in a thread."""
+        if isinstance(query, str):
+            query = parse_query(query)
+        if (sort_key, reverse) not in self._orders or not self.searchable:
+            return len(self)
+        last = self._last_select
+        if query.is_empty:
+            return 0
+        if last is not None and last[1] == (sort_key, reverse) and query.narrows(last[0]):
+            return len(last[2])
+        return len(self)
+
     def _ordered(self, sort_key: str, reverse: bool) -> list[int]:
         cached = self._orders.get((sort_key, reverse))
         if cached is None:
