@@ -343,3 +343,18 @@ def test_unknown_attributes_still_raise() -> None:
     index = QueueIndex([], now=NOW)
     with pytest.raises(AttributeError):
         index.no_such_column  # noqa: B018
+
+
+def test_select_cost_says_how_many_rows_a_selection_searches() -> None:
+    messages = _messages(400, seed=5)
+    index = QueueIndex(messages, now=NOW)
+    assert index.select_cost("gmail", "age", True) == 400  # nothing sorted or indexed yet
+    index.build_search_columns()
+    index.select("", "age", True)
+    assert index.select_cost("", "age", True) == 0
+    assert index.select_cost("gmail", "age", True) == 400
+    first = index.select("gmail", "age", True)
+    assert 0 < len(first) < 400
+    assert index.select_cost("gmail.com", "age", True) == len(first)  # narrows
+    assert index.select_cost("yahoo", "age", True) == 400  # does not narrow
+    assert index.select_cost("gmail.com", "size", False) == 400  # other order, not sorted yet
