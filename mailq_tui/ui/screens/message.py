@@ -145,7 +145,7 @@ class MessageScreen(Screen[Optional[str]]):
         self.query_one("#content", Log).focus()
         self.load_content()
 
-    @work(exclusive=True, group="postcat", exit_on_error=False)
+    @work(exclusive=True, group="postcat", exit_on_error=False, description="postcat")
     async def load_content(self) -> None:
         """``postcat -q`` through the backend; lines prepared in a thread."""
         status = self.query_one("#content-status", Static)

@@ -122,7 +122,7 @@ class QueueScreen(QueueActionsScreen):
 
     # ------------------------------------------------------------------ workers
 
-    @work(group="context", exit_on_error=False)
+    @work(group="context", exit_on_error=False, description="context")
     async def load_context(self) -> None:
         """Privileges and settings (once; the status line shows them)."""
         backend = self.mailq.backend
@@ -148,7 +148,7 @@ class QueueScreen(QueueActionsScreen):
         if self.due(time.monotonic()):
             self.refresh_queue()
 
-    @work(exclusive=True, group="health", exit_on_error=False)
+    @work(exclusive=True, group="health", exit_on_error=False, description="health")
     async def check_health(self) -> None:
         """Is the master of this instance running, with which processes (psutil)."""
         self.health = await self.mailq.backend.health()
@@ -159,7 +159,7 @@ class QueueScreen(QueueActionsScreen):
         self._update_status()
         self.refresh_bindings()
 
-    @work(exclusive=True, group="refresh", exit_on_error=False)
+    @work(exclusive=True, group="refresh", exit_on_error=False, description="listing")
     async def refresh_queue(self) -> None:
         """Take a listing and index it off the UI thread, then swap it in."""
         self.check_health()
@@ -193,7 +193,7 @@ class QueueScreen(QueueActionsScreen):
             # After the list is on screen: the build competes with the UI thread for the GIL.
             self.call_after_refresh(self.warm_index, state)
 
-    @work(exclusive=True, group="index", exit_on_error=False)
+    @work(exclusive=True, group="index", exit_on_error=False, description="indexing")
     async def warm_index(self, state: ViewState) -> None:
         """Build the search columns of a listing already on screen (filters wait for them)."""
         await asyncio.to_thread(_index_then_collect, state.index)
@@ -209,7 +209,7 @@ class QueueScreen(QueueActionsScreen):
             self.log_line(f"listing failed: {visible(message, 300)}")
         self._update_status()
 
-    @work(exclusive=True, group="filter", exit_on_error=False)
+    @work(exclusive=True, group="filter", exit_on_error=False, description="filter")
     async def apply_view(self) -> None:
         """Filter and sort the current index with the current query (off the UI thread)."""
         state = self.state
@@ -240,11 +240,12 @@ class QueueScreen(QueueActionsScreen):
             self.query_one("#progress").display = False
             self.notify(
                 visible(f"{type(error).__name__}: {error}", 300),
-                title=f"{event.worker.name} failed",
+                title=f"{event.worker.name or event.worker.description} failed",
                 severity="error",
                 markup=False,
             )
-            self.log_line(f"{event.worker.name} failed: {visible(str(error), 300)}")
+            what = event.worker.name or event.worker.description
+            self.log_line(f"{what} failed: {visible(str(error), 300)}")
 
     # ------------------------------------------------------------------ view
 

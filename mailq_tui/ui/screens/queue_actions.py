@@ -156,7 +156,7 @@ class QueueActionsScreen(Screen[None]):
         if targets:
             self._confirm_and_act(action, targets)
 
-    @work(group="action", exit_on_error=False)
+    @work(group="action", exit_on_error=False, description="action")
     async def _confirm_and_act(self, action: str, targets: list[Message]) -> None:
         title, body = plans.confirm_text(action, targets)
         if not await self.app.push_screen_wait(ConfirmScreen(title, body)):
@@ -173,7 +173,7 @@ class QueueActionsScreen(Screen[None]):
             self._end()
         self._report(report)
 
-    @work(group="action", exit_on_error=False)
+    @work(group="action", exit_on_error=False, description="flush site")
     async def start_flush_site(self, site: str) -> None:
         """Confirm and run ``postqueue -s SITE`` (with the per-message fallback)."""
         state = self.state
@@ -196,7 +196,7 @@ class QueueActionsScreen(Screen[None]):
             self._end()
         self._report(report)
 
-    @work(group="action", exit_on_error=False)
+    @work(group="action", exit_on_error=False, description="flush all")
     async def start_flush_all(self) -> None:
         """Confirm and run ``postqueue -f``."""
         count = len(self.state.messages) if self.state else 0

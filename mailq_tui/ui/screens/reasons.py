@@ -142,7 +142,7 @@ class ReasonsScreen(Screen[Optional[str]]):
         self.state = state
         self.compute()
 
-    @work(exclusive=True, group="reasons", exit_on_error=False)
+    @work(exclusive=True, group="reasons", exit_on_error=False, description="reasons")
     async def compute(self) -> None:
         """Cluster the view's rows off the UI thread, then fill the table."""
         state = self.state

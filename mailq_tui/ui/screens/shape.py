@@ -151,7 +151,7 @@ class ShapeScreen(Screen[Optional[str]]):
         self.refresh_bindings()
         self._compute(self.messages, self.now, self.by, self.queues)
 
-    @work(exclusive=True, group="shape", exit_on_error=False)
+    @work(exclusive=True, group="shape", exit_on_error=False, description="shape")
     async def _compute(
         self,
         messages: Sequence[Message],
