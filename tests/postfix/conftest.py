@@ -104,3 +104,21 @@ def unprivileged_user() -> Iterator[pwd.struct_passwd]:
         yield user
     finally:
         remove_system_user(user.pw_name)
+
+
+@pytest.fixture
+def filled(pf: Instance) -> Instance:
+    """4 messages to gmail.com, 3 to yahoo.com, all deferred."""
+    pf.send("alice@example.org", ["a@gmail.com"], n=4)
+    pf.send("bob@example.net", ["b@yahoo.com"], n=3)
+    pf.wait_deferred(7)
+    return pf
+
+
+def qshape_rows(text: str) -> dict[str, list[int]]:
+    """qshape's (or ``mailq-tui shape``'s) table as domain -> counts (header skipped)."""
+    rows = {}
+    for line in text.splitlines()[1:]:
+        name, *counts = line.split()
+        rows[name] = [int(c) for c in counts]
+    return rows

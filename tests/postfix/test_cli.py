@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mailq_tui.cli import main
-from tests.postfix.conftest import Instance
+from tests.postfix.conftest import Instance, qshape_rows
 
 pytestmark = pytest.mark.sandbox
 
@@ -67,14 +67,6 @@ def test_reasons_and_groups(queue: Instance, capsys: pytest.CaptureFixture[str])
     assert groups == {"gmail.com": 14, "yahoo.com": 4}
 
 
-def _qshape_rows(text: str) -> dict[str, list[int]]:
-    rows = {}
-    for line in text.splitlines()[1:]:
-        name, *counts = line.split()
-        rows[name] = [int(c) for c in counts]
-    return rows
-
-
 @pytest.mark.parametrize("sender", [False, True])
 def test_shape_equals_real_qshape(
     queue: Instance, capsys: pytest.CaptureFixture[str], sender: bool
@@ -91,8 +83,8 @@ def test_shape_equals_real_qshape(
     )
     assert code == 0
     assert out.splitlines()[0] == real.stdout.splitlines()[0]
-    assert _qshape_rows(out) == _qshape_rows(real.stdout)
-    assert _qshape_rows(out)["TOTAL"][0] == (14 if sender else 18)
+    assert qshape_rows(out) == qshape_rows(real.stdout)
+    assert qshape_rows(out)["TOTAL"][0] == (14 if sender else 18)
 
 
 def test_delete_needs_confirmation(queue: Instance, capsys: pytest.CaptureFixture[str]) -> None:

@@ -22,7 +22,7 @@ from mailq_tui.ui.screens.shape import ShapeScreen
 from mailq_tui.ui.widgets.health import HealthPanel
 from mailq_tui.ui.widgets.heatmap import HeatTable
 from mailq_tui.ui.widgets.queue_list import QueueList
-from tests.postfix.conftest import Instance
+from tests.postfix.conftest import Instance, qshape_rows
 from tests.postfix.test_tui_real import settle, shown
 
 pytestmark = pytest.mark.sandbox
@@ -74,14 +74,6 @@ async def test_reasons_drill_down_then_delete_the_rate_limited_cluster(
     assert target.key not in after
     assert not ids & {m.queue_id for m in box.listing()}
     assert len(after) >= len(before) - 1 - sum(1 for v in before.values() if v <= ids)
-
-
-@pytest.fixture
-def filled(pf: Instance) -> Instance:
-    pf.send("alice@example.org", ["a@gmail.com"], n=4)
-    pf.send("bob@example.net", ["b@yahoo.com"], n=3)
-    pf.wait_deferred(7)
-    return pf
 
 
 async def test_group_by_domain_then_hold_a_whole_group(filled: Instance, tmp_path: Path) -> None:
@@ -139,14 +131,6 @@ async def test_health_panel_on_a_real_instance_then_postfix_stopped(
         assert "not running" in screen.unavailable_reason("flush", ["all"])
 
 
-def _qshape_rows(text: str) -> dict[str, list[int]]:
-    rows = {}
-    for line in text.splitlines()[1:]:
-        name, *counts = line.split()
-        rows[name] = [int(c) for c in counts]
-    return rows
-
-
 async def test_shape_screen_equals_qshape_then_drill_down_and_hold(
     pf: Instance, tmp_path: Path
 ) -> None:
@@ -174,13 +158,13 @@ async def test_shape_screen_equals_qshape_then_drill_down_and_hold(
                 check=True,
             )
             assert screen.shape.headings == real.stdout.split()[: len(screen.shape.headings)]
-            assert screen.shape.counts() == _qshape_rows(real.stdout)
+            assert screen.shape.counts() == qshape_rows(real.stdout)
             # What is drawn is what qshape printed.
             table = screen.query_one(HeatTable)
             for row in range(table.row_count):
                 cells = [str(c).strip() for c in table.get_row_at(row)]
                 domain = cells[0].lstrip("+")
-                assert [int(c) for c in cells[1:]] == _qshape_rows(real.stdout)[domain]
+                assert [int(c) for c in cells[1:]] == qshape_rows(real.stdout)[domain]
         await pilot.press("s")  # back to recipient domains
         await settle(pilot)
         table = screen.query_one(HeatTable)

@@ -35,14 +35,6 @@ def shown(app: MailqApp) -> list[str]:
 
 
 @pytest.fixture
-def filled(pf: Instance) -> Instance:
-    pf.send("alice@example.org", ["a@gmail.com"], n=4)
-    pf.send("bob@example.net", ["b@yahoo.com"], n=3)
-    pf.wait_deferred(7)
-    return pf
-
-
-@pytest.fixture
 def engine(filled: Instance, tmp_path: Path) -> QueueEngine:
     return QueueEngine(filled.config_dir, audit_log=tmp_path / "audit.log")
 

@@ -245,24 +245,22 @@ class QueueList(ScrollView, can_focus=True):
         row = lines[pos]
         is_cursor = pos == self.cursor
         full_width = max(width, self._layout.width)
+        strip: Optional[Strip]
         if row < 0:
             group = state.groups[-row - 1] if state.groups else None
             if group is None:
                 return Strip.blank(width, base)
             marked = self._group_marked(row, group)
-            key = (row, marked, is_cursor, full_width)
-            strip = self._cache.get(key)
+            strip = self._cache.get((row, marked, is_cursor, full_width))
             if strip is None:
                 strip = self._render_group(group, marked, is_cursor, full_width, base)
-                self._cache[key] = strip
-            return strip.crop(scroll_x, scroll_x + width)
-        msg = state.messages[row]
-        marked = msg.queue_id in self.marks
-        key = (row, marked, is_cursor, full_width)
-        strip = self._cache.get(key)
-        if strip is None:
-            strip = self._render_row(msg, marked, is_cursor, full_width, base)
-            self._cache[key] = strip
+        else:
+            msg = state.messages[row]
+            marked = msg.queue_id in self.marks
+            strip = self._cache.get((row, marked, is_cursor, full_width))
+            if strip is None:
+                strip = self._render_row(msg, marked, is_cursor, full_width, base)
+        self._cache[(row, marked, is_cursor, full_width)] = strip
         return strip.crop(scroll_x, scroll_x + width)
 
     def _group_marked(self, line: int, group: Group) -> bool:
