@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from mailq_tui.model.grouping import group_messages
@@ -76,3 +78,73 @@ def test_unknown_grouping_is_refused() -> None:
     index = QueueIndex(MESSAGES, now=NOW)
     with pytest.raises(ValueError, match="cannot group by"):
         group_messages(index, [], "colour")
+
+
+def _reference(messages: list[Message], rows: list[int], by: str) -> dict[str, tuple]:
+    """The documented grouping, the slow obvious way: key -> (rows in view order, recipients,
+    bytes, destinations)."""
+    from collections import Counter
+
+    from mailq_tui.model.grouping import sender_key
+    from mailq_tui.model.reasons import normalise_reason
+
+    out: dict[str, tuple[list[int], int, Counter[str]]] = {}
+    for row in rows:
+        m = messages[row]
+        per_rcpt = []
+        for r in m.recipients:
+            domain = r.address.lower().rpartition("@")[2]
+            if by == "domain":
+                key = domain
+            elif by == "reason":
+                key = normalise_reason(r.delay_reason)
+            elif by == "queue":
+                key = m.queue_name
+            else:
+                key = sender_key(m.sender.lower(), by == "sender_domain")
+            per_rcpt.append((key, domain))
+        if by in ("queue", "sender", "sender_domain"):
+            key = (
+                m.queue_name
+                if by == "queue"
+                else sender_key(m.sender.lower(), by == "sender_domain")
+            )
+            keys = {key}
+        else:
+            keys = {k for k, _ in per_rcpt}
+        for key in keys:
+            entry = out.setdefault(key, ([], 0, Counter()))
+            entry[0].append(row)
+            n = sum(1 for k, _ in per_rcpt if k == key)
+            entry[2].update(d for k, d in per_rcpt if k == key)
+            out[key] = (entry[0], entry[1] + n, entry[2])
+    return {
+        k: (rws, n, sum(messages[r].message_size for r in rws), dict(dest))
+        for k, (rws, n, dest) in out.items()
+    }
+
+
+@pytest.mark.parametrize("by", ["domain", "reason", "sender", "sender_domain", "queue"])
+@pytest.mark.parametrize("subset", ["all", "sorted-subset"])
+def test_grouping_equals_the_reference(by: str, subset: str) -> None:
+    from tests.unit.test_index import NOW as INDEX_NOW
+    from tests.unit.test_index import _messages
+
+    messages = _messages(500, seed=11)
+    index = QueueIndex(messages, now=INDEX_NOW)
+    if subset == "all":
+        rows = index.sort(range(len(messages)), "size", reverse=True)
+    else:
+        rows = index.sort(index.filter("-queue:hold"), "age")[::2]
+    got = group_messages(index, rows, by)
+    want = _reference(messages, rows, by)
+    assert {g.key for g in got} == set(want)
+    for g in got:
+        rws, n, size, dest = want[g.key]
+        assert (g.rows, g.count, g.recipients, g.bytes) == (rws, len(rws), n, size), g.key
+        assert dict(g.top_destinations) == dict(Counter(dest).most_common(5)) or (
+            sorted(n for _, n in g.top_destinations) == sorted(dest.values())[-5:]
+        )
+        assert g.oldest == min(messages[r].arrival_time for r in rws)
+    counts = [g.count for g in got]
+    assert counts == sorted(counts, reverse=True)
