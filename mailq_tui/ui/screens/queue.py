@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from typing import TYPE_CHECKING, Any, ClassVar, Optional
+from typing import Any, ClassVar, Optional
 
 from rich.text import Text
 from textual import on, work
@@ -46,11 +46,6 @@ from mailq_tui.ui.view import (
 from mailq_tui.ui.widgets.health import HealthPanel, health_warnings
 from mailq_tui.ui.widgets.queue_list import QueueList
 from mailq_tui.ui.widgets.status import PrivilegesBar, StatusBar, privileges_text, status_text
-
-if TYPE_CHECKING:
-    pass
-
-POSTSUPER = ("delete", "hold", "release", "requeue")
 
 
 def _index_then_collect(index: QueueIndex) -> None:
@@ -413,7 +408,10 @@ class QueueScreen(QueueActionsScreen):
             return
         self.group_by = None
         self.expanded.clear()
-        self.query_one("#filter", Input).value = query
+        bar = self.query_one("#filter", Input)
+        if bar.value == query:  # no Input.Changed: apply the ungrouped view here
+            self.apply_view()
+        bar.value = query
         self.query_one(QueueList).focus()
 
     def _update_insight_screens(self, state: ViewState) -> None:
