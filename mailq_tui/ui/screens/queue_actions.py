@@ -139,6 +139,7 @@ class QueueActionsScreen(Screen[None]):
                     "Flush site needs a message, or a recipient-domain group (b)",
                     title="Flush site",
                     severity="warning",
+                    markup=False,
                 )
             elif msg is not None and msg.recipients:
                 site = msg.recipients[0].address.rpartition("@")[2]

@@ -19,6 +19,7 @@ from textual.widgets import Sparkline, Static
 
 from mailq_tui.model.trend import Trend, format_span
 from mailq_tui.postfix.health import Health
+from mailq_tui.safe_text import visible
 
 
 def health_warnings(health: Optional[Health], trend: Trend) -> list[str]:
@@ -47,7 +48,8 @@ def health_text(health: Optional[Health], trend: Trend, now: float) -> Text:
             text.append(f" up {format_span(up)}")
         text.append(" · load " + " ".join(f"{x:.2f}" for x in health.load))
         text.append("\nProcesses ", style="bold")
-        text.append(" · ".join(f"{name} {n}" for name, n in health.services.items()) or "none")
+        services = (f"{visible(name, 40)} {n}" for name, n in health.services.items())
+        text.append(" · ".join(services) or "none")
     text.append("\n")
     values = trend.values()
     text.append("Queue ", style="bold")
