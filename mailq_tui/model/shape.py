@@ -12,6 +12,7 @@ then by domain length, like qshape (which leaves further ties in hash order).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Optional
@@ -159,14 +160,26 @@ def format_shape(shape: Shape, top: Optional[int] = None, width: int = 80) -> st
 def cell_query(shape: Shape, domain: str, bucket: int) -> str:
     """A query selecting the messages of one cell (``bucket`` 0 = the whole row)."""
     parts = []
-    if domain != TOTAL:
-        parts.append(
-            ("from:<>" if domain == "MAILER-DAEMON" else f"from:@{domain}")
-            if shape.by == "sender"
-            else f"domain:{domain}"
-        )
+    plain = not _UNSAFE_VALUE.search(domain) and not domain.startswith("/")
+    if domain == TOTAL:
+        pass
+    elif shape.by == "sender" and domain == "MAILER-DAEMON":
+        parts.append("from:<>")
+    elif shape.by == "sender":
+        parts.append(f"from:@{domain}" if plain else f"from:/@{_regex(domain)}$/")
+    else:
+        parts.append(f"domain:{domain}" if plain else f"domain:/^{_regex(domain)}$/")
     if bucket > 0:
         low, high = shape.bounds[bucket - 1]
         low_s = f"{_fmt_minutes(low)}m"
         parts.append(f"age:>={low_s}" if high is None else f"age:{low_s}..{_fmt_minutes(high)}m")
     return " ".join(parts)
+
+
+#: Characters that end or quote a bare query value.
+_UNSAFE_VALUE = re.compile(r'[\s"]')
+
+
+def _regex(text: str) -> str:
+    """``text`` as a literal inside a query's ``/regex/``."""
+    return re.escape(text).replace("/", "\\/")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mailq_tui.model.message import Message, Recipient
 from mailq_tui.model.shape import bucket_of, cell_query, compute_shape, format_shape
 
@@ -86,3 +88,23 @@ def test_cell_query_selects_the_cell() -> None:
     assert cell_query(shape, "gmail.com", 3) == "domain:gmail.com age:10m..20m"
     assert cell_query(shape, "gmail.com", 10) == "domain:gmail.com age:>=1280m"
     assert cell_query(shape, "TOTAL", 0) == ""
+
+
+@pytest.mark.parametrize("domain", ["odd domain.example", 'q"uote.example', "/slash.example"])
+def test_cell_query_of_an_odd_domain_parses_and_selects_it(domain: str) -> None:
+    from mailq_tui.model.index import QueueIndex
+    from mailq_tui.model.message import Message, Recipient
+    from mailq_tui.model.query import parse_query
+
+    messages = [
+        Message("deferred", "AAAAA1", NOW - 60, 10, f"s@{domain}", [Recipient(f"u@{domain}")]),
+        Message(
+            "deferred", "AAAAA2", NOW - 60, 10, "s@other.example", [Recipient("u@other.example")]
+        ),
+    ]
+    index = QueueIndex(messages, now=NOW)
+    for by in ("rcpt", "sender"):
+        shape = compute_shape(messages, NOW, by=by)
+        query = cell_query(shape, domain, 0)
+        parse_query(query)
+        assert index.filter(query) == [0], (by, query)
