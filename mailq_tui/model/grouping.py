@@ -57,7 +57,7 @@ def group_messages(index: QueueIndex, rows: Sequence[int], by: str) -> list[Grou
     start, rc_domain = index.rc_start, index.rc_domain
     if by in ("domain", "reason"):
         # Reasons are grouped in their original case (the index keeps lowercase copies).
-        column = rc_domain if by == "domain" else _raw_reasons(index)
+        column = rc_domain if by == "domain" else index.rc_reason
         keys_of: dict[str, str] = {}
         for row in rows:
             seen: set[str] = set()
@@ -94,11 +94,6 @@ def group_messages(index: QueueIndex, rows: Sequence[int], by: str) -> list[Grou
     ]
     groups.sort(key=lambda g: (-g.count, g.key))
     return groups
-
-
-def _raw_reasons(index: QueueIndex) -> list[str]:
-    """Per-recipient delay reasons as Postfix wrote them, aligned with ``index.rc_*``."""
-    return [r.delay_reason for msg in index.messages for r in msg.recipients]
 
 
 def _summarise(

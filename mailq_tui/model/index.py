@@ -104,6 +104,7 @@ class QueueIndex:
         self._last_select: Optional[tuple[Query, tuple[str, bool], list[int]]] = None
         self._orders: dict[tuple[str, bool], list[int]] = {}
         self._sort_columns: dict[str, Sequence[Any]] = {}
+        self._reasons: Optional[list[str]] = None
         self._clusters: Optional[list[str]] = None
 
     def __getattr__(self, name: str) -> Any:
@@ -193,11 +194,19 @@ class QueueIndex:
         self.__dict__.update(columns)
 
     @property
+    def rc_reason(self) -> list[str]:
+        """Each recipient's delay reason as Postfix wrote it (aligned with ``rc_domain``);
+        built on first use (reason clusters and grouping by reason need the original case)."""
+        if self._reasons is None:
+            self._reasons = [r.delay_reason for msg in self.messages for r in msg.recipients]
+        return self._reasons
+
+    @property
     def rc_cluster(self) -> list[str]:
         """Lowercase reason cluster of each recipient (aligned with ``rc_domain``); built on
         first use, since normalising every reason costs far more than the rest of the index."""
         if self._clusters is None:
-            raw = [r.delay_reason for msg in self.messages for r in msg.recipients]
+            raw = self.rc_reason
             distinct = set(raw)
             memo = dict(zip(distinct, map(cluster_key, distinct)))
             self._clusters = list(map(memo.__getitem__, raw))
