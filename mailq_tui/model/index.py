@@ -29,8 +29,8 @@ import sys
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
-from itertools import chain, compress, repeat
-from operator import add, and_, attrgetter, itemgetter, methodcaller, not_, sub
+from itertools import accumulate, chain, compress, islice, repeat
+from operator import add, and_, attrgetter, itemgetter, le, methodcaller, not_, sub
 from typing import Any, Callable, Optional, Union
 
 from mailq_tui.model.message import NULL_SENDER, Message
@@ -56,6 +56,9 @@ _SEARCH_COLUMNS = frozenset(
     | {"_reason_pick"}
 )
 
+#: Items per C-level step when copying columns in a worker (see :func:`_stepwise`).
+_STEP = 10_000
+
 #: A row subset (None: every row, in row order).
 Rows = Optional[Sequence[int]]
 #: A recipient-scoped check: (field, per-value truth over a row's values, negated).
@@ -73,6 +76,14 @@ class QueueIndex:
     """Columns over one snapshot's messages; ``now`` (epoch seconds) is when ages are measured
     from."""
 
+    messages: list[Message]
+    now: float
+    #: Lowercase queue id, queue name, arrival time (epoch seconds) and size of each row.
+    ids: list[str]
+    queues: list[str]
+    arrivals: list[int]
+    sizes: list[int]
+
     #: id \n sender \n address ... \n distinct reason ... (lowercase), one per row.
     hay: list[str]
     #: Where each haystack's address block starts and ends (the reasons start at end + 1).
@@ -87,17 +98,39 @@ class QueueIndex:
     domains: frozenset[str]
     #: Lowercase sender (``mailer-daemon`` for the null sender, as postqueue prints it).
     senders: list[str]
-    _reason_pick: dict[int, list[int]]
+    _reason_pick: dict[int, tuple[int, ...]]
 
     def __init__(self, messages: Sequence[Message], now: float) -> None:
-        self.messages: list[Message] = list(messages)
-        self.now = now
-        msgs = self.messages
+        msgs = list(messages)
         intern = sys.intern
-        self.ids: list[str] = list(map(str.lower, map(attrgetter("queue_id"), msgs)))
-        self.queues: list[str] = list(map(intern, map(attrgetter("queue_name"), msgs)))
-        self.arrivals: list[int] = list(map(attrgetter("arrival_time"), msgs))
-        self.sizes: list[int] = list(map(attrgetter("message_size"), msgs))
+        self._start(
+            msgs,
+            now,
+            ids=list(map(str.lower, map(attrgetter("queue_id"), msgs))),
+            queues=list(map(intern, map(attrgetter("queue_name"), msgs))),
+            arrivals=list(map(attrgetter("arrival_time"), msgs)),
+            sizes=list(map(attrgetter("message_size"), msgs)),
+        )
+
+    def _start(
+        self,
+        messages: list[Message],
+        now: float,
+        *,
+        ids: list[str],
+        queues: list[str],
+        arrivals: list[int],
+        sizes: list[int],
+    ) -> None:
+        """Set the cheap columns and empty caches (the constructor, or a reordered copy)."""
+        self.messages = messages
+        self.now = now
+        self.ids = ids
+        self.queues = queues
+        self.arrivals = arrivals
+        self.sizes = sizes
+        #: True when rows are in arrival order and the haystacks laid out in row order.
+        self.arrival_ordered = all(map(le, arrivals, islice(arrivals, 1, None)))
         self._search_lock = threading.Lock()
         self._row_of: Optional[dict[str, int]] = None
         self._last: Optional[tuple[Query, list[int]]] = None
@@ -138,7 +171,7 @@ class QueueIndex:
         addr_end: list[int] = []
         rc_start: list[int] = [0]
         rc_domain: list[str] = []
-        reason_pick: dict[int, list[int]] = {}
+        reason_pick: dict[int, tuple[int, ...]] = {}
         # One pass per message keeps its strings in cache; a pass per column was 3x slower.
         add_hay, add_at, add_end = hay_list.append, addr_at.append, addr_end.append
         add_domains, add_start = rc_domain.extend, rc_start.append
@@ -157,7 +190,7 @@ class QueueIndex:
                 if len(distinct) > 1:
                     # Which distinct reason each recipient has (the block lists each once).
                     position = dict(zip(distinct, range(len(distinct))))
-                    reason_pick[len(hay_list)] = list(map(position.__getitem__, all_reasons))
+                    reason_pick[len(hay_list)] = tuple(map(position.__getitem__, all_reasons))
             raw = f"{qid}\n{sender}\n{addresses}\n{reasons}"
             hay = raw.lower()
             if len(hay) == len(raw):
@@ -192,6 +225,61 @@ class QueueIndex:
         }
         # "senders" last: its presence is what :attr:`searchable` checks.
         self.__dict__.update(columns)
+
+    def in_arrival_order(self) -> QueueIndex:
+        """This index with its rows renumbered oldest first and every column, search columns
+        included, copied into that order (``self`` when the rows are in that order already).
+
+        Oldest first is the default view's order. Filtering it then walks the row numbers,
+        columns and haystack strings in memory order instead of jumping about: 2-4x faster
+        at 100k-500k messages. The haystacks are copied, not shared, because a string's place
+        in memory is fixed when it is made; building them again from the messages, which lie
+        in listing order, would cost about twice as much. Meant for a worker thread: the work
+        is done in steps of :data:`_STEP` rows, so the UI thread never waits long for the GIL.
+        """
+        self.build_search_columns()
+        if self.arrival_ordered:
+            return self
+        order = self._ordered("age", True)  # oldest first, ties in row order
+        take = partial(_take, order)
+        start = self.rc_start
+        counts = take(list(map(sub, start[1:], start)))
+        firsts = take(start)
+        domains_of = self.rc_domain.__getitem__
+        picks = self._reason_pick
+        new = object.__new__(QueueIndex)
+        new._start(
+            take(self.messages),
+            self.now,
+            ids=take(self.ids),
+            queues=take(self.queues),
+            arrivals=take(self.arrivals),
+            sizes=take(self.sizes),
+        )
+        new.__dict__.update(
+            {
+                "hay": _stepwise(partial(map, str.join), take(self.hay), repeat(("", ""))),
+                "addr_at": take(self.addr_at),
+                "addr_end": take(self.addr_end),
+                "rc_start": [0, *accumulate(counts)],
+                "rc_domain": _stepwise(
+                    lambda a, b: chain.from_iterable(map(domains_of, map(slice, a, b))),
+                    firsts,
+                    map(add, firsts, counts),
+                ),
+                "rc_row": _stepwise(
+                    lambda rows, n: chain.from_iterable(map(repeat, rows, n)),
+                    range(len(self)),
+                    counts,
+                ),
+                "domains": self.domains,
+                "_reason_pick": {row: picks[old] for row, old in enumerate(order) if old in picks},
+                "senders": take(self.senders),
+            }
+        )
+        # Sorting by age, oldest first, is now the identity.
+        new._orders[("age", True)] = list(range(len(self)))
+        return new
 
     @property
     def rc_reason(self) -> list[str]:
@@ -544,6 +632,26 @@ class QueueIndex:
             raise ValueError(f"unknown sort key {key!r}; one of {', '.join(SORT_KEYS)}")
         self._sort_columns[key] = column
         return column
+
+
+def _take(order: list[int], column: Sequence[Any]) -> list[Any]:
+    """``column`` reordered: its ``order[0]``-th value first, and so on (stepwise)."""
+    return _stepwise(partial(map, column.__getitem__), order)
+
+
+def _stepwise(step: Callable[..., Iterable[Any]], *columns: Iterable[Any]) -> list[Any]:
+    """``list(step(*columns))`` built :data:`_STEP` items of each column at a time.
+
+    One C-level call over 500k items holds the GIL for up to a second; between steps the
+    interpreter can hand it to the UI thread.
+    """
+    out: list[Any] = []
+    iterators = [iter(c) for c in columns]
+    while True:
+        chunk = [list(islice(it, _STEP)) for it in iterators]
+        if not chunk[0]:
+            return out
+        out += step(*chunk)
 
 
 def _slice(text: str, start: int, end: int) -> str:

@@ -78,6 +78,7 @@ def arrival_epoch(text: str, now: Optional[float] = None) -> int:
 def parse_mailq(text: str, now: Optional[float] = None) -> tuple[list[Message], list[str]]:
     """Parse ``mailq`` text into messages; returns (messages, warnings). Never raises."""
     messages: list[Message] = []
+    recipients: list[list[Recipient]] = []  # of each message, made a tuple at the end
     warnings: list[str] = []
     current: Optional[Message] = None
     reason = ""
@@ -111,11 +112,11 @@ def parse_mailq(text: str, now: Optional[float] = None) -> tuple[list[Message], 
                 arrival_time=arrival,
                 message_size=int(m.group("size")),
                 sender=m.group("sender").strip(),
-                recipients=[],
                 forced_expire=m.group("expire") == "#",
             )
             reason = ""
             messages.append(current)
+            recipients.append([])
             continue
         if current is None:
             warnings.append(f"mailq line {lineno}: unexpected text; skipped")
@@ -128,7 +129,9 @@ def parse_mailq(text: str, now: Optional[float] = None) -> tuple[list[Message], 
             if reason == "reason unavailable":
                 reason = ""
             continue
-        current.recipients.append(Recipient(address=line.strip(), delay_reason=reason))
+        recipients[-1].append(Recipient(address=line.strip(), delay_reason=reason))
+    for message, found in zip(messages, recipients):
+        message.recipients = tuple(found)
     if total is not None and total != len(messages):
         warnings.append(f"mailq reported {total} requests but {len(messages)} were parsed")
     return messages, warnings

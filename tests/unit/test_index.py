@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from mailq_tui.model import index as index_module
 from mailq_tui.model.index import QueueIndex
 from mailq_tui.model.message import NULL_SENDER, Message, Recipient
 from mailq_tui.model.query import (
@@ -358,3 +359,56 @@ def test_select_cost_says_how_many_rows_a_selection_searches() -> None:
     assert index.select_cost("gmail.com", "age", True) == len(first)  # narrows
     assert index.select_cost("yahoo", "age", True) == 400  # does not narrow
     assert index.select_cost("gmail.com", "size", False) == 400  # other order, not sorted yet
+
+
+#: Every column an index has once it is searchable (the reordered copy must rebuild each).
+_COLUMNS = [
+    *("ids", "queues", "arrivals", "sizes", "hay", "addr_at", "addr_end", "rc_start"),
+    *("rc_domain", "rc_row", "domains", "senders", "_reason_pick", "rc_reason", "rc_cluster"),
+]
+
+
+@pytest.mark.parametrize("step", [7, 10_000])
+def test_arrival_ordered_copy_has_the_columns_of_an_index_built_in_that_order(
+    step: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The copy renumbers rows oldest first (ties in listing order) and permutes every
+    column: exactly what indexing the messages in that order gives, haystacks copied. It
+    is built in steps (the GIL is free between them): step boundaries must not show."""
+    monkeypatch.setattr(index_module, "_STEP", step)
+    messages = _messages(400, seed=3)
+    for m in messages[::2]:  # many ties: arrivals to the hour
+        m.arrival_time -= m.arrival_time % 3600
+    index = QueueIndex(messages, now=NOW)
+    assert not index.arrival_ordered
+    ordered = index.in_arrival_order()
+    oldest_first = sorted(messages, key=lambda m: m.arrival_time)
+    fresh = QueueIndex(oldest_first, now=NOW)
+    assert ordered.messages == oldest_first and ordered.now == NOW
+    assert ordered.arrival_ordered and fresh.arrival_ordered
+    for name in _COLUMNS:
+        assert getattr(ordered, name) == getattr(fresh, name), name
+    originals = set(map(id, index.hay))
+    assert not any(id(h) in originals for h in ordered.hay)  # laid out anew, in row order
+    assert ordered.row_of(oldest_first[7].queue_id) == 7
+    assert ordered.select("", "age", reverse=True) == list(range(len(messages)))
+    # The original is untouched.
+    assert index.messages == messages and index.row_of(messages[7].queue_id) == 7
+
+
+def test_an_index_already_in_arrival_order_is_its_own_ordered_copy() -> None:
+    messages = sorted(_messages(50, seed=4), key=lambda m: m.arrival_time)
+    index = QueueIndex(messages, now=NOW)
+    assert index.arrival_ordered and index.in_arrival_order() is index
+    assert index.searchable
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_arrival_ordered_copy_filters_equal_the_reference(text: str) -> None:
+    messages = _messages(300, seed=9)
+    ordered = QueueIndex(messages, now=NOW).in_arrival_order()
+    query = parse_query(text)
+    expected = _reference(ordered.messages, query)
+    assert ordered.filter(query) == expected
+    assert ordered.select(query, "age", reverse=True) == expected
+    assert ordered.select(query, "size") == ordered.sort(expected, "size")
