@@ -78,7 +78,7 @@ def group_messages(index: QueueIndex, rows: Sequence[int], by: str) -> list[Grou
         if by == "queue":
             keys = index.queues
         else:
-            keys = [sender_key(s, by == "sender_domain") for s in index.senders]
+            keys = tuple(sender_key(s, by == "sender_domain") for s in index.senders)
         for row in rows:
             key = keys[row]
             members.setdefault(key, []).append(row)

@@ -62,7 +62,7 @@ _STEP = 10_000
 #: A row subset (None: every row, in row order).
 Rows = Optional[Sequence[int]]
 #: A recipient-scoped check: (field, per-value truth over a row's values, negated).
-_Check = tuple[str, Callable[[list[str]], Iterator[object]], bool]
+_Check = tuple[str, Callable[[Sequence[str]], Iterator[object]], bool]
 
 
 def _lowered(values: list[str]) -> list[str]:
@@ -76,51 +76,51 @@ class QueueIndex:
     """Columns over one snapshot's messages; ``now`` (epoch seconds) is when ages are measured
     from."""
 
-    messages: list[Message]
+    messages: tuple[Message, ...]
     now: float
     #: Lowercase queue id, queue name, arrival time (epoch seconds) and size of each row.
-    ids: list[str]
-    queues: list[str]
-    arrivals: list[int]
-    sizes: list[int]
+    ids: tuple[str, ...]
+    queues: tuple[str, ...]
+    arrivals: tuple[int, ...]
+    sizes: tuple[int, ...]
 
     #: id \n sender \n address ... \n distinct reason ... (lowercase), one per row.
-    hay: list[str]
+    hay: tuple[str, ...]
     #: Where each haystack's address block starts and ends (the reasons start at end + 1).
-    addr_at: list[int]
-    addr_end: list[int]
+    addr_at: tuple[int, ...]
+    addr_end: tuple[int, ...]
     #: Recipients of row i are positions rc_start[i]:rc_start[i + 1] of the rc_* columns.
-    rc_start: list[int]
+    rc_start: tuple[int, ...]
     #: Lowercase recipient domain (after the last ``@``; the whole address without one).
-    rc_domain: list[str]
+    rc_domain: tuple[str, ...]
     #: Row of each recipient position.
-    rc_row: list[int]
+    rc_row: tuple[int, ...]
     domains: frozenset[str]
     #: Lowercase sender (``mailer-daemon`` for the null sender, as postqueue prints it).
-    senders: list[str]
+    senders: tuple[str, ...]
     _reason_pick: dict[int, tuple[int, ...]]
 
     def __init__(self, messages: Sequence[Message], now: float) -> None:
-        msgs = list(messages)
+        msgs = tuple(messages)
         intern = sys.intern
         self._start(
             msgs,
             now,
-            ids=list(map(str.lower, map(attrgetter("queue_id"), msgs))),
-            queues=list(map(intern, map(attrgetter("queue_name"), msgs))),
-            arrivals=list(map(attrgetter("arrival_time"), msgs)),
-            sizes=list(map(attrgetter("message_size"), msgs)),
+            ids=tuple(map(str.lower, map(attrgetter("queue_id"), msgs))),
+            queues=tuple(map(intern, map(attrgetter("queue_name"), msgs))),
+            arrivals=tuple(map(attrgetter("arrival_time"), msgs)),
+            sizes=tuple(map(attrgetter("message_size"), msgs)),
         )
 
     def _start(
         self,
-        messages: list[Message],
+        messages: tuple[Message, ...],
         now: float,
         *,
-        ids: list[str],
-        queues: list[str],
-        arrivals: list[int],
-        sizes: list[int],
+        ids: tuple[str, ...],
+        queues: tuple[str, ...],
+        arrivals: tuple[int, ...],
+        sizes: tuple[int, ...],
     ) -> None:
         """Set the cheap columns and empty caches (the constructor, or a reordered copy)."""
         self.messages = messages
@@ -135,10 +135,10 @@ class QueueIndex:
         self._row_of: Optional[dict[str, int]] = None
         self._last: Optional[tuple[Query, list[int]]] = None
         self._last_select: Optional[tuple[Query, tuple[str, bool], list[int]]] = None
-        self._orders: dict[tuple[str, bool], list[int]] = {}
+        self._orders: dict[tuple[str, bool], tuple[int, ...]] = {}
         self._sort_columns: dict[str, Sequence[Any]] = {}
-        self._reasons: Optional[list[str]] = None
-        self._clusters: Optional[list[str]] = None
+        self._reasons: Optional[tuple[str, ...]] = None
+        self._clusters: Optional[tuple[str, ...]] = None
 
     def __getattr__(self, name: str) -> Any:
         """The search columns are built on first use (see :meth:`build_search_columns`)."""
@@ -211,15 +211,15 @@ class QueueIndex:
             add_start(total)
         counts = list(map(sub, rc_start[1:], rc_start))
         columns = {
-            "hay": hay_list,
-            "addr_at": addr_at,
-            "addr_end": addr_end,
-            "rc_start": rc_start,
-            "rc_domain": rc_domain,
-            "rc_row": list(chain.from_iterable(map(repeat, range(len(msgs)), counts))),
+            "hay": tuple(hay_list),
+            "addr_at": tuple(addr_at),
+            "addr_end": tuple(addr_end),
+            "rc_start": tuple(rc_start),
+            "rc_domain": tuple(rc_domain),
+            "rc_row": tuple(chain.from_iterable(map(repeat, range(len(msgs)), counts))),
             "domains": frozenset(rc_domain),
             "_reason_pick": reason_pick,
-            "senders": list(
+            "senders": tuple(
                 map(_slice, hay_list, map(len, self.ids), map(sub, addr_at, repeat(1)))
             ),
         }
@@ -261,7 +261,7 @@ class QueueIndex:
                 "hay": _stepwise(partial(map, str.join), take(self.hay), repeat(("", ""))),
                 "addr_at": take(self.addr_at),
                 "addr_end": take(self.addr_end),
-                "rc_start": [0, *accumulate(counts)],
+                "rc_start": (0, *accumulate(counts)),
                 "rc_domain": _stepwise(
                     lambda a, b: chain.from_iterable(map(domains_of, map(slice, a, b))),
                     firsts,
@@ -278,26 +278,26 @@ class QueueIndex:
             }
         )
         # Sorting by age, oldest first, is now the identity.
-        new._orders[("age", True)] = list(range(len(self)))
+        new._orders[("age", True)] = tuple(range(len(self)))
         return new
 
     @property
-    def rc_reason(self) -> list[str]:
+    def rc_reason(self) -> tuple[str, ...]:
         """Each recipient's delay reason as Postfix wrote it (aligned with ``rc_domain``);
         built on first use (reason clusters and grouping by reason need the original case)."""
         if self._reasons is None:
-            self._reasons = [r.delay_reason for msg in self.messages for r in msg.recipients]
+            self._reasons = tuple([r.delay_reason for msg in self.messages for r in msg.recipients])
         return self._reasons
 
     @property
-    def rc_cluster(self) -> list[str]:
+    def rc_cluster(self) -> tuple[str, ...]:
         """Lowercase reason cluster of each recipient (aligned with ``rc_domain``); built on
         first use, since normalising every reason costs far more than the rest of the index."""
         if self._clusters is None:
             raw = self.rc_reason
             distinct = set(raw)
             memo = dict(zip(distinct, map(cluster_key, distinct)))
-            self._clusters = list(map(memo.__getitem__, raw))
+            self._clusters = tuple(map(memo.__getitem__, raw))
         return self._clusters
 
     def __len__(self) -> int:
@@ -386,8 +386,8 @@ class QueueIndex:
             lows, highs = repeat(0), repeat(sys.maxsize)
         if rows is not None:
             hay = map(self.hay.__getitem__, rows)
-            lows = map(lows.__getitem__, rows) if isinstance(lows, list) else lows
-            highs = map(highs.__getitem__, rows) if isinstance(highs, list) else highs
+            lows = map(lows.__getitem__, rows) if isinstance(lows, tuple) else lows
+            highs = map(highs.__getitem__, rows) if isinstance(highs, tuple) else highs
         if term.field == "reason":
             lows = map(add, lows, repeat(1))
         value = term.value
@@ -431,7 +431,7 @@ class QueueIndex:
 
     def _flat_rows(
         self,
-        column: list[str],
+        column: Sequence[str],
         distinct: Iterable[str],
         test: Callable[[str], bool],
         term: Term,
@@ -495,7 +495,7 @@ class QueueIndex:
     def _recipient_check(self, term: Term) -> _Check:
         """How to test a row's recipients (their lowercase field values) for ``term``."""
         value = term.value
-        truth: Callable[[list[str]], Iterator[object]]
+        truth: Callable[[Sequence[str]], Iterator[object]]
         if term.field == "domain":
             wanted = {d for d in self.domains if domain_test(value)(d)}
             truth = partial(map, wanted.__contains__)
@@ -515,7 +515,7 @@ class QueueIndex:
         alive: Iterable[object] = repeat(True, end - start)
         hay = self.hay[row]
         for field, truth, negate in checks:
-            values: list[str]
+            values: Sequence[str]
             if field == "domain":
                 values = self.rc_domain[start:end]
             elif field == "cluster":
@@ -588,10 +588,10 @@ class QueueIndex:
             return len(last[2])
         return len(self)
 
-    def _ordered(self, sort_key: str, reverse: bool) -> list[int]:
+    def _ordered(self, sort_key: str, reverse: bool) -> tuple[int, ...]:
         cached = self._orders.get((sort_key, reverse))
         if cached is None:
-            cached = self.sort(range(len(self.messages)), sort_key, reverse)
+            cached = tuple(self.sort(range(len(self.messages)), sort_key, reverse))
             self._orders[(sort_key, reverse)] = cached
         return cached
 
@@ -634,13 +634,13 @@ class QueueIndex:
         return column
 
 
-def _take(order: list[int], column: Sequence[Any]) -> list[Any]:
+def _take(order: Sequence[int], column: Sequence[Any]) -> tuple[Any, ...]:
     """``column`` reordered: its ``order[0]``-th value first, and so on (stepwise)."""
     return _stepwise(partial(map, column.__getitem__), order)
 
 
-def _stepwise(step: Callable[..., Iterable[Any]], *columns: Iterable[Any]) -> list[Any]:
-    """``list(step(*columns))`` built :data:`_STEP` items of each column at a time.
+def _stepwise(step: Callable[..., Iterable[Any]], *columns: Iterable[Any]) -> tuple[Any, ...]:
+    """``tuple(step(*columns))`` built :data:`_STEP` items of each column at a time.
 
     One C-level call over 500k items holds the GIL for up to a second; between steps the
     interpreter can hand it to the UI thread.
@@ -650,7 +650,7 @@ def _stepwise(step: Callable[..., Iterable[Any]], *columns: Iterable[Any]) -> li
     while True:
         chunk = [list(islice(it, _STEP)) for it in iterators]
         if not chunk[0]:
-            return out
+            return tuple(out)
         out += step(*chunk)
 
 
@@ -659,7 +659,7 @@ def _slice(text: str, start: int, end: int) -> str:
     return text[start + 1 : end]
 
 
-def _contains(hay: list[str], needle: str, negate: bool, rows: Rows) -> list[int]:
+def _contains(hay: Sequence[str], needle: str, negate: bool, rows: Rows) -> list[int]:
     """Rows whose haystack contains (``negate``: lacks) ``needle``; the hottest loop."""
     if rows is None:
         if negate:
