@@ -77,7 +77,7 @@ class ViewState:
         return self.spec.query_text
 
     @property
-    def messages(self) -> list[Message]:
+    def messages(self) -> Sequence[Message]:
         """All messages of the snapshot (rows index into this)."""
         return self.index.messages
 
@@ -174,12 +174,24 @@ def compute_view(index: QueueIndex, spec: ViewSpec) -> View:
 def build_state(snapshot: Snapshot, now: float, spec: ViewSpec) -> ViewState:
     """Index ``snapshot`` and select its rows (slow at 500k: call from a thread)."""
     index = QueueIndex(snapshot.messages, now=now)
+    return _state(index, snapshot, totals(snapshot.messages), spec)
+
+
+def arrival_ordered_state(state: ViewState, spec: ViewSpec) -> ViewState:
+    """``state``'s listing over its index laid out oldest first (see
+    :meth:`QueueIndex.in_arrival_order`), showing ``spec`` (slow at 500k: call from a
+    thread)."""
+    return _state(state.index.in_arrival_order(), state.snapshot, state.counts, spec)
+
+
+def _state(
+    index: QueueIndex, snapshot: Snapshot, counts: Optional[Totals], spec: ViewSpec
+) -> ViewState:
     index.row_of("")  # builds the id -> row map here, not on the UI thread at the first keystroke
     try:
         view = compute_view(index, spec)
     except Exception:  # a query that no longer parses: show everything, the bar says why
         view = replace(compute_view(index, replace(spec, query_text="")), spec=spec)
-    counts = totals(snapshot.messages)
     return ViewState(index, snapshot, [], counts=counts).with_view(view)
 
 

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Log, Static
+from textual.widgets import Log, Static
 
 from mailq_tui.cli_output import short_age, short_size
 from mailq_tui.model.message import Message
@@ -26,6 +26,7 @@ from mailq_tui.postfix.postcat import PostcatResult
 from mailq_tui.postfix.settings import PostfixSettings
 from mailq_tui.reports import Privileges
 from mailq_tui.safe_text import visible
+from mailq_tui.ui.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from mailq_tui.ui.app import MailqApp

@@ -45,6 +45,7 @@ class QueueActionsScreen(Screen[None]):
         self.group_by: Optional[str] = None
         self.settings: Optional[PostfixSettings] = None
         self.health: Optional[Health] = None
+        self._availability: Optional[tuple[str, ...]] = None
 
     @property
     def mailq(self) -> MailqApp:
@@ -108,6 +109,22 @@ class QueueActionsScreen(Screen[None]):
         if not self.is_mounted:
             return True
         return None if self.unavailable_reason(action, parameters) else True
+
+    def update_bindings(self) -> None:
+        """Refresh the footer when what is available (or why not) changed, not otherwise.
+
+        ``refresh_bindings`` rebuilds the footer: a few milliseconds that a filter keystroke
+        or a listing would pay each time, and every rebuild leaves its old keys behind
+        (Textual 8.2's footer keys stay watched by the footer until it is pruned).
+        """
+        availability = tuple(self.unavailable_reason(cmd.action) for cmd in self.commands())
+        if availability != self._availability:
+            self._availability = availability
+            self.refresh_bindings()
+
+    def commands(self) -> Sequence[Command]:
+        """The commands of this screen (their availability is shown in the footer)."""
+        return ()
 
     def run_command(self, cmd: Command) -> None:
         """Run a command chosen in the palette; when unavailable, say why."""

@@ -19,7 +19,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from mailq_tui.cli_output import short_age, short_size
 from mailq_tui.model.grouping import Group, group_messages
@@ -27,6 +27,7 @@ from mailq_tui.model.query import cluster_term
 from mailq_tui.model.reasons import Hint, explain
 from mailq_tui.safe_text import visible
 from mailq_tui.ui.view import ViewState
+from mailq_tui.ui.widgets.footer import Footer
 
 #: Columns: (key, label, width); the reason takes what is left.
 COLUMNS = (

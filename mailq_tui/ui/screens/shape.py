@@ -23,12 +23,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from mailq_tui.model.message import Message
 from mailq_tui.model.shape import TOTAL, Shape, cell_query, compute_shape
 from mailq_tui.safe_text import visible
+from mailq_tui.ui.widgets.footer import Footer
 from mailq_tui.ui.widgets.heatmap import HeatTable
 
 #: The queue sets ``q`` cycles through; None is every queue. The first is where stuck mail

@@ -1,0 +1,171 @@
+"""What keeps keystrokes fast, seen from the user's side: the index is swapped for its
+oldest-first copy without the list moving, the garbage collector is settled and frozen after
+indexing, and a filter that changes only the row count updates the scrollbar without a
+layout pass."""
+
+from __future__ import annotations
+
+import gc
+import random
+import threading
+import weakref
+
+import pytest
+from textual.pilot import Pilot
+
+from mailq_tui.model.index import QueueIndex
+from mailq_tui.ui.backend import RecordedBackend
+from mailq_tui.ui.widgets.queue_list import QueueList
+
+from .conftest import make_app
+from .test_queue_screen import queue_screen, settle, shown_ids
+
+
+@pytest.fixture
+def shuffled(backend: RecordedBackend) -> RecordedBackend:
+    """The recorded queue (filled within a second or two) with ages spread over two hours,
+    in a listing order unrelated to age, as ``postqueue -j`` lists."""
+    rng = random.Random(5)
+    for m in backend.messages:
+        m.arrival_time -= rng.randint(0, 7200)
+    assert not QueueIndex(backend.messages, now=0).arrival_ordered
+    return backend
+
+
+async def test_index_swap_keeps_cursor_marks_and_the_filter_typed_meanwhile(
+    shuffled: RecordedBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+    copy = QueueIndex.in_arrival_order
+
+    def held_copy(self: QueueIndex) -> QueueIndex:
+        release.wait(10)
+        return copy(self)
+
+    monkeypatch.setattr(QueueIndex, "in_arrival_order", held_copy)
+    app = make_app(shuffled)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = queue_screen(app)
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if screen.state is not None and screen.state.index.searchable:
+                break
+        assert screen.state is not None and not screen.state.index.arrival_ordered
+        await pilot.press("slash", *"-queue:hold", "enter")
+        await pilot.pause(0.1)
+        await pilot.press("down", "down", "space", "down", "space", "down")
+        marked = set(screen.marks._marks)
+        cursor_id = screen.query_one(QueueList).current.queue_id  # type: ignore[union-attr]
+        before = shown_ids(app)
+        assert len(marked) == 2 and len(before) == 55
+        release.set()
+        await settle(pilot)
+        state = screen.state
+        assert state is not None and state.index.arrival_ordered
+        assert list(state.index.messages) != shuffled.messages  # renumbered oldest first
+        assert shown_ids(app) == before  # same messages, same order
+        assert set(screen.marks._marks) == marked
+        assert screen.query_one(QueueList).current.queue_id == cursor_id  # type: ignore[union-attr]
+
+
+async def test_a_filter_applies_on_the_swapped_index(shuffled: RecordedBackend) -> None:
+    app = make_app(shuffled)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = queue_screen(app)
+        assert screen.state is not None and screen.state.index.arrival_ordered
+        await pilot.press("slash", *"yahoo", "enter")
+        await settle(pilot)
+        unordered = QueueIndex(shuffled.messages, now=screen.state.index.now)
+        rows = unordered.select("yahoo", "age", reverse=True)
+        expected = [unordered.messages[r].queue_id for r in rows]
+        assert len(expected) > 1 and shown_ids(app) == expected
+
+
+async def test_garbage_is_collected_and_the_rest_frozen_after_each_listing(
+    shuffled: RecordedBackend,
+) -> None:
+    """After indexing, the live objects are frozen (later automatic collections skip them);
+    the next listing unfreezes and collects first, so frozen objects that became garbage
+    are freed then, and frozen objects do not pile up."""
+
+    class Cycle:
+        """Garbage only the cycle collector frees."""
+
+        def __init__(self) -> None:
+            self.me = self
+
+    app = make_app(shuffled)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        first = gc.get_freeze_count()
+        assert first > 0
+        cycle = Cycle()
+        ref = weakref.ref(cycle)
+        await pilot.press("g")
+        await settle(pilot)
+        assert gc.is_tracked(cycle) and ref() is not None
+        del cycle  # garbage now, but frozen: only the next listing's collection frees it
+        gc.collect()
+        assert ref() is not None
+        for _ in range(3):
+            await pilot.press("g")
+            await settle(pilot)
+        assert ref() is None
+        assert gc.get_freeze_count() < first * 1.2
+    gc.unfreeze()
+
+
+async def _filter(pilot: Pilot[None], text: str) -> None:
+    """Apply a filter as the filter bar does, minus the bar's own layout pass (typing asks
+    for one, which would hide whether the list needed one)."""
+    screen = queue_screen(pilot.app)  # type: ignore[arg-type]
+    screen.query_text = text
+    screen.apply_view()
+    await settle(pilot)
+
+
+async def test_scrollbar_follows_a_filter_that_only_changes_the_row_count(
+    shuffled: RecordedBackend,
+) -> None:
+    app = make_app(shuffled)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        qlist = app.screen.query_one(QueueList)
+        visible = qlist.scrollable_content_region.height
+        width = qlist.scrollable_content_region.width
+        await pilot.press("end")
+        await settle(pilot)
+        assert qlist.scroll_y == 60 - visible
+        for text, count in (("example", 57), ("queue:deferred", 55), ("refused", 21)):
+            await _filter(pilot, text)
+            assert len(shown_ids(app)) == count > visible
+            assert qlist.virtual_size.height == count
+            assert qlist.vertical_scrollbar.window_virtual_size == count
+            assert qlist.max_scroll_y == count - visible
+            assert qlist.scroll_y <= qlist.max_scroll_y
+            assert qlist.scrollable_content_region.width == width
+        # Fewer rows than lines: the scrollbar goes (that one needs a layout).
+        await _filter(pilot, "gmail")
+        assert not qlist.show_vertical_scrollbar and qlist.scroll_y == 0
+        assert qlist.scrollable_content_region.width == width + 1
+
+
+async def test_footer_rebuilds_leave_no_widgets_behind(shuffled: RecordedBackend) -> None:
+    """Listings and trips to the filter bar and back rebuild the footer (or, when nothing
+    became available or unavailable, do not); old footer keys must not stay alive."""
+    from textual.widgets._footer import FooterKey
+
+    def alive() -> int:
+        gc.unfreeze()  # frozen objects are not listed (the next listing freezes again)
+        gc.collect()
+        return sum(isinstance(o, FooterKey) for o in gc.get_objects())
+
+    app = make_app(shuffled)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        start = alive()
+        for _ in range(4):
+            await pilot.press("slash", "x", "backspace", "enter", "g")
+            await settle(pilot)
+        assert alive() <= start + len(app.screen.query(FooterKey))
