@@ -78,6 +78,7 @@ class QueueScreen(QueueActionsScreen):
     def __init__(self) -> None:
         super().__init__()
         self.query_text = ""
+        self._header_line = ""
         self.sort_key = "age"
         self.reverse = True
         self.expanded: set[str] = set()
@@ -284,11 +285,12 @@ class QueueScreen(QueueActionsScreen):
 
     def _update_header(self) -> None:
         qlist = self.query_one(QueueList)
-        labels = header_cells(qlist.columns_layout, self.sort_key, self.reverse)
+        line = " ".join(header_cells(qlist.columns_layout, self.sort_key, self.reverse))
+        if line == self._header_line:
+            return  # unchanged (most keystrokes): nothing to repaint
+        self._header_line = line
         # One line, fixed in the stylesheet: no layout pass (a keystroke pays for each one).
-        self.query_one("#list-header", Static).update(
-            Text(" ".join(labels), no_wrap=True), layout=False
-        )
+        self.query_one("#list-header", Static).update(Text(line, no_wrap=True), layout=False)
 
     def on_resize(self) -> None:
         """The header follows the list's columns."""
