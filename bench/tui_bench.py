@@ -7,7 +7,8 @@ what the app adds on top of ``postqueue -j`` itself), served by a RecordedBacken
 runs headless. "First screen": App start until the first frame with the list (sorted by age; the
 search columns of the index are built next, in a worker). "Filter ready": until they are.
 "Laid out": until the index laid out oldest first (faster filtering, built next from the
-first one, see ``QueueIndex.in_arrival_order``) replaced it. "Keystroke" (typed then): one key
+first one, see ``QueueIndex.in_arrival_order``) replaced it and has its one-character masks
+(``QueueIndex.build_char_masks``). "Keystroke" (typed then): one key
 typed in the filter bar (delivered through the driver, as a terminal would) until the first
 frame written whose list lines were rendered from the new filter's rows (median and worst of
 18: ``gmail.`` typed three times, the bar emptied in between).
@@ -80,7 +81,7 @@ async def measure(count: int) -> tuple[float, float, float, float, float]:
         while not screen.state.index.searchable:
             await asyncio.sleep(0.005)
         ready = time.perf_counter() - start
-        while not screen.state.index.arrival_ordered:
+        while not (screen.state.index.arrival_ordered and screen.state.index.has_char_masks):
             await asyncio.sleep(0.005)
         laid_out = time.perf_counter() - start
         await pilot.press("slash")

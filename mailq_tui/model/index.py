@@ -30,7 +30,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 from itertools import accumulate, chain, compress, islice, repeat
-from operator import add, and_, attrgetter, itemgetter, le, methodcaller, not_, sub
+from operator import add, and_, attrgetter, contains, itemgetter, le, methodcaller, not_, sub
 from typing import Any, Callable, Optional, Union
 
 from mailq_tui.model.message import NULL_SENDER, Message
@@ -58,6 +58,11 @@ _SEARCH_COLUMNS = frozenset(
 
 #: Items per C-level step when copying columns in a worker (see :func:`_stepwise`).
 _STEP = 10_000
+
+#: Characters whose presence in each row is precomputed (:meth:`QueueIndex.build_char_masks`).
+MASK_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789.@-_:<>[]"
+#: Byte translation table swapping 0 and 1 (a negated mask).
+_FLIP = bytes([1, 0]) + bytes(range(2, 256))
 
 #: A row subset (None: every row, in row order).
 Rows = Optional[Sequence[int]]
@@ -139,6 +144,8 @@ class QueueIndex:
         self._sort_columns: dict[str, Sequence[Any]] = {}
         self._reasons: Optional[tuple[str, ...]] = None
         self._clusters: Optional[tuple[str, ...]] = None
+        #: Per character of MASK_CHARS, one byte per row: does its haystack contain it.
+        self._char_masks: dict[str, bytes] = {}
 
     def __getattr__(self, name: str) -> Any:
         """The search columns are built on first use (see :meth:`build_search_columns`)."""
@@ -281,6 +288,29 @@ class QueueIndex:
         new._orders[("age", True)] = tuple(range(len(self)))
         return new
 
+    def build_char_masks(self) -> None:
+        """For each character of :data:`MASK_CHARS`, which rows contain it (one byte each).
+
+        The first key typed into the filter is a one-character search of every row, the
+        most expensive keystroke of a filter; served from these masks it takes 9-17 ms
+        instead of 31-45 at 500k messages. Building them costs what 45 such searches do
+        (~1.4 s at 500k, in steps that leave the UI thread the GIL) and 22 MB there.
+        """
+        hay = self.hay
+        masks: dict[str, bytes] = {}
+        for char in MASK_CHARS:
+            chunks = [
+                bytes(map(contains, hay[at : at + _STEP], repeat(char)))
+                for at in range(0, len(hay), _STEP)
+            ]
+            masks[char] = b"".join(chunks)
+        self._char_masks = masks
+
+    @property
+    def has_char_masks(self) -> bool:
+        """True once :meth:`build_char_masks` has run."""
+        return bool(self._char_masks) or not self.messages
+
     @property
     def rc_reason(self) -> tuple[str, ...]:
         """Each recipient's delay reason as Postfix wrote it (aligned with ``rc_domain``);
@@ -362,6 +392,9 @@ class QueueIndex:
         """Rows (of ``rows``) that satisfy one term at message level (negation included)."""
         field, value = term.field, term.value
         if field == "text" and isinstance(value, str):
+            mask = self._char_masks.get(value)
+            if mask is not None:
+                return self._masked(mask, term.negate, rows)
             return _contains(self.hay, value, term.negate, rows)
         if field == "domain":
             test = domain_test(term.value)
@@ -372,6 +405,14 @@ class QueueIndex:
         if field in ("to", "reason") or (field == "text" and isinstance(value, re.Pattern)):
             return _select(self._block_tests(term, rows), rows, len(self), term.negate)
         return _select(self._column_tests(term, rows), rows, len(self), term.negate)
+
+    def _masked(self, mask: bytes, negate: bool, rows: Rows) -> list[int]:
+        """Rows (of ``rows``) whose byte in ``mask`` is set (``negate``: clear)."""
+        if negate:
+            mask = mask.translate(_FLIP)
+        if rows is None or (self.arrival_ordered and rows is self._orders.get(("age", True))):
+            return list(compress(range(len(self)), mask))  # rows in row order
+        return list(compress(rows, map(mask.__getitem__, rows)))
 
     def _block_tests(self, term: Term, rows: Rows) -> Iterator[object]:
         """Per-row truth of a ``to:``/``reason:``/free-regex term on its haystack block."""

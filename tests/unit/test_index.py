@@ -412,3 +412,43 @@ def test_arrival_ordered_copy_filters_equal_the_reference(text: str) -> None:
     assert ordered.filter(query) == expected
     assert ordered.select(query, "age", reverse=True) == expected
     assert ordered.select(query, "size") == ordered.sort(expected, "size")
+
+
+@pytest.mark.parametrize("ordered", [False, True], ids=["listing order", "arrival order"])
+def test_character_masks_give_the_rows_a_scan_gives(
+    ordered: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One-character free-text terms (a filter's first key) are answered from the masks:
+    same rows as scanning, negated too, in every order; other terms still scan."""
+    monkeypatch.setattr(index_module, "_STEP", 64)  # several steps per mask
+    messages = _messages(500, seed=12)
+    plain = QueueIndex(messages, now=NOW)
+    masked = QueueIndex(messages, now=NOW)
+    if ordered:
+        plain, masked = plain.in_arrival_order(), masked.in_arrival_order()
+    assert not masked.has_char_masks
+    masked.build_char_masks()
+    assert masked.has_char_masks and set(masked._char_masks) == set(index_module.MASK_CHARS)
+    scans: list[str] = []
+    contains = index_module._contains
+
+    def counted(hay, needle, negate, rows):  # type: ignore[no-untyped-def]
+        scans.append(needle)
+        return contains(hay, needle, negate, rows)
+
+    monkeypatch.setattr(index_module, "_contains", counted)
+    subset = list(range(len(messages)))[::-3]
+    for text in ["b", "-b", "@", "9", "-.", "x", "İ", "bo"]:
+        query = parse_query(text)
+        for index in (plain, masked):
+            index.forget_previous()
+        assert masked.filter(query) == plain.filter(query), text
+        assert masked.filter(query, within=subset) == plain.filter(query, within=subset)
+        for key, reverse in (("age", True), ("size", False)):
+            masked.forget_previous()
+            plain.forget_previous()
+            assert masked.select(query, key, reverse) == plain.select(query, key, reverse)
+    # Single characters of MASK_CHARS: only the plain index scanned (4 calls per text,
+    # "b" and "-b"); longer needles and other characters: both did.
+    assert scans.count("b") == 8 and scans.count("@") == 4 and scans.count(".") == 4
+    assert scans.count("bo") == 8 and scans.count("i̇") == 8

@@ -10,7 +10,6 @@ base class, :class:`~mailq_tui.ui.screens.queue_actions.QueueActionsScreen`.
 from __future__ import annotations
 
 import asyncio
-import gc
 import time
 from collections.abc import Sequence
 from typing import Any, ClassVar, Optional
@@ -33,6 +32,7 @@ from mailq_tui.safe_text import visible
 from mailq_tui.ui import plans
 from mailq_tui.ui.columns import SORT_KEYS, header_cells
 from mailq_tui.ui.commands import QUEUE_COMMANDS, Command, queue_bindings
+from mailq_tui.ui.memory import settle_after_listing
 from mailq_tui.ui.screens.queue_actions import QueueActionsScreen
 from mailq_tui.ui.view import (
     GROUP_BY_CHOICES,
@@ -48,21 +48,6 @@ from mailq_tui.ui.widgets.footer import Footer
 from mailq_tui.ui.widgets.health import HealthPanel, health_warnings
 from mailq_tui.ui.widgets.queue_list import QueueList
 from mailq_tui.ui.widgets.status import PrivilegesBar, StatusBar, privileges_text, status_text
-
-
-def _collect_and_freeze() -> None:
-    """Collect garbage now, then exempt everything alive from later collections.
-
-    A listing leaves enough new objects to trigger a full collection, and one lands on
-    whatever keystroke comes next: 80 ms at 100k messages, more at 500k, mostly spent
-    walking the index's big column lists. Run here, in the indexing worker, and followed
-    by ``gc.freeze()``, later automatic collections only walk objects made since. The next
-    listing unfreezes first, so garbage among the frozen objects waits one refresh at most.
-    """
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
-
 
 #: Filters that search at most this many rows run on the UI thread (a few ms at most).
 INLINE_ROWS = 30_000
@@ -202,26 +187,34 @@ class QueueScreen(QueueActionsScreen):
             self.apply_view()
         if not state.index.searchable:
             # After the list is on screen: the build competes with the UI thread for the GIL.
-            self.call_after_refresh(self.warm_index, state)
+            self.call_after_refresh(self.warm_index)
 
     @work(exclusive=True, group="index", exit_on_error=False, description="indexing")
-    async def warm_index(self, state: ViewState) -> None:
-        """Build the search columns of a listing already on screen (filters wait for them),
-        then swap in its index laid out oldest first, where filtering the default view is
-        2-4x faster (:meth:`QueueIndex.in_arrival_order`). Cursor, marks and groups follow
-        queue ids and group keys, so the swap does not show."""
-        index = state.index
+    async def warm_index(self) -> None:
+        """Build the search columns of the listing on screen (filters wait for them), then
+        swap in its index laid out oldest first, where filtering the default view is 2-4x
+        faster (:meth:`QueueIndex.in_arrival_order`). Cursor, marks and groups follow queue
+        ids and group keys, so the swap does not show. Then the first key of a filter gets
+        its answers ready (:meth:`QueueIndex.build_char_masks`), and memory is settled
+        (:func:`settle_after_listing`), the replaced index freed in that thread."""
+        if self.state is None:
+            return
+        held = [self.state]  # not a worker argument: the worker would keep it alive
+        index = held[0].index
         await asyncio.to_thread(index.build_search_columns)
         self._update_status()
+        final = index
         if not index.arrival_ordered:
-            ordered = await asyncio.to_thread(arrival_ordered_state, state, self.view_spec())
+            ordered = await asyncio.to_thread(arrival_ordered_state, held[0], self.view_spec())
             if self.state is None or self.state.index is not index:
                 return  # a refresh replaced the listing meanwhile
             self._show(ordered)
             if ordered.spec != self.view_spec():
                 self.apply_view()
-        del state, index  # the listing before the swap is garbage now
-        await asyncio.to_thread(_collect_and_freeze)
+            final = ordered.index
+        del index
+        await asyncio.to_thread(final.build_char_masks)
+        await asyncio.to_thread(settle_after_listing, held)
 
     def _refresh_failed(self, message: str) -> None:
         first = self.refresh_error != message
