@@ -187,6 +187,7 @@ def arrival_ordered_state(state: ViewState, spec: ViewSpec) -> ViewState:
 def _state(
     index: QueueIndex, snapshot: Snapshot, counts: Optional[Totals], spec: ViewSpec
 ) -> ViewState:
+    """The state showing ``spec`` over ``index`` (a malformed query shows everything)."""
     index.row_of("")  # builds the id -> row map here, not on the UI thread at the first keystroke
     try:
         view = compute_view(index, spec)

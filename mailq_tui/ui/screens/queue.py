@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
 from typing import Any, ClassVar, Optional
 
 from rich.text import Text
@@ -31,7 +30,7 @@ from mailq_tui.postfix.settings import PostfixSettings
 from mailq_tui.safe_text import visible
 from mailq_tui.ui import plans
 from mailq_tui.ui.columns import SORT_KEYS, header_cells
-from mailq_tui.ui.commands import QUEUE_COMMANDS, Command, queue_bindings
+from mailq_tui.ui.commands import queue_bindings
 from mailq_tui.ui.memory import settle_after_listing
 from mailq_tui.ui.screens.queue_actions import QueueActionsScreen
 from mailq_tui.ui.view import (
@@ -72,10 +71,6 @@ class QueueScreen(QueueActionsScreen):
         self.refreshing = False
         self.refresh_error: Optional[str] = None
         self.trend = Trend()
-
-    def commands(self) -> Sequence[Command]:
-        """Every command of the queue screen."""
-        return QUEUE_COMMANDS
 
     def view_spec(self) -> ViewSpec:
         """What the user asked to see now."""

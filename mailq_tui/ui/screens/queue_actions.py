@@ -23,7 +23,7 @@ from mailq_tui.postfix.settings import PostfixSettings
 from mailq_tui.reports import ActionReport, Privileges
 from mailq_tui.safe_text import visible
 from mailq_tui.ui import plans
-from mailq_tui.ui.commands import Command
+from mailq_tui.ui.commands import QUEUE_COMMANDS, Command
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.view import Marks, ViewState
 from mailq_tui.ui.widgets.queue_list import QueueList
@@ -117,14 +117,10 @@ class QueueActionsScreen(Screen[None]):
         or a listing would pay each time, and every rebuild leaves its old keys behind
         (Textual 8.2's footer keys stay watched by the footer until it is pruned).
         """
-        availability = tuple(self.unavailable_reason(cmd.action) for cmd in self.commands())
+        availability = tuple(self.unavailable_reason(cmd.action) for cmd in QUEUE_COMMANDS)
         if availability != self._availability:
             self._availability = availability
             self.refresh_bindings()
-
-    def commands(self) -> Sequence[Command]:
-        """The commands of this screen (their availability is shown in the footer)."""
-        return ()
 
     def run_command(self, cmd: Command) -> None:
         """Run a command chosen in the palette; when unavailable, say why."""
