@@ -187,18 +187,27 @@ async def test_message_screen_and_confirm_dialog_show_hostile_text_literally() -
         await pilot.press("n")
 
 
-async def test_notifications_and_the_action_log_show_hostile_text_literally() -> None:
+async def test_notifications_show_hostile_text_literally() -> None:
     app = make_app(make_backend())
     hostile = f"{HOSTILE_SENDER}\nsecond line {RLO}"
     async with app.run_test(size=(160, 40), notifications=True) as pilot:
         await settle(pilot)
-        screen = queue_screen(app)
-        screen.notify(hostile, title=f"title {RLO}\x1b[2J", markup=False)
-        screen.log_line(f"held {HOSTILE_SENDER}")
+        queue_screen(app).notify(hostile, title=f"title {RLO}\x1b[2J", markup=False)
+        await settle(pilot)
+        text = screen_text(app)
+        assert_safe(text)
+        assert MARKUP in text
+        assert "second line \\u202e" in text  # the toast keeps its line break
+        assert "title \\u202e\\x1b[2J" in text
+
+
+async def test_the_action_log_shows_hostile_text_literally() -> None:
+    app = make_app(make_backend())
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        queue_screen(app).log_line(f"held {HOSTILE_SENDER}")
         await pilot.press("l")
         await settle(pilot)
         text = screen_text(app)
         assert_safe(text)
-        assert text.count(MARKUP) == 2  # the toast and the log line
-        assert "second line \\u202e" in text  # the toast keeps its line break
-        assert "title \\u202e\\x1b[2J" in text
+        assert f"held ev\\x1b[2Jil\\u202e{MARKUP}@spam.example" in text
