@@ -238,15 +238,20 @@ async def test_pause_and_backoff_of_live_refresh(backend: RecordedBackend) -> No
         assert "PAUSED" in str(screen.query_one("#status").render())
         await settle(pilot)  # the listing already running, if one was
         paused_at = listings.count
+        screen.last_refresh_end -= 100  # long overdue: only the pause holds a listing back
         for _ in range(3):  # what the refresh clock does on each tick
             screen._tick()
         await settle(pilot)
         assert listings.count == paused_at
         assert not screen.due(screen.last_refresh_end + 100)
         await pilot.press("p")
+        assert not screen.paused
+        # The backoff rule on fixed values, in one step (the clock cannot start a listing
+        # in between, which would make the screen "refreshing" and so not due).
+        screen.refreshing, screen.last_refresh_end = False, 1000.0
         screen.last_duration = 2.0  # a slow listing: wait 5x as long, not 0.3 s
-        assert not screen.due(screen.last_refresh_end + 9.0)
-        assert screen.due(screen.last_refresh_end + 10.0)
+        assert not screen.due(1009.0)
+        assert screen.due(1010.0)
 
 
 async def test_untrusted_text_is_shown_not_interpreted() -> None:
