@@ -19,7 +19,7 @@ from typing import Optional
 
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import regex_literal
-from mailq_tui.safe_text import has_unsafe
+from mailq_tui.safe_text import has_unsafe, visible
 
 DEFAULT_BUCKETS = 10
 DEFAULT_WIDTH = 5.0
@@ -131,7 +131,8 @@ def compute_shape(
 
 
 def format_shape(shape: Shape, top: Optional[int] = None, width: int = 80) -> str:
-    """The table laid out exactly as qshape prints it (``top``: at most that many domains)."""
+    """The table laid out exactly as qshape prints it (``top``: at most that many domains),
+    except that a domain's control and bidi characters are shown as escapes."""
     total = shape.counts().get(TOTAL, [0] * len(shape.headings))
     col_widths = []
     dw = max(width, 80)
@@ -143,6 +144,7 @@ def format_shape(shape: Shape, top: Optional[int] = None, width: int = 80) -> st
     dw = max(dw, 18)
 
     def line(name: str, cells: Sequence[object]) -> str:
+        name = visible(name)  # a domain from a stranger: control and bidi characters as escapes
         if len(name) > dw:
             shown = (
                 ".+" + name[len(name) - dw + 2 :]

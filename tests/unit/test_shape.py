@@ -126,3 +126,13 @@ def test_cell_query_of_a_domain_with_control_and_bidi_characters_is_visible_and_
         query = cell_query(compute_shape(messages, NOW, by=by), hostile, 0)
         assert "\u202e" not in query and "\x1b" not in query, query
         assert index.filter(query) == [0], (by, query)
+
+
+def test_format_shape_shows_control_and_bidi_characters_of_a_domain_as_escapes() -> None:
+    hostile = "\u202eelpmaxe.evil\x1b[2j"
+    msgs = [
+        Message("deferred", "A", int(NOW - 60), 100, "s@x.example", [Recipient(f"u@{hostile}")])
+    ]
+    text = format_shape(compute_shape(msgs, NOW))
+    assert "\u202e" not in text and "\x1b" not in text
+    assert "\\u202eelpmaxe.evil\\x1b[2j" in text
