@@ -10,7 +10,9 @@ import time
 from typing import Callable, Optional
 
 from textual.app import App
+from textual.notifications import SeverityLevel
 
+from mailq_tui.safe_text import visible_lines
 from mailq_tui.ui import styles_dir
 from mailq_tui.ui.backend import QueueBackend
 from mailq_tui.ui.commands import QueueCommands
@@ -56,6 +58,26 @@ class MailqApp(App[None]):
         """
         sys.setswitchinterval(SWITCH_INTERVAL)
         self.push_screen(QueueScreen())
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: Optional[float] = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification (``Screen.notify`` comes here too) with its title and message
+        through :func:`visible_lines`: no control or bidi character reaches a toast.
+        Mail-derived text is also passed with ``markup=False`` by its callers."""
+        super().notify(
+            visible_lines(message),
+            title=visible_lines(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
 
 
 def run_app(

@@ -87,10 +87,11 @@ _DONE_WORD = {
 class RecordedBackend:
     """A backend over a recorded ``postqueue -j`` listing (no Postfix involved).
 
-    ``postcat_dir``: directory of recorded ``postcat-<ID>.txt`` files. ``delay``: seconds each
-    listing pretends to take. ``clock``: what "now" is for ``Snapshot.taken_at``. ``health``:
-    what :meth:`health` returns (default: a fixed running instance). Actions change the
-    in-memory listing the way postsuper would.
+    ``postcat_dir``: directory of recorded ``postcat-<ID>.txt`` files. ``listing_gate``: when
+    given, each listing waits until this event is set (a test holds a listing in flight for as
+    long as it needs, with no timing involved). ``clock``: what "now" is for
+    ``Snapshot.taken_at``. ``health``: what :meth:`health` returns (default: a fixed running
+    instance). Actions change the in-memory listing the way postsuper would.
     """
 
     def __init__(
@@ -100,7 +101,7 @@ class RecordedBackend:
         privileges: Privileges = ALL_ALLOWED,
         settings: Optional[PostfixSettings] = None,
         postcat_dir: Optional[Union[str, Path]] = None,
-        delay: float = 0.0,
+        listing_gate: Optional[asyncio.Event] = None,
         clock: Optional[Callable[[], float]] = None,
         health: Optional[Health] = None,
     ) -> None:
@@ -109,7 +110,7 @@ class RecordedBackend:
         self._privileges = privileges
         self._settings = settings or PostfixSettings()
         self._postcat_dir = Path(postcat_dir) if postcat_dir else None
-        self.delay = delay
+        self.listing_gate = listing_gate
         self.calls: list[tuple[str, list[str]]] = []
         self.listings = 0
         self._health = health
@@ -124,8 +125,8 @@ class RecordedBackend:
     async def snapshot(self) -> Snapshot:
         """The current in-memory listing."""
         started = time.monotonic()
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        if self.listing_gate is not None:
+            await self.listing_gate.wait()
         self.listings += 1
         messages = list(self.messages)  # actions replace structs, never change them
         return Snapshot(messages, self.clock(), time.monotonic() - started)
@@ -188,8 +189,6 @@ class RecordedBackend:
                 report.done += 1
             if progress is not None:
                 progress(n, len(targets))
-            if self.delay:
-                await asyncio.sleep(self.delay / max(1, len(targets)))
         self.messages = [current[m.queue_id] for m in self.messages if m.queue_id in current]
         return report
 

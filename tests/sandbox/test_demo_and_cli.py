@@ -97,8 +97,10 @@ def test_populate_cli_keep_then_stop() -> None:
     config_dir = res.stdout.rsplit("--stop ", 1)[1].strip()
     box = Sandbox.attach(config_dir)
     try:
-        time.sleep(0.5)
-        assert box.is_running() and len(box.listing()) >= 25
+        deadline = time.monotonic() + 60  # a hang guard: the state itself is waited for
+        while not (box.is_running() and len(box.listing()) >= 25):
+            assert time.monotonic() < deadline, "the kept sandbox never listed its 25 messages"
+            time.sleep(0.1)
         upstream_pid = int(Path(box.root, "run", "upstream.pid").read_text())
         assert psutil.pid_exists(upstream_pid)
     finally:

@@ -9,6 +9,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from mailq_tui.safe_text import visible_lines
+
 
 class ConfirmScreen(ModalScreen[bool]):
     """Ask before doing something that cannot be undone. Dismisses with True only on "Yes"."""
@@ -27,10 +29,11 @@ class ConfirmScreen(ModalScreen[bool]):
         self._yes_label = yes_label
 
     def compose(self) -> ComposeResult:
-        """Title, the plain-text description, and the two buttons (No first)."""
+        """Title, the plain-text description (control and bidi characters shown as escapes,
+        line breaks kept), and the two buttons (No first)."""
         with Vertical(id="confirm-dialog"):
-            yield Static(Text(self._title), id="confirm-title")
-            yield Static(Text(self._body), id="confirm-body")
+            yield Static(Text(visible_lines(self._title)), id="confirm-title")
+            yield Static(Text(visible_lines(self._body)), id="confirm-body")
             with Horizontal(id="confirm-buttons"):
                 yield Button("No", id="no", variant="primary")
                 yield Button(self._yes_label, id="yes", variant="error")

@@ -56,9 +56,9 @@ class QueueActionsScreen(Screen[None]):
         """Called after an action changed the queue (the queue screen lists it again)."""
 
     def log_line(self, line: str) -> None:
-        """Append to the action log panel (plain text)."""
+        """Append to the action log panel: one line, control and bidi characters as escapes."""
         stamp = time.strftime("%H:%M:%S")
-        self.query_one("#action-log", Log).write_line(f"{stamp} {line}")
+        self.query_one("#action-log", Log).write_line(f"{stamp} {visible(line)}")
 
     # ------------------------------------------------------------------ availability
 
