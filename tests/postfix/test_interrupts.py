@@ -20,6 +20,8 @@ import pytest
 from mailq_tui.engine import QueueEngine
 from mailq_tui.sandbox.instance import POSTSUPER, Sandbox
 from mailq_tui.sandbox.populate import Spec, inject
+from mailq_tui.ui.app import MailqApp
+from mailq_tui.ui.screens.confirm import ConfirmScreen
 from tests.conftest import require_sandbox
 
 pytestmark = pytest.mark.sandbox
@@ -78,10 +80,25 @@ def wrapper_dir(tmp_path: Path, body: str) -> Path:
     return bindir
 
 
-def wait_readable(fd: int, proc: subprocess.Popen[bytes]) -> None:
-    """Wait until ``fd`` has data, failing if ``proc`` exits first or BOUND passes."""
+def wait_readable(fd: int) -> None:
+    """Wait until ``fd`` has data (fails after BOUND)."""
     ready, _, _ = select.select([fd], [], [], BOUND)
-    assert ready, f"nothing on fd {fd} within {BOUND} s (exit status {proc.poll()})"
+    assert ready, f"nothing on fd {fd} within {BOUND} s"
+
+
+def gate(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """FIFOs ``started`` and ``go``, and a wrapper directory whose ``postsuper`` writes to
+    ``started``, then waits for a line on ``go`` before it execs the real postsuper."""
+    started, go = tmp_path / "started", tmp_path / "go"
+    os.mkfifo(started)
+    os.mkfifo(go)
+    return started, go, wrapper_dir(tmp_path, f"echo started > {started}\nread line < {go}")
+
+
+def open_gate(go: Path) -> None:
+    """Let the gated postsuper run (blocks until the wrapper reads the FIFO)."""
+    with open(go, "w") as fifo:
+        fifo.write("go\n")
 
 
 async def test_engine_stop_ends_the_batch_and_counts_what_postsuper_did(
@@ -120,10 +137,7 @@ async def test_engine_stop_ends_a_per_id_flush(held: Sandbox, tmp_path: Path) ->
 def test_cli_sigint_mid_batch_reports_and_audits(held: Sandbox, tmp_path: Path) -> None:
     """Ctrl+C (SIGINT to the whole foreground process group, as a terminal sends it) while
     postsuper works: the CLI prints how many were released, exits 130, and the audit agrees."""
-    started, go = tmp_path / "started", tmp_path / "go"
-    os.mkfifo(started)
-    os.mkfifo(go)
-    bindir = wrapper_dir(tmp_path, f"echo started > {started}\nread line < {go}")
+    started, go, bindir = gate(tmp_path)
     audit = tmp_path / "audit.log"
     env = dict(os.environ, PATH=f"{bindir}:{os.environ['PATH']}", MAILQ_TUI_AUDIT_LOG=str(audit))
     before = hold_count(held)
@@ -136,7 +150,7 @@ def test_cli_sigint_mid_batch_reports_and_audits(held: Sandbox, tmp_path: Path) 
         start_new_session=True,
     )
     try:
-        wait_readable(started_fd, proc)  # postsuper has been started with ids on its stdin
+        wait_readable(started_fd)  # postsuper has been started with ids on its stdin
         os.killpg(proc.pid, signal.SIGINT)
         assert proc.stderr is not None
         line = proc.stderr.readline().decode()
@@ -144,8 +158,7 @@ def test_cli_sigint_mid_batch_reports_and_audits(held: Sandbox, tmp_path: Path) 
         os.killpg(proc.pid, signal.SIGINT)  # a second Ctrl+C must not lose the report
         line = proc.stderr.readline().decode()
         assert "already stopping release" in line
-        with open(go, "w") as gate:  # let the real postsuper run now
-            gate.write("go\n")
+        open_gate(go)  # let the real postsuper run now
         out, err = proc.communicate(timeout=BOUND)
     finally:
         os.close(started_fd)
@@ -181,3 +194,45 @@ def test_cli_audit_exit_code_is_the_process_exit_status(
     assert record["exit_code"] == res.returncode
     if case == "vanished":
         assert record["postfix_exit_code"] == 0 and record["done"] == record["requested"] - 1
+
+
+async def test_tui_quit_during_bulk_hold_asks_then_stops_cleanly(
+    box: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl+Q while a bulk hold runs: the app asks; yes stops postsuper cleanly, the audit line
+    says exactly how many were held, then the app exits."""
+    box.postsuper("-H", "ALL")
+    targets = len(box.listing())
+    assert hold_count(box) == 0 and targets >= HELD - 10
+    started, go, bindir = gate(tmp_path)
+    monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
+    audit = tmp_path / "audit.log"
+    app = MailqApp(QueueEngine(box.config_dir, audit_log=audit), refresh_interval=0)
+    started_fd = os.open(started, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            for _ in range(3):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            await pilot.press("asterisk", "h")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen)
+            await pilot.press("y")
+            await asyncio.to_thread(wait_readable, started_fd)  # postsuper has started
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen)
+            title = str(app.screen.query_one("#confirm-title").render())
+            assert title == f"Quit while hold of {targets} messages runs?"
+            await pilot.press("y")
+            await pilot.pause()
+            await asyncio.to_thread(open_gate, go)
+            await app.workers.wait_for_complete()
+    finally:
+        os.close(started_fd)
+    assert app.return_code == 0
+    held_now = hold_count(box)
+    (record,) = audit_lines(audit)
+    assert record["action"] == "hold" and record["interrupted"] is True
+    assert 0 < record["done"] == held_now < targets
+    assert record["exit_code"] == 130
