@@ -23,6 +23,7 @@ from mailq_tui.sandbox.populate import Spec, inject
 from mailq_tui.ui.app import MailqApp
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from tests.conftest import require_sandbox
+from tests.postfix.pty_app import PtyApp
 
 pytestmark = pytest.mark.sandbox
 
@@ -87,12 +88,25 @@ def wait_readable(fd: int) -> None:
 
 
 def gate(tmp_path: Path) -> tuple[Path, Path, Path]:
-    """FIFOs ``started`` and ``go``, and a wrapper directory whose ``postsuper`` writes to
-    ``started``, then waits for a line on ``go`` before it execs the real postsuper."""
+    """FIFOs ``started`` and ``go``, and a directory whose test-only ``postsuper`` waits until
+    ids are on its stdin (so the engine has given it some), writes to ``started``, waits for a
+    line on ``go``, then execs the real postsuper on that same stdin."""
     started, go = tmp_path / "started", tmp_path / "go"
     os.mkfifo(started)
     os.mkfifo(go)
-    return started, go, wrapper_dir(tmp_path, f"echo started > {started}\nread line < {go}")
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    script = bindir / "postsuper"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import os, select, sys\n"
+        "select.select([0], [], [])\n"
+        f"open({str(started)!r}, 'w').write('started\\n')\n"
+        f"open({str(go)!r}).readline()\n"
+        f"os.execv({POSTSUPER!r}, [{POSTSUPER!r}, *sys.argv[1:]])\n"
+    )
+    script.chmod(0o755)
+    return started, go, bindir
 
 
 def open_gate(go: Path) -> None:
@@ -235,4 +249,41 @@ async def test_tui_quit_during_bulk_hold_asks_then_stops_cleanly(
     (record,) = audit_lines(audit)
     assert record["action"] == "hold" and record["interrupted"] is True
     assert 0 < record["done"] == held_now < targets
+    assert record["exit_code"] == 130
+
+
+def test_tui_hangup_during_bulk_release_stops_cleanly(held: Sandbox, tmp_path: Path) -> None:
+    """The terminal goes away (ssh client killed) while the app releases every held message:
+    the app stops postsuper cleanly, writes the audit line, and exits."""
+    before = hold_count(held)
+    started, go, bindir = gate(tmp_path)
+    audit = tmp_path / "audit.log"
+    env = dict(
+        os.environ,
+        PATH=f"{bindir}:{os.environ['PATH']}",
+        MAILQ_TUI_AUDIT_LOG=str(audit),
+        TERM="xterm-256color",
+    )
+    started_fd = os.open(started, os.O_RDONLY | os.O_NONBLOCK)
+    app = PtyApp([*cli(held), "--refresh", "0"], env)
+    try:
+        app.wait_for(f"{before} msgs".encode())
+        since = app.mark()
+        app.type(b"*")
+        app.wait_for(f"marked {before}".encode(), since)
+        since = app.mark()
+        app.type(b"H")
+        app.wait_for(b" Yes ", since)  # the confirm dialog's button
+        app.type(b"y")
+        wait_readable(started_fd)  # postsuper has started
+        app.close_master()
+        open_gate(go)
+        assert app.wait_exit() == 128 + signal.SIGHUP
+    finally:
+        os.close(started_fd)
+        app.kill()
+    released = before - hold_count(held)
+    (record,) = audit_lines(audit)
+    assert record["action"] == "release" and record["interrupted"] is True, record
+    assert 0 < record["done"] == released < before, (record["notes"], record["errors"])
     assert record["exit_code"] == 130
