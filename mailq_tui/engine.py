@@ -242,7 +242,7 @@ class QueueEngine:
         if result.sent < len(survivors):
             report.notes.append(
                 f"stopped: {len(survivors) - result.sent} message(s) were not given to "
-                f"postsuper; it finished the {result.sent} it had"
+                f"postsuper; it finished the {result.sent} it had been given"
             )
         untouched = result.sent - len(result.outcomes)
         if untouched > 0 and not result.error:

@@ -84,9 +84,17 @@ class MailqApp(App[None]):
         if not running:
             self.exit()
             return
-        if self._exiting is not None or self._asking_to_quit:
-            return
         what = running[0].running_action
+        if self._exiting is not None:
+            self.notify(
+                f"Stopping {what}: waiting for Postfix to finish what it has read, "
+                "then the app exits",
+                title="Quit",
+                markup=False,
+            )
+            return
+        if self._asking_to_quit:
+            return
         body = (
             f"{what} is running. Quitting stops it cleanly: no more messages are given to "
             "Postfix, it finishes the ones it has already read, and what was done is "

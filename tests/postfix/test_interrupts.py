@@ -240,6 +240,9 @@ async def test_tui_quit_during_bulk_hold_asks_then_stops_cleanly(
             assert title == f"Quit while hold of {targets} messages runs?"
             await pilot.press("y")
             await pilot.pause()
+            await pilot.press("ctrl+q")  # again, while stopping: no second question
+            await pilot.pause()
+            assert not isinstance(app.screen, ConfirmScreen) and app.running_actions()
             await asyncio.to_thread(open_gate, go)
             await app.workers.wait_for_complete()
     finally:
