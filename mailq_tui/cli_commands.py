@@ -8,6 +8,7 @@ Listing and selection go through the same query language and index as the app
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -17,6 +18,7 @@ from typing import Any, Callable
 import msgspec
 
 from mailq_tui import cli_output as out
+from mailq_tui.cli_signals import stop_on_signals
 from mailq_tui.engine import QueueEngine
 from mailq_tui.model.grouping import group_messages
 from mailq_tui.model.index import QueueIndex
@@ -24,7 +26,7 @@ from mailq_tui.model.message import Message
 from mailq_tui.model.query import QuerySyntaxError, parse_query
 from mailq_tui.model.reasons import explain
 from mailq_tui.model.shape import compute_shape, format_shape
-from mailq_tui.reports import ActionReport
+from mailq_tui.reports import ActionReport, exit_status
 from mailq_tui.safe_text import visible
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -175,8 +177,14 @@ def _confirm(question: str) -> bool:
 
 
 def _finish(report: ActionReport, verbose: bool = False) -> int:
-    print(out.format_report(report, verbose=verbose), end="")
-    return EXIT_OK if report.ok else EXIT_FAILED
+    """Print the report; the exit status is the one the audit line recorded."""
+    code = exit_status(report)
+    try:
+        print(out.format_report(report, verbose=verbose), end="", flush=True)
+    except OSError:  # the reader or the terminal went away; the audit line has the report
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return code
 
 
 async def cmd_action(engine: QueueEngine, args: argparse.Namespace) -> int:
@@ -195,7 +203,8 @@ async def cmd_action(engine: QueueEngine, args: argparse.Namespace) -> int:
         return EXIT_OK
     if not args.yes and not _confirm(f"{what.capitalize()}?"):
         raise CliError(f"not confirmed: {what} (pass --yes to skip the question)")
-    report = await engine.act(args.command, targets)
+    with stop_on_signals(args.command) as stop:
+        report = await engine.act(args.command, targets, stop=stop)
     return _finish(report, verbose=args.verbose)
 
 
@@ -206,12 +215,12 @@ async def cmd_flush(engine: QueueEngine, args: argparse.Namespace) -> int:
         by_id = {m.queue_id: m for m in snapshot.messages}
         targets = [by_id[i] for i in args.ids if i in by_id]
         missing = [i for i in args.ids if i not in by_id]
-        report = await engine.flush_ids(targets)
-        report.requested += len(missing)
-        report.skipped.extend((i, "not in the queue") for i in missing)
+        with stop_on_signals("flush") as stop:
+            report = await engine.flush_ids(targets, stop=stop, missing=missing)
     elif args.site:
         index, rows = await select(engine, [f"domain:{args.site}"])
-        report = await engine.flush_site(args.site, [index.messages[r] for r in rows])
+        with stop_on_signals("flush") as stop:
+            report = await engine.flush_site(args.site, [index.messages[r] for r in rows], stop)
     else:
         report = await engine.flush_all()
     return _finish(report)

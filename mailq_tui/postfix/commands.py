@@ -171,9 +171,13 @@ def friendly_error(tool: str, stderr: str, returncode: Optional[int] = None) -> 
 
 
 async def spawn(
-    argv: Sequence[str], *, stdin: bool = False, limit: int = 1 << 20
+    argv: Sequence[str], *, stdin: bool = False, limit: int = 1 << 20, new_session: bool = False
 ) -> asyncio.subprocess.Process:
-    """Start ``argv`` (no shell) with piped stdout/stderr; friendly error when missing."""
+    """Start ``argv`` (no shell) with piped stdout/stderr; friendly error when missing.
+
+    ``new_session``: run it in a session of its own, so the terminal's Ctrl+C and hangup
+    reach only us (we then stop it cleanly), never the tool in the middle of its work.
+    """
     try:
         return await asyncio.create_subprocess_exec(
             *argv,
@@ -181,6 +185,7 @@ async def spawn(
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             limit=limit,
+            start_new_session=new_session,
         )
     except FileNotFoundError as exc:
         raise PostfixError(f"{argv[0]}: command not found") from exc

@@ -40,14 +40,23 @@ class QueueBackend(Protocol):
         action: str,
         targets: Sequence[Message],
         progress: Optional[ProgressCallback] = None,
+        stop: Optional[asyncio.Event] = None,
     ) -> ActionReport: ...
 
     async def flush_all(self) -> ActionReport: ...
 
-    async def flush_site(self, site: str, candidates: Sequence[Message] = ()) -> ActionReport: ...
+    async def flush_site(
+        self,
+        site: str,
+        candidates: Sequence[Message] = (),
+        stop: Optional[asyncio.Event] = None,
+    ) -> ActionReport: ...
 
     async def flush_ids(
-        self, targets: Sequence[Message], progress: Optional[ProgressCallback] = None
+        self,
+        targets: Sequence[Message],
+        progress: Optional[ProgressCallback] = None,
+        stop: Optional[asyncio.Event] = None,
     ) -> ActionReport: ...
 
     async def postcat(self, queue_id: str, max_bytes: int = ...) -> PostcatResult: ...
@@ -159,8 +168,10 @@ class RecordedBackend:
         action: str,
         targets: Sequence[Message],
         progress: Optional[ProgressCallback] = None,
+        stop: Optional[asyncio.Event] = None,
     ) -> ActionReport:
-        """Apply ``action`` to the listing, re-checking ids like the engine does."""
+        """Apply ``action`` to the listing, re-checking ids like the engine does; when
+        ``stop`` is set, the remaining targets are left alone (``interrupted``)."""
         self.calls.append((action, [m.queue_id for m in targets]))
         report = ActionReport(action=action, requested=len(targets))
         if not self._privileges.postsuper.allowed:
@@ -168,6 +179,9 @@ class RecordedBackend:
             return report
         current = {m.queue_id: m for m in self.messages}
         for n, saw in enumerate(targets, 1):
+            if stop is not None and stop.is_set():
+                report.interrupted = True
+                break
             now = current.get(saw.queue_id)
             if now is None:
                 report.skipped.append((saw.queue_id, "no longer in the queue"))
@@ -197,13 +211,21 @@ class RecordedBackend:
         self.calls.append(("flush-all", []))
         return self._flush("flush", 1)
 
-    async def flush_site(self, site: str, candidates: Sequence[Message] = ()) -> ActionReport:
+    async def flush_site(
+        self,
+        site: str,
+        candidates: Sequence[Message] = (),
+        stop: Optional[asyncio.Event] = None,
+    ) -> ActionReport:
         """Pretend ``postqueue -s SITE`` was accepted."""
         self.calls.append(("flush-site:" + site, [m.queue_id for m in candidates]))
         return self._flush("flush-site", 1)
 
     async def flush_ids(
-        self, targets: Sequence[Message], progress: Optional[ProgressCallback] = None
+        self,
+        targets: Sequence[Message],
+        progress: Optional[ProgressCallback] = None,
+        stop: Optional[asyncio.Event] = None,
     ) -> ActionReport:
         """Pretend ``postqueue -i`` was accepted for each id."""
         self.calls.append(("flush-ids", [m.queue_id for m in targets]))
