@@ -12,6 +12,7 @@ import re
 import sys
 import time
 from collections.abc import Coroutine, Sequence
+from pathlib import Path
 from typing import Any, Callable
 
 import msgspec
@@ -237,8 +238,8 @@ def run_demo(args: argparse.Namespace) -> int:
     from mailq_tui.sandbox.demo import run_demo as sandbox_demo
     from mailq_tui.ui.app import run_app
 
-    def open_app(config_dir: str) -> None:
-        run_app(config_dir, use_sudo=False, refresh=args.refresh)
+    def open_app(config_dir: str, audit_log: Path) -> None:
+        run_app(config_dir, use_sudo=False, refresh=args.refresh, audit_log=audit_log)
 
     try:
         sandbox_demo(count=args.count, open_app=open_app)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import Callable, Optional
 
 from textual.app import App
@@ -59,12 +60,16 @@ class MailqApp(App[None]):
 
 
 def run_app(
-    config_dir: Optional[str] = None, use_sudo: bool = False, refresh: float = DEFAULT_REFRESH
+    config_dir: Optional[str] = None,
+    use_sudo: bool = False,
+    refresh: float = DEFAULT_REFRESH,
+    audit_log: Optional[Path] = None,
 ) -> int:
     """Run the app on the Postfix instance at ``config_dir`` (the default one when None);
-    return the process exit code."""
+    actions are audited to ``audit_log`` (default: the engine's). Return the exit code."""
     from mailq_tui.engine import QueueEngine
 
-    app = MailqApp(QueueEngine(config_dir=config_dir, use_sudo=use_sudo), refresh_interval=refresh)
+    engine = QueueEngine(config_dir=config_dir, use_sudo=use_sudo, audit_log=audit_log)
+    app = MailqApp(engine, refresh_interval=refresh)
     app.run()
     return app.return_code or 0
