@@ -26,7 +26,7 @@ from mailq_tui.postfix import flush as flush_mod
 from mailq_tui.postfix.audit import audit_record, default_audit_path, write_audit
 from mailq_tui.postfix.commands import PostfixError, PostfixTools
 from mailq_tui.postfix.health import Health, read_health
-from mailq_tui.postfix.listing import iter_queue, list_queue
+from mailq_tui.postfix.listing import find_current, list_queue
 from mailq_tui.postfix.postcat import PostcatResult, postcat
 from mailq_tui.postfix.postsuper import run_postsuper
 from mailq_tui.postfix.privileges import current_user, detect_privileges
@@ -125,12 +125,7 @@ class QueueEngine:
 
     async def _current(self, ids: set[str]) -> dict[str, Message]:
         """Fresh id -> message for the ids asked for only (streamed; memory stays small)."""
-        found: dict[str, Message] = {}
-        async for batch in iter_queue(self.tools, [], use_json=await self._use_json()):
-            for msg in batch:
-                if msg.queue_id in ids:
-                    found[msg.queue_id] = msg
-        return found
+        return await find_current(self.tools, ids, use_json=await self._use_json())
 
     # ------------------------------------------------------------------ acting
 
