@@ -18,7 +18,8 @@ from typing import Any, Callable
 import msgspec
 
 from mailq_tui import cli_output as out
-from mailq_tui.engine import QueueEngine
+from mailq_tui.engine import PostfixError, QueueEngine
+from mailq_tui.model.expiry import Lifetimes, release_warning
 from mailq_tui.model.grouping import group_messages
 from mailq_tui.model.index import QueueIndex
 from mailq_tui.model.message import Message
@@ -180,6 +181,19 @@ def _finish(report: ActionReport, verbose: bool = False) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
+async def _warn_expiring(engine: QueueEngine, action: str, targets: Sequence[Message]) -> None:
+    """Before a release (confirm or dry run), warn on stderr about held mail past its queue
+    lifetime: released, it expires at once (see :mod:`mailq_tui.model.expiry`)."""
+    if action != "release" or not targets:
+        return
+    try:
+        lifetimes = (await engine.settings()).lifetimes
+    except PostfixError:
+        lifetimes = Lifetimes()
+    for line in release_warning(targets, time.time(), lifetimes):
+        print(f"mailq-tui: {line}", file=sys.stderr)
+
+
 async def cmd_action(engine: QueueEngine, args: argparse.Namespace) -> int:
     """``delete|hold|release|requeue QUERY``: confirm, then one re-checked postsuper batch."""
     index, rows = await select(engine, args.query)
@@ -187,6 +201,7 @@ async def cmd_action(engine: QueueEngine, args: argparse.Namespace) -> int:
     what = f"{args.command} {len(targets)} message(s)"
     if targets:
         what += f" ({out.queue_breakdown(targets)})"
+    await _warn_expiring(engine, args.command, targets)
     if args.dry_run:
         print(f"dry run: would {what}")
         out.print_ids(targets)
