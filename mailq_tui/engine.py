@@ -25,7 +25,7 @@ from mailq_tui.model.snapshot import Snapshot
 from mailq_tui.postfix import flush as flush_mod
 from mailq_tui.postfix.audit import audit_record, default_audit_path, write_audit
 from mailq_tui.postfix.commands import PostfixError, PostfixTools
-from mailq_tui.postfix.health import Health, read_health
+from mailq_tui.postfix.health import Health, not_configured, read_health
 from mailq_tui.postfix.listing import find_current, list_queue
 from mailq_tui.postfix.postcat import PostcatResult, postcat
 from mailq_tui.postfix.postsuper import run_postsuper
@@ -116,10 +116,13 @@ class QueueEngine:
 
     async def health(self) -> Health:
         """The master process, its services and the load (see
-        :func:`~mailq_tui.postfix.health.read_health`); never raises."""
+        :func:`~mailq_tui.postfix.health.read_health`); "not configured" when the instance
+        has no main.cf; never raises."""
         try:
             qdir = (await self.settings()).queue_directory
-        except PostfixError:
+        except PostfixError as exc:
+            if exc.not_configured:  # no instance there: its queue directory is unknown too
+                return not_configured(exc.message)
             qdir = PostfixSettings().queue_directory
         return await asyncio.to_thread(read_health, qdir)
 
