@@ -13,13 +13,15 @@ import re
 import sys
 import time
 from collections.abc import Coroutine, Sequence
+from pathlib import Path
 from typing import Any, Callable
 
 import msgspec
 
 from mailq_tui import cli_output as out
 from mailq_tui.cli_signals import stop_on_signals
-from mailq_tui.engine import QueueEngine
+from mailq_tui.engine import PostfixError, QueueEngine
+from mailq_tui.model.expiry import Lifetimes, release_warning
 from mailq_tui.model.grouping import group_messages
 from mailq_tui.model.index import QueueIndex
 from mailq_tui.model.message import Message
@@ -187,6 +189,19 @@ def _finish(report: ActionReport, verbose: bool = False) -> int:
     return code
 
 
+async def _warn_expiring(engine: QueueEngine, action: str, targets: Sequence[Message]) -> None:
+    """Before a release (confirm or dry run), warn on stderr about held mail past its queue
+    lifetime: released, it expires at once (see :mod:`mailq_tui.model.expiry`)."""
+    if action != "release" or not targets:
+        return
+    try:
+        lifetimes = (await engine.settings()).lifetimes
+    except PostfixError:
+        lifetimes = Lifetimes()
+    for line in release_warning(targets, time.time(), lifetimes):
+        print(f"mailq-tui: {line}", file=sys.stderr)
+
+
 async def cmd_action(engine: QueueEngine, args: argparse.Namespace) -> int:
     """``delete|hold|release|requeue QUERY``: confirm, then one re-checked postsuper batch."""
     index, rows = await select(engine, args.query)
@@ -194,6 +209,7 @@ async def cmd_action(engine: QueueEngine, args: argparse.Namespace) -> int:
     what = f"{args.command} {len(targets)} message(s)"
     if targets:
         what += f" ({out.queue_breakdown(targets)})"
+    await _warn_expiring(engine, args.command, targets)
     if args.dry_run:
         print(f"dry run: would {what}")
         out.print_ids(targets)
@@ -246,8 +262,8 @@ def run_demo(args: argparse.Namespace) -> int:
     from mailq_tui.sandbox.demo import run_demo as sandbox_demo
     from mailq_tui.ui.app import run_app
 
-    def open_app(config_dir: str) -> None:
-        run_app(config_dir, use_sudo=False, refresh=args.refresh)
+    def open_app(config_dir: str, audit_log: Path) -> None:
+        run_app(config_dir, use_sudo=False, refresh=args.refresh, audit_log=audit_log)
 
     try:
         sandbox_demo(count=args.count, open_app=open_app)

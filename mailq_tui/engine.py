@@ -30,8 +30,8 @@ from mailq_tui.model.snapshot import Snapshot
 from mailq_tui.postfix import flush as flush_mod
 from mailq_tui.postfix.audit import audit_record, default_audit_path, write_audit
 from mailq_tui.postfix.commands import PostfixError, PostfixTools
-from mailq_tui.postfix.health import Health, read_health
-from mailq_tui.postfix.listing import iter_queue, list_queue
+from mailq_tui.postfix.health import Health, not_configured, read_health
+from mailq_tui.postfix.listing import find_current, list_queue
 from mailq_tui.postfix.postcat import PostcatResult, postcat
 from mailq_tui.postfix.postsuper import run_postsuper
 from mailq_tui.postfix.privileges import current_user, detect_privileges
@@ -134,21 +134,19 @@ class QueueEngine:
 
     async def health(self) -> Health:
         """The master process, its services and the load (see
-        :func:`~mailq_tui.postfix.health.read_health`); never raises."""
+        :func:`~mailq_tui.postfix.health.read_health`); "not configured" when the instance
+        has no main.cf; never raises."""
         try:
             qdir = (await self.settings()).queue_directory
-        except PostfixError:
+        except PostfixError as exc:
+            if exc.not_configured:  # no instance there: its queue directory is unknown too
+                return not_configured(exc.message)
             qdir = PostfixSettings().queue_directory
         return await asyncio.to_thread(read_health, qdir)
 
     async def _current(self, ids: set[str]) -> dict[str, Message]:
         """Fresh id -> message for the ids asked for only (streamed; memory stays small)."""
-        found: dict[str, Message] = {}
-        async for batch in iter_queue(self.tools, [], use_json=await self._use_json()):
-            for msg in batch:
-                if msg.queue_id in ids:
-                    found[msg.queue_id] = msg
-        return found
+        return await find_current(self.tools, ids, use_json=await self._use_json())
 
     # ------------------------------------------------------------------ acting
 

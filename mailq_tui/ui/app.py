@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import Callable, Optional
 
 from textual.app import App
@@ -152,14 +153,17 @@ class MailqApp(App[None]):
 
 
 def run_app(
-    config_dir: Optional[str] = None, use_sudo: bool = False, refresh: float = DEFAULT_REFRESH
+    config_dir: Optional[str] = None,
+    use_sudo: bool = False,
+    refresh: float = DEFAULT_REFRESH,
+    audit_log: Optional[Path] = None,
 ) -> int:
     """Run the app on the Postfix instance at ``config_dir`` (the default one when None);
-    return the process exit code."""
+    actions are audited to ``audit_log`` (default: the engine's). Return the exit code."""
     from mailq_tui.engine import QueueEngine
     from mailq_tui.ui.terminal_driver import HangupSafeDriver
 
-    engine = QueueEngine(config_dir=config_dir, use_sudo=use_sudo)
+    engine = QueueEngine(config_dir=config_dir, use_sudo=use_sudo, audit_log=audit_log)
     app = MailqApp(engine, refresh_interval=refresh, driver_class=HangupSafeDriver)
     with clean_exit_on_signals(app, sys.stdin.fileno()):
         app.run()

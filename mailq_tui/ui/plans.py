@@ -6,9 +6,12 @@ Pure text builders (no Textual), so the confirm dialog's promises are unit-teste
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Optional
 
 from mailq_tui.cli_output import short_size
+from mailq_tui.model.expiry import release_warning
 from mailq_tui.model.message import Message
+from mailq_tui.postfix.settings import PostfixSettings
 from mailq_tui.reports import ActionReport
 from mailq_tui.safe_text import visible
 from mailq_tui.ui.columns import recipient_cell, sender_cell
@@ -68,14 +71,36 @@ def describe_targets(targets: Sequence[Message]) -> str:
     return line
 
 
-def confirm_text(action: str, targets: Sequence[Message]) -> tuple[str, str]:
-    """(title, body) of the confirm dialog for a postsuper action or an id flush."""
+def confirm_text(
+    action: str,
+    targets: Sequence[Message],
+    *,
+    now: Optional[float] = None,
+    settings: Optional[PostfixSettings] = None,
+) -> tuple[str, str]:
+    """(title, body) of the confirm dialog for a postsuper action or an id flush. ``now`` and
+    ``settings`` (the queue lifetimes) let a release warn about mail that would expire."""
     verb, effect = EFFECTS[action]
     title = f"{verb} {plural(len(targets), 'message')}?"
     body = f"{describe_targets(targets)}\n\n{effect}"
     if action != "flush-ids":
         body += f"\n{RECHECK}"
+    body += expiry_warning(action, targets, now, settings)
     return title, body
+
+
+def expiry_warning(
+    action: str,
+    targets: Sequence[Message],
+    now: Optional[float],
+    settings: Optional[PostfixSettings],
+) -> str:
+    """Extra confirm lines for a release of held mail past its queue lifetime (``""`` for
+    anything else): released, it expires at once; requeue gives it a new lifetime."""
+    if action != "release" or now is None:
+        return ""
+    lines = release_warning(targets, now, (settings or PostfixSettings()).lifetimes)
+    return "".join(f"\n\n{line}" if i == 0 else f"\n{line}" for i, line in enumerate(lines))
 
 
 def flush_site_text(site: str, candidates: Sequence[Message]) -> tuple[str, str]:

@@ -304,9 +304,8 @@ class QueueScreen(QueueActionsScreen):
             self.refreshing,
             view,
             health_warnings(self.health, self.trend),
+            error=self.refresh_error or "",
         )
-        if self.refresh_error:
-            text.append(f" │ listing failed: {visible(self.refresh_error, 80)}", style="bold")
         self.query_one(StatusBar).update(text, layout=False)  # one fixed line
 
     def queue_changed(self) -> None:

@@ -182,7 +182,9 @@ class QueueActionsScreen(Screen[None]):
 
     @work(group="action", exit_on_error=False, description="action")
     async def _confirm_and_act(self, action: str, targets: list[Message]) -> None:
-        title, body = plans.confirm_text(action, targets)
+        title, body = plans.confirm_text(
+            action, targets, now=self.mailq.clock(), settings=self.settings
+        )
         if not await self.app.push_screen_wait(ConfirmScreen(title, body)):
             self.log_line(f"{action}: cancelled ({plans.plural(len(targets), 'message')})")
             return
