@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -84,6 +85,9 @@ def test_demo_actions_are_audited_inside_the_sandbox_not_on_the_host(
         seen["lines"] = engine.audit_log_path.read_text().splitlines()
 
     monkeypatch.setattr(MailqApp, "run", act_instead_of_running)
+    # run_app watches its terminal for a hangup: give it a real file as stdin (pytest's has none).
+    stdin = open(os.devnull)  # noqa: SIM115 - closed below
+    monkeypatch.setattr(sys, "stdin", stdin)
     assert cli_commands.run_demo(argparse.Namespace(count=5, refresh=0.0)) == 0
     sandbox_root = Path(str(seen["config_dir"])).parent
     audit = Path(str(seen["audit"]))
@@ -94,6 +98,7 @@ def test_demo_actions_are_audited_inside_the_sandbox_not_on_the_host(
     assert not default.exists()
     assert (host_log.stat().st_size if host_log.exists() else None) == host_before
     assert not sandbox_root.exists()  # the demo's audit log went with its sandbox
+    stdin.close()
 
 
 def _spawn(code: str) -> subprocess.Popen[str]:
