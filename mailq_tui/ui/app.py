@@ -9,11 +9,13 @@ import sys
 import time
 from typing import Callable, Optional
 
+from textual import events
 from textual.app import App
 
 from mailq_tui.ui import styles_dir
 from mailq_tui.ui.backend import QueueBackend
 from mailq_tui.ui.commands import QueueCommands
+from mailq_tui.ui.keys import TypedInput
 from mailq_tui.ui.screens.queue import QueueScreen
 
 #: Default seconds between live refreshes.
@@ -46,6 +48,8 @@ class MailqApp(App[None]):
         self.backend = backend
         self.refresh_interval = refresh_interval
         self.clock: Callable[[], float] = clock or time.time
+        #: Keys and pastes reach the app in order, each after the last was handled.
+        self.typed = TypedInput(self)
 
     def on_mount(self) -> None:
         """Open the queue screen.
@@ -56,6 +60,18 @@ class MailqApp(App[None]):
         """
         sys.setswitchinterval(SWITCH_INTERVAL)
         self.push_screen(QueueScreen())
+
+    async def on_event(self, event: events.Event) -> None:
+        """Input from the terminal waits until the input before it was handled
+        (:class:`~mailq_tui.ui.keys.TypedInput`); everything else goes the usual way."""
+        if self.typed.holds(event) and not self.typed.is_released(event):
+            self.typed.hold(event)
+            return
+        await super().on_event(event)
+
+    def on_unmount(self) -> None:
+        """Input still waiting is dropped."""
+        self.typed.stop()
 
 
 def run_app(

@@ -1,0 +1,153 @@
+"""Typed input reaches the widget it was typed for, in order, however fast it arrives.
+
+Textual routes a key when the app takes it off its queue: it is posted to the widget focused
+at that moment, and each widget handles it later from its own queue. Focus changes are
+deferred too (``Widget.focus`` runs ``Screen.set_focus`` through ``App.call_later``) and so
+is ``Input.Submitted``. Keys that arrive together (a terminal delivers a paste, ``tmux
+send-keys`` or typing on a loaded server in one read) were therefore all routed to the widget
+focused before the first of them was handled: ``/ail`` left the filter empty while ``a``
+marked every message, and ``R`` after Enter in the filter was typed into it.
+
+:class:`TypedInput` holds input events (keys and pastes) as they arrive and lets the next one
+through only when everything the previous one caused has been handled: every queue of the
+app and of the widgets on its screens is empty and idle. A key therefore meets the focus,
+screen and bindings the keys before it left, exactly as if it had been typed slowly.
+
+:class:`FreshKeysOnly` is for dialogs: a question cannot be answered by a key sent before it
+was shown (``d`` then ``y`` in one burst must not confirm a deletion).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import Any, Optional
+
+from textual import events
+from textual._time import get_time
+from textual.app import App
+from textual.message_pump import MessagePump
+
+#: Seconds to wait for one round of :func:`_barrier` before starting another. Only a widget
+#: removed during the round (its queue never runs the marker) or a handler slower than this
+#: needs it; the result never depends on it.
+ROUND = 0.1
+
+InputEvent = (events.Key, events.Paste)
+
+
+def _pumps(app: App[Any]) -> list[MessagePump]:
+    """The app and every widget of every screen on its stack."""
+    pumps: list[MessagePump] = [app]
+    for screen in app.screen_stack:
+        pumps.extend(screen.walk_children(with_self=True))
+    return pumps
+
+
+def _quiet(pumps: list[MessagePump]) -> bool:
+    """True when no message is waiting in any of ``pumps``' queues."""
+    return not any(pump.message_queue_size for pump in pumps)
+
+
+async def _barrier(pumps: list[MessagePump]) -> bool:
+    """Queue a marker at each of ``pumps`` (the way Textual's Pilot waits for a screen) and
+    wait until every one has run: each pump has then finished what it was handling and what
+    was queued before. False when a round took longer than :data:`ROUND`."""
+    pending = 0
+    passed = asyncio.Event()
+
+    def marker() -> None:
+        nonlocal pending
+        pending -= 1
+        if not pending:
+            passed.set()
+
+    for pump in pumps:
+        if pump.call_later(marker):  # False for a closed pump
+            pending += 1
+    if not pending:
+        return True
+    try:
+        await asyncio.wait_for(passed.wait(), ROUND)
+    except asyncio.TimeoutError:
+        return False
+    return True
+
+
+async def settled(app: App[Any]) -> None:
+    """Return when the app and the widgets of its screens have handled every message,
+    including those that handling posted (a key bubbling up, a focus change, ``Submitted``).
+
+    Settled is a round in which no queue held a message before the markers were queued nor
+    after all of them ran (a handler running at the start ran to its end before its marker).
+    """
+    while True:
+        pumps = _pumps(app)
+        quiet_before = _quiet(pumps)
+        if await _barrier(pumps) and quiet_before and _quiet(_pumps(app)):
+            return
+
+
+class TypedInput:
+    """Lets the app's input events through one at a time, each after the last was handled.
+
+    The app calls :meth:`hold` for each key or paste the driver posts; :meth:`is_released`
+    tells it the event now passing through is one this class let go.
+    """
+
+    def __init__(self, app: App[Any]) -> None:
+        self._app = app
+        self._waiting: deque[events.Event] = deque()
+        self._released: Optional[events.Event] = None
+        self._task: Optional[asyncio.Task[None]] = None
+
+    @staticmethod
+    def holds(event: events.Event) -> bool:
+        """True for the events this class orders: keys and pastes straight from the driver."""
+        return isinstance(event, InputEvent) and not event.is_forwarded
+
+    def is_released(self, event: events.Event) -> bool:
+        """True when ``event`` is the one this class just let through."""
+        return event is self._released
+
+    def hold(self, event: events.Event) -> None:
+        """Queue ``event``; it is re-posted to the app once the events before it are handled."""
+        self._waiting.append(event)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._release_in_order())
+
+    async def _release_in_order(self) -> None:
+        while self._waiting:
+            await settled(self._app)
+            self._released = self._waiting.popleft()
+            self._app.post_message(self._released)
+        await settled(self._app)
+
+    async def wait_handled(self) -> None:
+        """Return when every event held so far was let through and handled."""
+        await settled(self._app)  # events posted but not yet held
+        while self._task is not None and not self._task.done():
+            await asyncio.wait({self._task})
+
+    def stop(self) -> None:
+        """Drop what is waiting (the app is closing)."""
+        self._waiting.clear()
+        if self._task is not None:
+            self._task.cancel()
+
+
+class FreshKeysOnly:
+    """Mixin for a screen that asks: keys sent before it was shown are dropped, so input
+    typed ahead can never answer a question the operator has not seen."""
+
+    _shown_at: float = float("inf")
+
+    def on_mount(self) -> None:
+        """From now on, keys are answers."""
+        self._shown_at = get_time()
+
+    def on_key(self, event: events.Key) -> None:
+        """Drop a key that was pressed before the screen was shown."""
+        if event.time < self._shown_at:
+            event.stop()
+            event.prevent_default()
