@@ -76,7 +76,10 @@ async def _barrier(pumps: list[MessagePump]) -> bool:
 
 async def settled(app: App[Any]) -> None:
     """Return when the app and the widgets of its screens have handled every message,
-    including those that handling posted (a key bubbling up, a focus change, ``Submitted``).
+    including those that handling posted (a key bubbling up, a focus change, ``Submitted``),
+    and the active screen is ready for keys: a screen whose keys act on the result of work
+    a key started (a filter) defines ``async ready_for_keys() -> bool``, which waits for that
+    work and says whether it waited (then the app settles again).
 
     Settled is a round in which no queue held a message before the markers were queued nor
     after all of them ran (a handler running at the start ran to its end before its marker).
@@ -84,7 +87,10 @@ async def settled(app: App[Any]) -> None:
     while True:
         pumps = _pumps(app)
         quiet_before = _quiet(pumps)
-        if await _barrier(pumps) and quiet_before and _quiet(_pumps(app)):
+        if not (await _barrier(pumps) and quiet_before and _quiet(_pumps(app))):
+            continue
+        ready = getattr(app.screen, "ready_for_keys", None)
+        if ready is None or not await ready():
             return
 
 

@@ -7,27 +7,31 @@ Each burst goes through Textual's own ``XTermParser``, as the Linux driver does 
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
+import pytest
 from textual._xterm_parser import XTermParser
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from mailq_tui.ui.app import MailqApp
 from mailq_tui.ui.backend import RecordedBackend
+from mailq_tui.ui.screens import queue as queue_module
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.message import MessageScreen
 from mailq_tui.ui.screens.queue import QueueScreen
 from mailq_tui.ui.screens.reasons import ReasonsScreen
+from mailq_tui.ui.view import ViewSpec, compute_view
 from mailq_tui.ui.widgets.queue_list import QueueList
 
 from .conftest import make_app
 from .test_queue_screen import settle
 
 
-async def burst(pilot: Pilot, *reads: str) -> None:
+def post_burst(app: MailqApp, *reads: str) -> None:
     """Post the events of ``reads`` (each one driver read, its escape timeout expired) to the
-    app before it handles any of them, then wait until every key was handled (not for the
-    workers: one may be waiting for a dialog's answer)."""
-    app = pilot.app
+    app before it handles any of them."""
     events = []
     for data in reads:
         parser = XTermParser()
@@ -36,7 +40,13 @@ async def burst(pilot: Pilot, *reads: str) -> None:
     for event in events:
         event.set_sender(app)
         app.post_message(event)
-    await app.typed.wait_handled()  # type: ignore[attr-defined]
+
+
+async def burst(pilot: Pilot, *reads: str) -> None:
+    """:func:`post_burst`, then wait until every key was handled (not for the workers: one
+    may be waiting for a dialog's answer)."""
+    post_burst(pilot.app, *reads)  # type: ignore[arg-type]
+    await pilot.app.typed.wait_handled()  # type: ignore[attr-defined]
     await pilot.pause()
 
 
@@ -117,3 +127,33 @@ async def test_a_dialog_ignores_keys_sent_before_it_was_shown(backend: RecordedB
         await settle(pilot)
         assert backend.calls and backend.calls[0][0] == "hold"
         assert isinstance(app.screen.focused, QueueList)
+
+
+async def test_keys_after_enter_act_on_the_filtered_view(
+    backend: RecordedBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``*`` sent with ``/yahoo`` Enter marks the yahoo messages even when the filter is
+    still running in its thread when ``*`` arrives (a gate holds it there)."""
+    gate = threading.Event()
+
+    def gated_compute_view(index: Any, spec: ViewSpec) -> Any:
+        if spec.query_text:  # "y", "ya"... "yahoo": the list stays unfiltered till the gate
+            gate.wait(60)  # only a guard against a hung test; the test opens the gate
+        return compute_view(index, spec)
+
+    monkeypatch.setattr(queue_module, "compute_view", gated_compute_view)
+    app = make_app(backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "b")  # grouped: every filter runs in a thread
+        await settle(pilot)
+        post_burst(app, "/yahoo\r*")
+        await pilot.pause()  # the keys meet the filter still running
+        gate.set()
+        await app.typed.wait_handled()  # type: ignore[attr-defined]
+        await settle(pilot)
+        screen = queue_screen(app)
+        assert screen.state is not None and screen.state.spec.query_text == "yahoo"
+        shown = {m.queue_id for m in screen.state.visible_messages()}
+        assert 0 < len(shown) < len(backend.messages)
+        assert set(screen.marks.ids()) == shown
