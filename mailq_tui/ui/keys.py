@@ -107,10 +107,15 @@ class TypedInput:
         self._released: Optional[events.Event] = None
         self._task: Optional[asyncio.Task[None]] = None
 
-    @staticmethod
-    def holds(event: events.Event) -> bool:
-        """True for the events this class orders: keys and pastes straight from the driver."""
-        return isinstance(event, InputEvent) and not event.is_forwarded
+    def holds(self, event: events.Event) -> bool:
+        """True for the events this class orders: keys and pastes straight from the driver,
+        except keys of priority bindings (Ctrl+Q quits even while earlier keys wait)."""
+        if not isinstance(event, InputEvent) or event.is_forwarded:
+            return False
+        if isinstance(event, events.Key):
+            active = self._app.active_bindings.get(event.key)
+            return active is None or not active.binding.priority
+        return True
 
     def is_released(self, event: events.Event) -> bool:
         """True when ``event`` is the one this class just let through."""

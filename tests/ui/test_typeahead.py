@@ -157,3 +157,30 @@ async def test_keys_after_enter_act_on_the_filtered_view(
         shown = {m.queue_id for m in screen.state.visible_messages()}
         assert 0 < len(shown) < len(backend.messages)
         assert set(screen.marks.ids()) == shown
+
+
+async def test_ctrl_q_is_not_held_behind_waiting_keys(
+    backend: RecordedBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keys of priority bindings (Ctrl+Q) are not held: the app quits while ``*`` still
+    waits for a filter (held in its thread by a gate that never opens before the quit)."""
+    gate = threading.Event()
+
+    def gated_compute_view(index: Any, spec: ViewSpec) -> Any:
+        if spec.query_text:
+            gate.wait(60)  # only a guard against a hung test; opened after the quit
+        return compute_view(index, spec)
+
+    monkeypatch.setattr(queue_module, "compute_view", gated_compute_view)
+    app = make_app(backend)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await burst(pilot, "b")
+            await settle(pilot)
+            post_burst(app, "/yahoo\r*", "\x11")  # Ctrl+Q
+            await pilot.pause()
+            assert app._exit  # quitting
+            assert len(queue_screen(app).marks) == 0  # "*" never ran
+    finally:
+        gate.set()

@@ -351,15 +351,9 @@ class QueueScreen(QueueActionsScreen):
             return False
         waited = False
         while True:
-            running = [
-                w
-                for w in self.app.workers
-                if w.node is self
-                and w.group == "filter"
-                and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
-            ]
-            if not running:
-                return waited
+            running = self._active_workers("filter")
+            if not running or not (self._index_ready() or self._active_workers("index")):
+                return waited  # a filter waiting for an index that failed would never end
             waited = True
             if running[0].state == WorkerState.PENDING:
                 await asyncio.sleep(0)  # its task starts on the next turn of the loop
@@ -368,6 +362,16 @@ class QueueScreen(QueueActionsScreen):
             # reports it): look again.
             with contextlib.suppress(WorkerCancelled, WorkerFailed):
                 await running[0].wait()
+
+    def _active_workers(self, group: str) -> list[Worker[Any]]:
+        """This screen's workers of ``group`` that have not finished."""
+        active = (WorkerState.PENDING, WorkerState.RUNNING)
+        return [
+            w for w in self.app.workers if w.node is self and w.group == group and w.state in active
+        ]
+
+    def _index_ready(self) -> bool:
+        return self.state is not None and self.state.index.searchable
 
     def action_focus_filter(self) -> None:
         """Jump to the filter bar."""
