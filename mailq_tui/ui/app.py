@@ -64,10 +64,8 @@ class MailqApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         """Input from the terminal waits until the input before it was handled
         (:class:`~mailq_tui.ui.keys.TypedInput`); everything else goes the usual way."""
-        if self.typed.holds(event) and not self.typed.is_released(event):
-            self.typed.hold(event)
-            return
-        await super().on_event(event)
+        if self.typed.admit(event):
+            await super().on_event(event)
 
     def on_unmount(self) -> None:
         """Input still waiting is dropped."""

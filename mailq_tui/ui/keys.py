@@ -26,6 +26,7 @@ from typing import Any, Optional
 from textual import events
 from textual._time import get_time
 from textual.app import App
+from textual.dom import DOMNode
 from textual.message_pump import MessagePump
 
 #: Seconds to wait for one round of :func:`_barrier` before starting another. Only a widget
@@ -42,6 +43,16 @@ def _pumps(app: App[Any]) -> list[MessagePump]:
     for screen in app.screen_stack:
         pumps.extend(screen.walk_children(with_self=True))
     return pumps
+
+
+def _key_path(app: App[Any]) -> list[MessagePump]:
+    """Where a key goes: the focused widget (or the screen) and its ancestors up to the app.
+    Idle pumps elsewhere need no marker: one with an empty queue is between messages."""
+    try:
+        start: MessagePump = app.focused or app.screen
+    except Exception:  # no screen yet, or the app is closing
+        return [app]
+    return [*start.ancestors_with_self] if isinstance(start, DOMNode) else [app]
 
 
 def _quiet(pumps: list[MessagePump]) -> bool:
@@ -82,12 +93,13 @@ async def settled(app: App[Any]) -> None:
     work and says whether it waited (then the app settles again).
 
     Settled is a round in which no queue held a message before the markers were queued nor
-    after all of them ran (a handler running at the start ran to its end before its marker).
+    after all of them ran. Markers go to the busy pumps and along the key's path: a handler
+    still running there (awaiting) runs to its end before its marker.
     """
     while True:
         pumps = _pumps(app)
-        quiet_before = _quiet(pumps)
-        if not (await _barrier(pumps) and quiet_before and _quiet(_pumps(app))):
+        busy = [pump for pump in pumps if pump.message_queue_size]
+        if not (await _barrier([*busy, *_key_path(app)]) and not busy and _quiet(_pumps(app))):
             continue
         ready = getattr(app.screen, "ready_for_keys", None)
         if ready is None or not await ready():
@@ -97,46 +109,49 @@ async def settled(app: App[Any]) -> None:
 class TypedInput:
     """Lets the app's input events through one at a time, each after the last was handled.
 
-    The app calls :meth:`hold` for each key or paste the driver posts; :meth:`is_released`
-    tells it the event now passing through is one this class let go.
+    The app asks :meth:`admit` about each key or paste the driver posts: one that arrives
+    when the input before it has been handled goes through at once (typing at human speed
+    costs nothing); one that arrives earlier waits and is re-posted when its turn comes.
     """
 
     def __init__(self, app: App[Any]) -> None:
         self._app = app
         self._waiting: deque[events.Event] = deque()
         self._released: Optional[events.Event] = None
+        #: Runs from the moment an event went through until it and those after it are handled.
         self._task: Optional[asyncio.Task[None]] = None
 
-    def holds(self, event: events.Event) -> bool:
-        """True for the events this class orders: keys and pastes straight from the driver,
-        except keys of priority bindings (Ctrl+Q quits even while earlier keys wait)."""
+    def admit(self, event: events.Event) -> bool:
+        """True when the app handles ``event`` now; False when it waits for its turn.
+
+        Only keys and pastes straight from the driver are ordered; keys of priority
+        bindings are not held (Ctrl+Q quits even while earlier keys wait)."""
         if not isinstance(event, InputEvent) or event.is_forwarded:
-            return False
-        if isinstance(event, events.Key):
-            active = self._app.active_bindings.get(event.key)
-            return active is None or not active.binding.priority
-        return True
-
-    def is_released(self, event: events.Event) -> bool:
-        """True when ``event`` is the one this class just let through."""
-        return event is self._released
-
-    def hold(self, event: events.Event) -> None:
-        """Queue ``event``; it is re-posted to the app once the events before it are handled."""
-        self._waiting.append(event)
+            return True
+        if event is self._released:
+            self._released = None
+            return True
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._release_in_order())
+            return True
+        if isinstance(event, events.Key):
+            active = self._app.active_bindings.get(event.key)
+            if active is not None and active.binding.priority:
+                return True
+        self._waiting.append(event)
+        return False
 
     async def _release_in_order(self) -> None:
-        while self._waiting:
+        while True:
             await settled(self._app)
+            if not self._waiting:
+                return
             self._released = self._waiting.popleft()
             self._app.post_message(self._released)
-        await settled(self._app)
 
     async def wait_handled(self) -> None:
-        """Return when every event held so far was let through and handled."""
-        await settled(self._app)  # events posted but not yet held
+        """Return when every event admitted or held so far was handled."""
+        await settled(self._app)  # events posted but not yet seen by the app
         while self._task is not None and not self._task.done():
             await asyncio.wait({self._task})
 
