@@ -101,7 +101,10 @@ async def settled(app: App[Any]) -> None:
         busy = [pump for pump in pumps if pump.message_queue_size]
         if not (await _barrier([*busy, *_key_path(app)]) and not busy and _quiet(_pumps(app))):
             continue
-        ready = getattr(app.screen, "ready_for_keys", None)
+        try:
+            ready = getattr(app.screen, "ready_for_keys", None)
+        except Exception:  # no screen: the app is closing
+            return
         if ready is None or not await ready():
             return
 
