@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Callable, Optional
 
+from textual import events
 from textual.app import App
 from textual.driver import Driver
 from textual.notifications import SeverityLevel
@@ -25,6 +26,7 @@ from mailq_tui.ui import styles_dir
 from mailq_tui.ui.backend import QueueBackend
 from mailq_tui.ui.commands import QueueCommands
 from mailq_tui.ui.exit_signals import clean_exit_on_signals
+from mailq_tui.ui.keys import TypedInput
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.queue import QueueScreen
 from mailq_tui.ui.screens.queue_actions import QueueActionsScreen
@@ -64,6 +66,8 @@ class MailqApp(App[None]):
         #: Set once the app is on its way out (stopping actions, then exiting).
         self._exiting: Optional[Worker[None]] = None
         self._asking_to_quit = False
+        #: Keys and pastes reach the app in order, each after the last was handled.
+        self.typed = TypedInput(self)
 
     def on_mount(self) -> None:
         """Open the queue screen.
@@ -150,6 +154,16 @@ class MailqApp(App[None]):
         for screen in running:
             await screen.wait_idle()
         self.exit(return_code=return_code)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Input from the terminal waits until the input before it was handled
+        (:class:`~mailq_tui.ui.keys.TypedInput`); everything else goes the usual way."""
+        if self.typed.admit(event):
+            await super().on_event(event)
+
+    def on_unmount(self) -> None:
+        """Input still waiting is dropped."""
+        self.typed.stop()
 
 
 def run_app(

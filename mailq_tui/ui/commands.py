@@ -24,6 +24,11 @@ class Command:
     description: str
     help: str
     show: bool = True
+    #: Shown in the footer (although ``show`` is False) when keys this user's privileges
+    #: forbid are hidden from it: an ordinary user sees the flushes instead of postsuper.
+    spare: bool = False
+    #: Keys of one group shown side by side in the footer share this description.
+    group: str = ""
     #: Shown in the palette (list navigation keys are not).
     palette: bool = True
 
@@ -36,8 +41,13 @@ class Command:
             show=self.show,
             tooltip=self.help,
             id=self.id,
+            group=Binding.Group(self.group) if self.group else None,
         )
 
+
+#: The flushes side by side in the footer (an ordinary user's only actions): ``f t F Flush
+#: id/site/all`` fits an 80-column footer where three separate keys would not.
+FLUSH_GROUP = "Flush id/site/all"
 
 QUEUE_COMMANDS: tuple[Command, ...] = (
     Command("queue.filter", "slash", "focus_filter", "Filter", "Filter the list with a query"),
@@ -92,6 +102,7 @@ QUEUE_COMMANDS: tuple[Command, ...] = (
         "flush('ids')",
         "Flush",
         "One delivery attempt now for the marked messages (or the one under the cursor)",
+        group=FLUSH_GROUP,
     ),
     Command(
         "queue.flush_site",
@@ -100,6 +111,8 @@ QUEUE_COMMANDS: tuple[Command, ...] = (
         "Flush site",
         "Flush the destination of the message under the cursor (postqueue -s)",
         show=False,
+        spare=True,
+        group=FLUSH_GROUP,
     ),
     Command(
         "queue.flush_all",
@@ -108,6 +121,8 @@ QUEUE_COMMANDS: tuple[Command, ...] = (
         "Flush all",
         "Attempt delivery of everything now (postqueue -f)",
         show=False,
+        spare=True,
+        group=FLUSH_GROUP,
     ),
     Command(
         "queue.sort",

@@ -18,6 +18,8 @@ from mailq_tui.ui.screens.reasons import ReasonsScreen
 from mailq_tui.ui.screens.shape import ShapeScreen
 from mailq_tui.ui.widgets.health import HealthPanel
 from tests.postfix.conftest import Instance
+from tests.ui.test_typeahead import burst
+from tests.ui.test_unavailable import footer_keys, notifications
 
 pytestmark = pytest.mark.sandbox
 
@@ -73,6 +75,25 @@ async def test_cancel_leaves_the_queue_alone(filled: Instance, engine: QueueEngi
         assert all(m.queue_name == "deferred" for m in filled.listing())
 
 
+async def test_typed_ahead_filter_and_answer_act_only_as_meant(
+    filled: Instance, engine: QueueEngine
+) -> None:
+    """One terminal read: the word goes to the filter, ``y`` sent with ``d`` answers nothing;
+    a ``y`` typed once the question is shown deletes exactly the filtered messages."""
+    app = MailqApp(engine, refresh_interval=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "/domain:yahoo.com\r*dy")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Delete 3 messages?" in str(app.screen.query_one("#confirm-title").render())
+        assert len(filled.listing()) == 7
+        await burst(pilot, "y")
+        await settle(pilot)
+        left = filled.listing()
+        assert len(left) == 4
+        assert all(r.address.endswith("@gmail.com") for m in left for r in m.recipients)
+
+
 async def test_hold_then_release_from_a_filtered_view(
     filled: Instance, engine: QueueEngine
 ) -> None:
@@ -113,7 +134,10 @@ async def test_refresh_while_marked_keeps_marks_and_cursor(
 
 
 async def test_ordinary_user_on_real_postfix(
-    filled: Instance, unprivileged_user: pwd.struct_passwd, tmp_path: Path
+    filled: Instance,
+    unprivileged_user: pwd.struct_passwd,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     tools = PostfixTools(
         config_dir=filled.config_dir,
@@ -132,9 +156,18 @@ async def test_ordinary_user_on_real_postfix(
         assert isinstance(screen, QueueScreen)
         privileges = str(screen.query_one("#privileges").render())
         assert "postsuper ✗" in privileges and "needs root" in privileges
-        await pilot.press("asterisk", "d")
-        await pilot.pause()
+        keys = footer_keys(app)
+        assert not {"d", "h", "H", "r"} & set(keys) and keys["f"] and keys["t"] and keys["F"]
+        said = notifications(app, monkeypatch)
+        await pilot.press("asterisk", "d", "h", "H", "r")
+        await settle(pilot)
         assert isinstance(app.screen, QueueScreen)  # no dialog: the action is unavailable
+        assert screen.privileges is not None
+        reason = screen.privileges.postsuper.reason
+        assert reason and [n["message"] for n in said] == [
+            f"{what}: {reason}" for what in ("Delete", "Hold", "Release", "Requeue")
+        ]
+        assert all(n["markup"] is False for n in said)
         assert screen.check_action("flush", ("ids",)) is True
         # The insight views need nothing but the listing.
         await pilot.press("s")

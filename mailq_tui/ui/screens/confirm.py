@@ -1,4 +1,7 @@
-"""A typed yes/no dialog: ``ModalScreen[bool]`` with focus on "No"; y / n / Esc."""
+"""A typed yes/no dialog: ``ModalScreen[bool]`` with focus on "No"; y / n / Esc.
+
+Keys sent before the dialog was shown (typed ahead in the same burst as the key that opened
+it) are dropped: only a key pressed while the question is on screen answers it."""
 
 from __future__ import annotations
 
@@ -10,9 +13,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from mailq_tui.safe_text import visible_lines
+from mailq_tui.ui.keys import FreshKeysOnly
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(FreshKeysOnly, ModalScreen[bool]):
     """Ask before doing something that cannot be undone. Dismisses with True only on "Yes"."""
 
     BINDINGS = [

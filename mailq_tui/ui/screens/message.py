@@ -17,7 +17,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Log, Static
 
 from mailq_tui.cli_output import short_age, short_size
@@ -27,6 +26,7 @@ from mailq_tui.postfix.postcat import PostcatResult
 from mailq_tui.postfix.settings import PostfixSettings
 from mailq_tui.reports import Privileges
 from mailq_tui.safe_text import visible
+from mailq_tui.ui.availability import ExplainingScreen, privilege_reason
 from mailq_tui.ui.widgets.footer import Footer
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def content_lines(result: PostcatResult) -> list[str]:
     return lines
 
 
-class MessageScreen(Screen[Optional[str]]):
+class MessageScreen(ExplainingScreen[Optional[str]]):
     """Envelope and content of one message; keys act on it."""
 
     BINDINGS = [
@@ -165,16 +165,16 @@ class MessageScreen(Screen[Optional[str]]):
         status.update(Text(f"{where} — {len(lines)} lines, {short_size(result.bytes_read)}"))
         self.query_one("#content", Log).write_lines(lines, scroll_end=False)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> Optional[bool]:
-        """Actions the user may not run are shown disabled."""
-        if action != "act" or self.privileges is None:
-            return True
-        cap = (
-            self.privileges.flush
-            if parameters[:1] == ("flush-ids",)
-            else (self.privileges.postsuper)
-        )
-        return True if cap.allowed else None
+    def unavailable_reason(self, action: str, parameters: tuple[object, ...] = ()) -> str:
+        """Why this user may not run ``action`` on the message ("" when they may)."""
+        if action != "act" or not parameters:
+            return ""
+        return privilege_reason(self.privileges, str(parameters[0]))
+
+    def forbidden(self, action: str, parameters: tuple[object, ...]) -> bool:
+        """Every reason here is the user's privileges (once known): the key leaves the
+        footer."""
+        return self.privileges is not None and bool(self.unavailable_reason(action, parameters))
 
     def action_act(self, action: str) -> None:
         """Back to the queue screen, which confirms and runs ``action`` on this message."""

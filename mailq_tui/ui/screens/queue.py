@@ -10,6 +10,7 @@ base class, :class:`~mailq_tui.ui.screens.queue_actions.QueueActionsScreen`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Any, ClassVar, Optional
 
@@ -20,7 +21,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Input, Log, ProgressBar, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import QuerySyntaxError, parse_query
@@ -344,6 +345,37 @@ class QueueScreen(QueueActionsScreen):
         if event.key == "escape" and self.focused is self.query_one("#filter"):
             event.stop()
             self.query_one(QueueList).focus()
+
+    async def ready_for_keys(self) -> bool:
+        """Keys for the list wait until it shows the query typed before them (``/yahoo``,
+        Enter, ``*`` marks the yahoo messages, not those listed before the filter ran).
+        Keys typed into the filter do not wait: each one replaces the filter running.
+        True when it waited."""
+        if isinstance(self.focused, Input):
+            return False
+        waited = False
+        while True:
+            running = self._active_workers("filter")
+            if not running or not (self._index_ready() or self._active_workers("index")):
+                return waited  # a filter waiting for an index that failed would never end
+            waited = True
+            if running[0].state == WorkerState.PENDING:
+                await asyncio.sleep(0)  # its task starts on the next turn of the loop
+                continue
+            # Cancelled (a newer filter replaced it) or failed (on_worker_state_changed
+            # reports it): look again.
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await running[0].wait()
+
+    def _active_workers(self, group: str) -> list[Worker[Any]]:
+        """This screen's workers of ``group`` that have not finished."""
+        active = (WorkerState.PENDING, WorkerState.RUNNING)
+        return [
+            w for w in self.app.workers if w.node is self and w.group == group and w.state in active
+        ]
+
+    def _index_ready(self) -> bool:
+        return self.state is not None and self.state.index.searchable
 
     def action_focus_filter(self) -> None:
         """Jump to the filter bar."""

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Optional
 
 from textual import work
+from textual.actions import parse
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Log, ProgressBar
 
 from mailq_tui.model.message import Message
@@ -28,6 +28,7 @@ from mailq_tui.postfix.settings import PostfixSettings
 from mailq_tui.reports import ActionReport, Privileges
 from mailq_tui.safe_text import visible
 from mailq_tui.ui import plans
+from mailq_tui.ui.availability import ExplainingScreen, privilege_reason
 from mailq_tui.ui.commands import QUEUE_COMMANDS, Command
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.view import Marks, ViewState
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from mailq_tui.ui.app import MailqApp
 
 
-class QueueActionsScreen(Screen[None]):
+class QueueActionsScreen(ExplainingScreen[None]):
     """Targets, availability and the action workflow of the queue screen."""
 
     busy: reactive[bool] = reactive(False, bindings=True)
@@ -86,27 +87,20 @@ class QueueActionsScreen(Screen[None]):
         return [current] if current is not None else []
 
     def unavailable_reason(self, action: str, parameters: Sequence[object] = ()) -> str:
-        """Why ``action`` cannot run now ("" when it can)."""
-        name = action.split("(")[0]
-        if not parameters and "(" in action:
-            parameters = [action.split("'")[1]]
-        privs = self.privileges
-        if name == "act":
-            if privs is None:
-                return "checking privileges"
-            if not privs.postsuper.allowed:
-                return privs.postsuper.reason or "postsuper is not allowed"
-        if name == "flush":
-            if privs is None:
-                return "checking privileges"
-            if not privs.flush.allowed:
-                return privs.flush.reason or "flush is not allowed"
-            if self.health is not None and not self.health.running and self.health.certain:
-                return "Postfix is not running: nothing would deliver the mail"
+        """Why ``action`` cannot run now ("" when it can). ``action`` is a name with its
+        ``parameters``, or spelled as a binding does (``act('delete')``)."""
+        _, name, spelled = parse(action)
+        params = tuple(parameters) or spelled
+        why = self._privilege_reason(name, params)
+        if why:
+            return why
+        health = self.health
+        if name == "flush" and health is not None and not health.running and health.certain:
+            return "Postfix is not running: nothing would deliver the mail"
         if name in ("act", "flush", "mark_all", "toggle_mark", "open_message"):
             if self.busy and name in ("act", "flush"):
                 return "another action is running"
-            if name != "flush" or parameters[:1] != ["all"]:
+            if name != "flush" or params[:1] != ("all",):
                 qlist = self.query_one(QueueList)
                 if qlist.current is None and qlist.current_group is None and not len(self.marks):
                     return "no message selected"
@@ -114,11 +108,20 @@ class QueueActionsScreen(Screen[None]):
             return "reading the queue"
         return ""
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> Optional[bool]:
-        """Disabled (shown dimmed in the footer) when :meth:`unavailable_reason` says so."""
-        if not self.is_mounted:
-            return True
-        return None if self.unavailable_reason(action, parameters) else True
+    def _privilege_reason(self, name: str, params: tuple[object, ...]) -> str:
+        if name == "act":
+            return privilege_reason(self.privileges, str(params[0]) if params else "delete")
+        if name == "flush":
+            return privilege_reason(self.privileges, "flush")
+        return ""
+
+    def forbidden(self, action: str, parameters: tuple[object, ...]) -> bool:
+        """The user's privileges (once known) forbid ``action``: its key leaves the footer."""
+        return self.privileges is not None and bool(self._privilege_reason(action, parameters))
+
+    def spare_binding_ids(self) -> frozenset[str]:
+        """Flush site and flush all take the footer room of forbidden keys."""
+        return frozenset(cmd.id for cmd in QUEUE_COMMANDS if cmd.spare)
 
     def update_bindings(self) -> None:
         """Refresh the footer when what is available (or why not) changed, not otherwise.
@@ -133,13 +136,8 @@ class QueueActionsScreen(Screen[None]):
             self.refresh_bindings()
 
     def run_command(self, cmd: Command) -> None:
-        """Run a command chosen in the palette; when unavailable, say why."""
-        why = self.unavailable_reason(cmd.action)
-        if why:
-            self.notify(
-                f"{cmd.description}: {why}", title="Unavailable", severity="warning", markup=False
-            )
-            return
+        """Run a command chosen in the palette (when unavailable, ``check_action`` says why,
+        as for its key)."""
         self.call_later(self.app.run_action, cmd.action, self)
 
     # ------------------------------------------------------------------ actions

@@ -1,0 +1,118 @@
+"""Which actions this user may run, and saying why not when a key asks for one they may not.
+
+:func:`privilege_reason` is the one rule for what the user's privileges allow (postsuper for
+delete, hold, release and requeue; postqueue for flushes). :class:`ExplainingScreen` is the
+base of the screens whose keys act on mail: an unavailable action's key shows the reason in
+a notification instead of doing nothing, and the footer shows what this user can do: keys
+their privileges forbid are hidden (their room goes to "spare" keys such as flush site and
+flush all), keys unavailable for now (nothing selected, an action running) are dimmed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Optional, TypeVar
+
+from textual.actions import parse
+from textual.binding import ActiveBinding
+from textual.screen import Screen
+
+from mailq_tui.reports import Privileges
+
+ResultT = TypeVar("ResultT")
+
+#: Operations that run postsuper; every other acting operation is a flush (postqueue).
+POSTSUPER_OPERATIONS = ("delete", "hold", "release", "requeue")
+
+
+def privilege_reason(privileges: Optional[Privileges], operation: str) -> str:
+    """Why this user may not run ``operation`` (delete, hold, release, requeue, or a flush:
+    ``flush``, ``flush-ids``...); "" when they may. ``privileges`` is None while they are
+    being checked."""
+    if privileges is None:
+        return "checking privileges"
+    if operation in POSTSUPER_OPERATIONS:
+        cap, tool = privileges.postsuper, "postsuper"
+    else:
+        cap, tool = privileges.flush, "flush"
+    if cap.allowed:
+        return ""
+    return cap.reason or f"{tool} is not allowed"
+
+
+def action_text(action: str, parameters: tuple[object, ...]) -> str:
+    """``act('delete')``: an action as a binding spells it."""
+    if not parameters:
+        return action
+    return f"{action}({', '.join(repr(p) for p in parameters)})"
+
+
+class ExplainingScreen(Screen[ResultT]):
+    """A screen whose unavailable actions say why when their key is pressed.
+
+    Subclasses say why an action cannot run (:meth:`unavailable_reason`), whether that is
+    for good because of the user's privileges (:meth:`forbidden`), and which footer keys
+    stand in for forbidden ones (:meth:`spare_binding_ids`).
+    """
+
+    #: True while Textual asks ``check_action`` to draw the footer, not to run an action.
+    _describing = False
+
+    def unavailable_reason(self, action: str, parameters: tuple[object, ...] = ()) -> str:
+        """Why ``action`` cannot run now ("" when it can)."""
+        return ""
+
+    def forbidden(self, action: str, parameters: tuple[object, ...]) -> bool:
+        """True when the user's privileges forbid ``action`` (hidden from the footer)."""
+        return False
+
+    def action_label(self, action: str, parameters: tuple[object, ...]) -> str:
+        """How the notification names ``action`` (its footer description)."""
+        spelled = action_text(action, parameters)
+        for _, binding in self._bindings:
+            if binding.action == spelled and binding.description:
+                return binding.description
+        return action
+
+    def spare_binding_ids(self) -> frozenset[str]:
+        """Ids of bindings shown in the footer only when a forbidden key left room."""
+        return frozenset()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> Optional[bool]:
+        """Textual asks this before running an action (a key, the palette) and to draw the
+        footer. Before running: an unavailable action is refused and a notification says
+        why. For the footer: forbidden actions are hidden, unavailable ones dimmed."""
+        if not self.is_mounted:
+            return True
+        why = self.unavailable_reason(action, parameters)
+        if not why:
+            return True
+        if self._describing:
+            return False if self.forbidden(action, parameters) else None
+        self.notify(
+            f"{self.action_label(action, parameters)}: {why}",
+            title="Unavailable",
+            severity="warning",
+            markup=False,
+        )
+        return None
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The keys the footer shows (``check_action`` stays quiet while they are listed);
+        when a key is hidden because it is forbidden, the spare keys are shown."""
+        self._describing = True
+        try:
+            bindings = super().active_bindings
+        finally:
+            self._describing = False
+        spare = self.spare_binding_ids()
+        hidden = any(self.forbidden(*parse(binding.action)[1:]) for _, binding in self._bindings)
+        if not spare or not hidden:
+            return bindings
+        return {
+            key: active._replace(binding=replace(active.binding, show=True))
+            if active.binding.id in spare
+            else active
+            for key, active in bindings.items()
+        }
