@@ -63,7 +63,7 @@ async def test_cancel_leaves_the_queue_alone(filled: Instance, engine: QueueEngi
     app = MailqApp(engine, refresh_interval=0)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pilot.press("asterisk", "d")
+        await pilot.press("space", "space", "d")
         await pilot.pause()
         await pilot.press("n")
         await settle(pilot)
@@ -71,6 +71,26 @@ async def test_cancel_leaves_the_queue_alone(filled: Instance, engine: QueueEngi
         await settle(pilot)
         assert len(filled.listing()) == 7
         assert all(m.queue_name == "deferred" for m in filled.listing())
+
+
+async def test_the_whole_queue_is_acted_on_only_after_typing_all(
+    filled: Instance, engine: QueueEngine
+) -> None:
+    app = MailqApp(engine, refresh_interval=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("a", "d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        title = str(app.screen.query_one("#confirm-title").render())
+        assert title == "Delete ALL 7 messages in the queue?"
+        await pilot.press("y", "enter", "tab", "y")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert len(filled.listing()) == 7
+        await pilot.press("shift+tab", "backspace", *"all", "enter")
+        await settle(pilot)
+        assert filled.listing() == []
 
 
 async def test_hold_then_release_from_a_filtered_view(
