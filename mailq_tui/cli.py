@@ -14,7 +14,9 @@ Subcommands share the engine and the query language with the app::
 
 Exit codes: 0 everything asked for was done; 1 something failed or was skipped; 2 the command
 line or the query is wrong (or a destructive action was not confirmed, or would act on the
-whole queue without ``--all``).
+whole queue without ``--all``, or the app was started without a terminal); 130 an action was
+interrupted (Ctrl+C, SIGTERM, hangup) and stopped cleanly: the report says how many messages
+were done. The audit line records the same status.
 
 The QUERY words are joined with single spaces and parsed like the filter bar's text: one
 quoted shell word and several words mean the same query.
@@ -135,9 +137,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _has_terminal() -> bool:
+    """True when both stdin and stdout are a terminal (the app reads keys and draws)."""
+    return sys.stdin is not None and sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     """Entry point of the ``mailq-tui`` console script."""
     args = build_parser().parse_args(argv)
+    if args.command in (None, "demo") and not _has_terminal():
+        print(
+            "mailq-tui: the app needs a terminal (use ssh -t), or use a subcommand such as "
+            "`mailq-tui ls`",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     if args.command is None:
         from mailq_tui.ui.app import run_app
 

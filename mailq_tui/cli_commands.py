@@ -8,15 +8,19 @@ Listing and selection go through the same query language and index as the app
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Coroutine, Sequence
+from pathlib import Path
 from typing import Any, Callable
 
 import msgspec
 
 from mailq_tui import cli_output as out
-from mailq_tui.engine import QueueEngine
+from mailq_tui.cli_signals import stop_on_signals
+from mailq_tui.engine import PostfixError, QueueEngine
+from mailq_tui.model.expiry import Lifetimes, release_warning
 from mailq_tui.model.grouping import group_messages
 from mailq_tui.model.index import QueueIndex
 from mailq_tui.model.message import Message
@@ -24,7 +28,7 @@ from mailq_tui.model.query import Query, QuerySyntaxError, parse_query
 from mailq_tui.model.reasons import explain
 from mailq_tui.model.selection import SelectionSummary, breakdown_text, describe, summarise
 from mailq_tui.model.shape import compute_shape, format_shape
-from mailq_tui.reports import ActionReport
+from mailq_tui.reports import ActionReport, exit_status
 from mailq_tui.safe_text import visible
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -174,8 +178,27 @@ def _confirm(question: str) -> bool:
 
 
 def _finish(report: ActionReport, verbose: bool = False) -> int:
-    print(out.format_report(report, verbose=verbose), end="")
-    return EXIT_OK if report.ok else EXIT_FAILED
+    """Print the report; the exit status is the one the audit line recorded."""
+    code = exit_status(report)
+    try:
+        print(out.format_report(report, verbose=verbose), end="", flush=True)
+    except OSError:  # the reader or the terminal went away; the audit line has the report
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return code
+
+
+async def _warn_expiring(engine: QueueEngine, action: str, targets: Sequence[Message]) -> None:
+    """Before a release (confirm or dry run), warn on stderr about held mail past its queue
+    lifetime: released, it expires at once (see :mod:`mailq_tui.model.expiry`)."""
+    if action != "release" or not targets:
+        return
+    try:
+        lifetimes = (await engine.settings()).lifetimes
+    except PostfixError:
+        lifetimes = Lifetimes()
+    for line in release_warning(targets, time.time(), lifetimes):
+        print(f"mailq-tui: {line}", file=sys.stderr)
 
 
 async def cmd_action(engine: QueueEngine, args: argparse.Namespace) -> int:
@@ -191,6 +214,7 @@ async def cmd_action(engine: QueueEngine, args: argparse.Namespace) -> int:
     what = f"{args.command} {len(targets)} message(s)"
     if targets:
         what += f" ({breakdown_text(summary.per_queue)})"
+    await _warn_expiring(engine, args.command, targets)
     if args.dry_run:
         print(f"dry run: would {what}")
         out.print_ids(targets)
@@ -200,7 +224,8 @@ async def cmd_action(engine: QueueEngine, args: argparse.Namespace) -> int:
         return EXIT_OK
     if not args.yes and not _confirm(f"{what.capitalize()}?"):
         raise CliError(f"not confirmed: {what} (pass --yes to skip the question)")
-    report = await engine.act(args.command, targets)
+    with stop_on_signals(args.command) as stop:
+        report = await engine.act(args.command, targets, stop=stop)
     return _finish(report, verbose=args.verbose)
 
 
@@ -232,12 +257,12 @@ async def cmd_flush(engine: QueueEngine, args: argparse.Namespace) -> int:
         by_id = {m.queue_id: m for m in snapshot.messages}
         targets = [by_id[i] for i in args.ids if i in by_id]
         missing = [i for i in args.ids if i not in by_id]
-        report = await engine.flush_ids(targets)
-        report.requested += len(missing)
-        report.skipped.extend((i, "not in the queue") for i in missing)
+        with stop_on_signals("flush") as stop:
+            report = await engine.flush_ids(targets, stop=stop, missing=missing)
     elif args.site:
         index, rows = await select(engine, [f"domain:{args.site}"])
-        report = await engine.flush_site(args.site, [index.messages[r] for r in rows])
+        with stop_on_signals("flush") as stop:
+            report = await engine.flush_site(args.site, [index.messages[r] for r in rows], stop)
     else:
         report = await engine.flush_all()
     return _finish(report)
@@ -263,8 +288,8 @@ def run_demo(args: argparse.Namespace) -> int:
     from mailq_tui.sandbox.demo import run_demo as sandbox_demo
     from mailq_tui.ui.app import run_app
 
-    def open_app(config_dir: str) -> None:
-        run_app(config_dir, use_sudo=False, refresh=args.refresh)
+    def open_app(config_dir: str, audit_log: Path) -> None:
+        run_app(config_dir, use_sudo=False, refresh=args.refresh, audit_log=audit_log)
 
     try:
         sandbox_demo(count=args.count, open_app=open_app)

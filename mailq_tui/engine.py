@@ -10,6 +10,11 @@ against a fresh listing right before ``postsuper`` runs. Postfix reuses short id
 vanished, or now names a message with another arrival time or sender, is skipped and reported;
 only the survivors go to ONE ``postsuper`` process, restricted to the queues they are in now.
 Counts come from postsuper's own output.
+
+Stopping: actions take a ``stop`` :class:`asyncio.Event` (set on Ctrl+C, SIGTERM, hangup or
+quit). It is a request, not a cancellation: the running Postfix command finishes what it has
+already been given, its output is still read, and the report (``interrupted``) and the audit
+line say exactly what was done.
 """
 
 from __future__ import annotations
@@ -25,8 +30,8 @@ from mailq_tui.model.snapshot import Snapshot
 from mailq_tui.postfix import flush as flush_mod
 from mailq_tui.postfix.audit import audit_record, default_audit_path, write_audit
 from mailq_tui.postfix.commands import PostfixError, PostfixTools
-from mailq_tui.postfix.health import Health, read_health
-from mailq_tui.postfix.listing import iter_queue, list_queue
+from mailq_tui.postfix.health import Health, not_configured, read_health
+from mailq_tui.postfix.listing import find_current, list_queue
 from mailq_tui.postfix.postcat import PostcatResult, postcat
 from mailq_tui.postfix.postsuper import run_postsuper
 from mailq_tui.postfix.privileges import current_user, detect_privileges
@@ -41,9 +46,22 @@ ProgressCallback = Callable[[int, int], None]
 #: Skip reasons (stable strings: the UI and the CLI show them as they are).
 SKIP_INVALID = "not a valid queue id"
 SKIP_VANISHED = "no longer in the queue"
+SKIP_NOT_FOUND = "not in the queue"
 SKIP_REUSED = "the id now names another message (Postfix reused it)"
 SKIP_NOT_HELD = "not on hold any more"
 SKIP_ALREADY_HELD = "already on hold"
+
+
+def _record_abort(report: ActionReport, exc: BaseException) -> None:
+    """Say in ``report`` (and so in its audit line) why an action ended with an exception."""
+    if isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt)):
+        report.interrupted = True
+        report.notes.append(
+            "cancelled while running: how many were done is unknown (a running Postfix "
+            "command was killed; see the mail log)"
+        )
+    else:
+        report.errors.append(f"internal error: {exc!r}")
 
 
 class QueueEngine:
@@ -116,21 +134,19 @@ class QueueEngine:
 
     async def health(self) -> Health:
         """The master process, its services and the load (see
-        :func:`~mailq_tui.postfix.health.read_health`); never raises."""
+        :func:`~mailq_tui.postfix.health.read_health`); "not configured" when the instance
+        has no main.cf; never raises."""
         try:
             qdir = (await self.settings()).queue_directory
-        except PostfixError:
+        except PostfixError as exc:
+            if exc.not_configured:  # no instance there: its queue directory is unknown too
+                return not_configured(exc.message)
             qdir = PostfixSettings().queue_directory
         return await asyncio.to_thread(read_health, qdir)
 
     async def _current(self, ids: set[str]) -> dict[str, Message]:
         """Fresh id -> message for the ids asked for only (streamed; memory stays small)."""
-        found: dict[str, Message] = {}
-        async for batch in iter_queue(self.tools, [], use_json=await self._use_json()):
-            for msg in batch:
-                if msg.queue_id in ids:
-                    found[msg.queue_id] = msg
-        return found
+        return await find_current(self.tools, ids, use_json=await self._use_json())
 
     # ------------------------------------------------------------------ acting
 
@@ -139,20 +155,28 @@ class QueueEngine:
         action: str,
         targets: Sequence[Message],
         progress: Optional[ProgressCallback] = None,
+        stop: Optional[asyncio.Event] = None,
     ) -> ActionReport:
         """delete | hold | release | requeue the messages the user saw (``targets``).
 
         Re-checks every id against a fresh listing first (see the module docstring), runs ONE
         postsuper on the survivors, reports from postsuper's output, and writes the audit log.
-        ``progress(done, total)`` is called from the event loop while postsuper works.
+        ``progress(done, total)`` is called from the event loop while postsuper works. When
+        ``stop`` is set, postsuper gets no more ids and finishes the ones it has read; the
+        report is then ``interrupted`` (see the module docstring).
         """
         if action not in POSTSUPER_ACTIONS:
             raise ValueError(f"unknown action {action!r}; one of {sorted(POSTSUPER_ACTIONS)}")
         report = ActionReport(action=action, requested=len(targets))
         requested_ids = [m.queue_id for m in targets]
         try:
-            await self._act(action, targets, report, progress)
+            await self._act(action, targets, report, progress, stop)
+        except BaseException as exc:
+            _record_abort(report, exc)
+            raise
         finally:
+            if stop is not None and stop.is_set():
+                report.interrupted = True
             self._audit(report, requested_ids)
         return report
 
@@ -162,6 +186,7 @@ class QueueEngine:
         targets: Sequence[Message],
         report: ActionReport,
         progress: Optional[ProgressCallback],
+        stop: Optional[asyncio.Event],
     ) -> None:
         seen: dict[str, Message] = {}
         for msg in targets:
@@ -200,16 +225,24 @@ class QueueEngine:
                 queues.add(now.queue_name)
         if not survivors:
             return
+        if stop is not None and stop.is_set():
+            report.notes.append("stopped before postsuper ran: nothing was done")
+            return
         result = await run_postsuper(
-            self.tools, action, survivors, sorted(queues), progress=progress
+            self.tools, action, survivors, sorted(queues), progress=progress, stop=stop
         )
-        report.exit_code = result.exit_code
+        report.postfix_exit_code = result.exit_code
         report.done = result.done
         report.outcomes = dict(result.outcomes)
         if result.error:
             report.errors.append(result.error)
         report.errors.extend(f"postsuper warning: {w}" for w in result.warnings)
-        untouched = len(survivors) - len(result.outcomes)
+        if result.sent < len(survivors):
+            report.notes.append(
+                f"stopped: {len(survivors) - result.sent} message(s) were not given to "
+                f"postsuper; it finished the {result.sent} it had been given"
+            )
+        untouched = result.sent - len(result.outcomes)
         if untouched > 0 and not result.error:
             report.notes.append(
                 f"{untouched} message(s) were not found by postsuper in "
@@ -225,9 +258,15 @@ class QueueEngine:
         self._audit(report, [])
         return report
 
-    async def flush_site(self, site: str, candidates: Sequence[Message] = ()) -> ActionReport:
+    async def flush_site(
+        self,
+        site: str,
+        candidates: Sequence[Message] = (),
+        stop: Optional[asyncio.Event] = None,
+    ) -> ActionReport:
         """``postqueue -s SITE``; when Postfix refuses because fast flush is not configured for
-        the site, flush ``candidates`` (the messages for that site) one by one with ``-i``."""
+        the site, flush ``candidates`` (the messages for that site) one by one with ``-i``
+        (``stop`` ends that loop cleanly, as in :meth:`flush_ids`)."""
         report = ActionReport(action="flush-site", requested=1)
         try:
             res = await flush_mod.flush_site(self.tools, site)
@@ -237,7 +276,7 @@ class QueueEngine:
             return report
         if res.not_configured and candidates:
             ids = [m.queue_id for m in candidates]
-            report = await self._flush_each(ids, "flush-site")
+            report = await self._flush_each(ids, "flush-site", stop=stop)
             report.notes.insert(
                 0,
                 f"postqueue -s {site} was refused (fast flush is not configured for it); "
@@ -251,30 +290,49 @@ class QueueEngine:
         return report
 
     async def flush_ids(
-        self, targets: Sequence[Message], progress: Optional[ProgressCallback] = None
+        self,
+        targets: Sequence[Message],
+        progress: Optional[ProgressCallback] = None,
+        stop: Optional[asyncio.Event] = None,
+        missing: Sequence[str] = (),
     ) -> ActionReport:
-        """``postqueue -i ID`` for each target (one process per id: -i takes one id)."""
+        """``postqueue -i ID`` for each target (one process per id: -i takes one id).
+
+        ``stop``: when set, the requests already running finish and no more start (the report
+        is then ``interrupted``). ``missing``: ids the caller asked for but did not find in the
+        queue; they count as requested and are reported (and audited) as skipped.
+        """
         ids = [m.queue_id for m in targets]
-        report = await self._flush_each(ids, "flush-ids", progress)
-        self._audit(report, ids)
+        report = await self._flush_each(ids, "flush-ids", progress, stop)
+        report.requested += len(missing)
+        report.skipped.extend((qid, SKIP_NOT_FOUND) for qid in missing)
+        self._audit(report, [*ids, *missing])
         return report
 
     async def _flush_each(
-        self, ids: Sequence[str], action: str, progress: Optional[ProgressCallback] = None
+        self,
+        ids: Sequence[str],
+        action: str,
+        progress: Optional[ProgressCallback] = None,
+        stop: Optional[asyncio.Event] = None,
     ) -> ActionReport:
         unique = list(dict.fromkeys(ids))
         report = ActionReport(action=action, requested=len(unique))
         valid = [qid for qid in unique if is_valid_queue_id(qid)]
         report.skipped = [(qid, SKIP_INVALID) for qid in unique if qid not in set(valid)]
-        res = await flush_mod.flush_ids(self.tools, valid, progress=progress)
+        res = await flush_mod.flush_ids(self.tools, valid, progress=progress, stop=stop)
         self._fill_flush(report, res)
+        if stop is not None and stop.is_set():
+            report.interrupted = True
+            if res.stopped:
+                report.notes.append(f"stopped: {res.stopped} flush request(s) not made")
         return report
 
     @staticmethod
     def _fill_flush(report: ActionReport, res: flush_mod.FlushResult) -> None:
         report.done = res.accepted
         report.errors.extend(res.errors)
-        report.exit_code = res.exit_code
+        report.postfix_exit_code = res.exit_code
 
     async def postcat(self, queue_id: str, max_bytes: int = 8 << 20) -> PostcatResult:
         """Envelope, headers and body of one message (capped at ``max_bytes``)."""

@@ -11,6 +11,10 @@ from typing import Optional
 #: Bulk postsuper actions the engine knows, with the postsuper flag each one uses.
 POSTSUPER_ACTIONS = {"delete": "-d", "hold": "-h", "release": "-H", "requeue": "-r"}
 
+#: mailq-tui exit statuses: all done; something failed or was skipped; an action was
+#: interrupted (SIGINT/SIGTERM/SIGHUP or quit) and stopped cleanly (128 + SIGINT, as shells do).
+EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+
 
 @dataclass(frozen=True)
 class Capability:
@@ -56,8 +60,11 @@ class ActionReport:
     errors: list[str] = field(default_factory=list)
     #: Extra facts worth telling the user (e.g. "site flush refused; flushed 40 ids one by one").
     notes: list[str] = field(default_factory=list)
-    #: Exit status of the last Postfix command run, if any.
-    exit_code: Optional[int] = None
+    #: Exit status of the last Postfix command run, if any (the Postfix tool's, not ours).
+    postfix_exit_code: Optional[int] = None
+    #: True when a stop was requested (Ctrl+C, SIGTERM, hangup, quit) while the action ran:
+    #: ids not yet given to Postfix were not, and ``done`` is what Postfix did before it stopped.
+    interrupted: bool = False
 
     @property
     def ok(self) -> bool:
@@ -66,10 +73,20 @@ class ActionReport:
 
     def summary(self) -> str:
         """One line for a notification or the CLI."""
-        parts = [f"{self.action}: {self.done} of {self.requested} done"]
+        stopped = "interrupted: " if self.interrupted else ""
+        parts = [f"{self.action}: {stopped}{self.done} of {self.requested} done"]
         if self.skipped:
             parts.append(f"{len(self.skipped)} skipped")
         if self.errors:
             parts.append(f"{len(self.errors)} error(s): {self.errors[0]}")
         parts.extend(self.notes)
         return "; ".join(parts)
+
+
+def exit_status(report: ActionReport) -> int:
+    """The mailq-tui exit status for an action that produced ``report``: 130 when it was
+    interrupted, 0 when everything asked for was done, else 1. The CLI exits with it and the
+    audit log records it, so the two always agree."""
+    if report.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OK if report.ok else EXIT_FAILED

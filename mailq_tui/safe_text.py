@@ -23,6 +23,22 @@ _TABLE = {code: _escape(code) for code in (*_CONTROL_CODES, *_FORMAT_CODES)}
 _UNSAFE = frozenset(chr(code) for code in _TABLE)
 
 
+def is_unsafe(char: str) -> bool:
+    """True when the one character ``char`` is shown as an escape by :func:`visible`."""
+    return char in _UNSAFE
+
+
+def has_unsafe(text: str) -> bool:
+    """True when ``text`` holds a character that :func:`visible` would escape."""
+    return not _UNSAFE.isdisjoint(text)
+
+
+def visible_lines(text: str) -> str:
+    """:func:`visible` applied to each line of ``text``: its line breaks are kept (for
+    multi-line messages: notifications, dialogs), every other unsafe character is escaped."""
+    return "\n".join(visible(line) for line in text.split("\n"))
+
+
 def visible(text: str, limit: Optional[int] = None) -> str:
     """``text`` with control and bidi-format characters shown as escapes, cut to ``limit``.
 

@@ -32,4 +32,5 @@ if [ "$want_dev" -eq 1 ]; then
 else
     .venv/bin/python -m pip install -q -e .
 fi
-echo "setup: ready ($(.venv/bin/python --version), $(/usr/sbin/postconf -h mail_version 2>/dev/null | sed 's/^/Postfix /'))"
+# -d: the compiled-in version, which postconf prints also with no main.cf ("No configuration").
+echo "setup: ready ($(.venv/bin/python --version), $(/usr/sbin/postconf -d -h mail_version 2>/dev/null | sed 's/^/Postfix /'))"

@@ -54,6 +54,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional, Union
 
 from mailq_tui.model.message import QUEUE_NAMES
+from mailq_tui.safe_text import has_unsafe, is_unsafe, visible
 
 #: Field aliases -> canonical field names.
 FIELDS = {
@@ -324,12 +325,23 @@ def _make_term(field: str, kind: str, value: str, negate: bool, pos: int, source
     return Term(field, value.lower(), negate, source)
 
 
+def regex_literal(text: str) -> str:
+    """``text`` as a regex matching it literally, written to sit inside a query's ``/…/``:
+    regex characters and ``/`` escaped, and every control or bidi character written as the
+    ``\\xNN`` / ``\\uNNNN`` escape :func:`~mailq_tui.safe_text.visible` shows (``re``
+    reads both), so the query is safe to show in the filter bar and still selects the same."""
+    return "".join(
+        visible(char) if is_unsafe(char) else re.escape(char).replace("/", "\\/") for char in text
+    )
+
+
 def cluster_term(cluster: str) -> str:
     """The query term selecting recipients whose reason normalises to ``cluster`` exactly:
-    ``cluster:"…"``, or an anchored escaped regex when the text holds a double quote."""
-    if '"' not in cluster:
+    ``cluster:"…"``, or an anchored :func:`regex_literal` when the text holds a double quote
+    or a character that is not safe to show (a control or bidi character)."""
+    if '"' not in cluster and not has_unsafe(cluster):
         return f'cluster:"{cluster}"'
-    return "cluster:/^" + re.escape(cluster).replace("/", "\\/") + "$/"
+    return "cluster:/^" + regex_literal(cluster) + "$/"
 
 
 def parse_query(text: str) -> Query:

@@ -15,7 +15,22 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
+# Addresses in their common forms: anything in angle brackets with an "@", or a bare
+# ``local@domain.tld``.
 _ADDRESS = re.compile(r"<[^<>\s]*@[^<>\s]*>|[^\s<>()\[\]\"',;:]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+# The other RFC 5321 forms: a quoted local part (it may hold spaces, "<", ">" and
+# backslash-escaped characters: ``<"john doe"@x>``, ``"a\\"b"@x``) and an address literal
+# domain (``[192.0.2.1]``, ``[IPv6:2001:db8::1]``). Only tried when the reason has a ``"``
+# or an ``@[``; most reasons have neither, and this regex is the slower one.
+_QUOTED_LOCAL = r'"(?:[^"\\\r\n]|\\.)*"'
+_ADDRESS_LITERAL = r"\[(?:IPv6:)?[0-9A-Fa-f:.]+\]"
+_UNUSUAL_ADDRESS = re.compile(
+    rf"<(?:[^<>\s\"@]|{_QUOTED_LOCAL})*@(?:[^<>\s\"]|{_QUOTED_LOCAL})*>"
+    rf"|{_QUOTED_LOCAL}@(?:[A-Za-z0-9.-]+\.[A-Za-z]{{2,}}|{_ADDRESS_LITERAL})"
+    rf"|[^\s<>()\[\]\"',;:]+@{_ADDRESS_LITERAL}"
+)
+#: The null sender (``MAIL FROM:<>``) is an address like any other.
+_NULL_ADDRESS = "<>"
 _HOST_WITH_IP = re.compile(r"[A-Za-z0-9_.-]*\[(?:IPv6:)?[0-9A-Fa-f:.]+\](?::\d+)?")
 _BRACKETED_HOST = re.compile(r"\[[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+\](?::\d+)?")
 _IPV4 = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b(?::\d+)?")
@@ -65,7 +80,11 @@ def normalise_reason(reason: str) -> str:
         # qmgr's "dead destination" prefix: the same failure as the attempt that caused it.
         reason = reason[len(_SUSPENDED) :]
     if "@" in reason:
+        if '"' in reason or "@[" in reason:
+            reason = _UNUSUAL_ADDRESS.sub("<addr>", reason)
         reason = _ADDRESS.sub("<addr>", reason)
+    if _NULL_ADDRESS in reason:
+        reason = reason.replace(_NULL_ADDRESS, "<addr>")
     if "[" in reason:
         reason = _HOST_WITH_IP.sub("<host>", reason)
     return sys.intern(_normalise_rest(reason))

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from mailq_tui.model.message import Message
+from mailq_tui.model.query import regex_literal
+from mailq_tui.safe_text import has_unsafe, visible
 
 DEFAULT_BUCKETS = 10
 DEFAULT_WIDTH = 5.0
@@ -129,7 +131,8 @@ def compute_shape(
 
 
 def format_shape(shape: Shape, top: Optional[int] = None, width: int = 80) -> str:
-    """The table laid out exactly as qshape prints it (``top``: at most that many domains)."""
+    """The table laid out exactly as qshape prints it (``top``: at most that many domains),
+    except that a domain's control and bidi characters are shown as escapes."""
     total = shape.counts().get(TOTAL, [0] * len(shape.headings))
     col_widths = []
     dw = max(width, 80)
@@ -141,6 +144,7 @@ def format_shape(shape: Shape, top: Optional[int] = None, width: int = 80) -> st
     dw = max(dw, 18)
 
     def line(name: str, cells: Sequence[object]) -> str:
+        name = visible(name)  # a domain from a stranger: control and bidi characters as escapes
         if len(name) > dw:
             shown = (
                 ".+" + name[len(name) - dw + 2 :]
@@ -160,15 +164,15 @@ def format_shape(shape: Shape, top: Optional[int] = None, width: int = 80) -> st
 def cell_query(shape: Shape, domain: str, bucket: int) -> str:
     """A query selecting the messages of one cell (``bucket`` 0 = the whole row)."""
     parts = []
-    plain = not _UNSAFE_VALUE.search(domain) and not domain.startswith("/")
+    plain = not (_UNSAFE_VALUE.search(domain) or domain.startswith("/") or has_unsafe(domain))
     if domain == TOTAL:
         pass
     elif shape.by == "sender" and domain == "MAILER-DAEMON":
         parts.append("from:<>")
     elif shape.by == "sender":
-        parts.append(f"from:@{domain}" if plain else f"from:/@{_regex(domain)}$/")
+        parts.append(f"from:@{domain}" if plain else f"from:/@{regex_literal(domain)}$/")
     else:
-        parts.append(f"domain:{domain}" if plain else f"domain:/^{_regex(domain)}$/")
+        parts.append(f"domain:{domain}" if plain else f"domain:/^{regex_literal(domain)}$/")
     if bucket > 0:
         low, high = shape.bounds[bucket - 1]
         low_s = f"{_fmt_minutes(low)}m"
@@ -176,10 +180,6 @@ def cell_query(shape: Shape, domain: str, bucket: int) -> str:
     return " ".join(parts)
 
 
-#: Characters that end or quote a bare query value.
+#: Characters that end or quote a bare query value (control and bidi characters are written
+#: as escapes inside a regex, see :func:`regex_literal`).
 _UNSAFE_VALUE = re.compile(r'[\s"]')
-
-
-def _regex(text: str) -> str:
-    """``text`` as a literal inside a query's ``/regex/``."""
-    return re.escape(text).replace("/", "\\/")

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from mailq_tui.reports import ActionReport
+from mailq_tui.reports import ActionReport, exit_status
 
 ENV_VAR = "MAILQ_TUI_AUDIT_LOG"
 
@@ -40,7 +40,8 @@ def audit_record(
     requested_ids: Sequence[str],
     extra: Optional[dict[str, Any]] = None,
 ) -> dict[str, Any]:
-    """The JSON object written for one action."""
+    """The JSON object written for one action. ``exit_code`` is mailq-tui's exit status for
+    it (:func:`~mailq_tui.reports.exit_status`); ``postfix_exit_code`` the Postfix tool's."""
     record: dict[str, Any] = {
         "time": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
         "host": socket.gethostname(),
@@ -56,7 +57,11 @@ def audit_record(
         "skipped": [list(s) for s in report.skipped],
         "errors": list(report.errors),
         "notes": list(report.notes),
-        "exit_code": report.exit_code,
+        "interrupted": report.interrupted,
+        # mailq-tui's exit status for this action (what the CLI exits with), and the status
+        # of the Postfix tool it ran (postsuper exits 0 even when ids were not found).
+        "exit_code": exit_status(report),
+        "postfix_exit_code": report.postfix_exit_code,
     }
     if extra:
         record.update(extra)

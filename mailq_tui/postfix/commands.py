@@ -36,6 +36,12 @@ class PostfixError(Exception):
         #: Postfix's own words (its stderr), for a log or a "details" pane.
         self.detail = detail
 
+    @property
+    def not_configured(self) -> bool:
+        """True when the instance has no main.cf (a "No configuration" install, or a ``-c DIR``
+        that names no Postfix configuration): nothing can be said about Postfix running."""
+        return missing_main_cf(self.detail) is not None
+
 
 @dataclass
 class CommandResult:
@@ -136,7 +142,6 @@ _KNOWN_ERRORS: tuple[tuple[str, str], ...] = (
     ("is not in the sudoers file", "sudo is not allowed for this user"),
     ("may not run sudo", "sudo is not allowed for this user"),
     ("not allowed to execute", "sudo does not allow this command for this user"),
-    ("no such file or directory", "Postfix could not find a file or queue entry"),
     ("permission denied", "permission denied"),
 )
 
@@ -153,8 +158,37 @@ def fatal_lines(stderr: str) -> list[str]:
     return out
 
 
+#: Every Postfix tool's first act is reading main.cf; without one it stops with this line.
+_MISSING_MAIN_CF = re.compile(r"open (?P<path>\S*/main\.cf): No such file or directory")
+
+
+def missing_main_cf(stderr: str) -> Optional[str]:
+    """The path of the main.cf a Postfix tool could not open (from its stderr), or None."""
+    m = _MISSING_MAIN_CF.search(stderr)
+    return m.group("path") if m else None
+
+
+def not_configured_error(tool: str, main_cf: str) -> str:
+    """What to tell the user when ``main_cf`` does not exist: Postfix's own words, and what
+    to do (configure this instance, or name another one with ``-c DIR``)."""
+    config_dir = os.path.dirname(main_cf) or "."
+    words = f"open {main_cf}: No such file or directory"
+    if os.path.isdir(config_dir):
+        return (
+            f"{tool}: Postfix is not configured in {config_dir} ({words}): configure it, "
+            "or pass -c DIR for another instance"
+        )
+    return (
+        f"{tool}: no Postfix configuration directory {config_dir} ({words}): pass -c DIR "
+        "with the directory that holds the instance's main.cf"
+    )
+
+
 def friendly_error(tool: str, stderr: str, returncode: Optional[int] = None) -> str:
     """One sentence for the user about why ``tool`` failed, from its stderr."""
+    main_cf = missing_main_cf(stderr)
+    if main_cf is not None:
+        return not_configured_error(tool, main_cf)
     low = stderr.lower()
     for needle, message in _KNOWN_ERRORS:
         if needle in low:
@@ -171,9 +205,13 @@ def friendly_error(tool: str, stderr: str, returncode: Optional[int] = None) -> 
 
 
 async def spawn(
-    argv: Sequence[str], *, stdin: bool = False, limit: int = 1 << 20
+    argv: Sequence[str], *, stdin: bool = False, limit: int = 1 << 20, new_session: bool = False
 ) -> asyncio.subprocess.Process:
-    """Start ``argv`` (no shell) with piped stdout/stderr; friendly error when missing."""
+    """Start ``argv`` (no shell) with piped stdout/stderr; friendly error when missing.
+
+    ``new_session``: run it in a session of its own, so the terminal's Ctrl+C and hangup
+    reach only us (we then stop it cleanly), never the tool in the middle of its work.
+    """
     try:
         return await asyncio.create_subprocess_exec(
             *argv,
@@ -181,6 +219,7 @@ async def spawn(
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             limit=limit,
+            start_new_session=new_session,
         )
     except FileNotFoundError as exc:
         raise PostfixError(f"{argv[0]}: command not found") from exc

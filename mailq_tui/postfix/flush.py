@@ -41,6 +41,8 @@ class FlushResult:
     #: True when a site flush was refused because fast flush is not configured for the site.
     not_configured: bool = False
     exit_code: Optional[int] = None
+    #: Requests not attempted because a stop was requested (Ctrl+C, SIGTERM, hangup, quit).
+    stopped: int = 0
 
 
 async def _one(tools: PostfixTools, *args: str) -> tuple[int, str]:
@@ -83,25 +85,31 @@ async def flush_ids(
     queue_ids: Sequence[str],
     concurrency: int = 4,
     progress: Optional[Callable[[int, int], None]] = None,
+    stop: Optional[asyncio.Event] = None,
 ) -> FlushResult:
     """``postqueue -i ID`` for each id (it takes one per run), a few at a time.
 
     Every id must be valid (ValueError otherwise). Identical errors are reported once with a
-    count; when Postfix is down or the user is not allowed, the rest is not attempted.
+    count; when Postfix is down or the user is not allowed, the rest is not attempted. When
+    ``stop`` is set, the requests already running finish and no more are started
+    (``result.stopped`` counts those).
     """
     bad = [qid for qid in queue_ids if not is_valid_queue_id(qid)]
     if bad:
         raise ValueError(f"refusing invalid queue id(s): {bad[:3]!r}")
     result = FlushResult(requested=len(queue_ids))
     errors: dict[str, int] = {}
-    stop = asyncio.Event()
+    give_up = asyncio.Event()
     sem = asyncio.Semaphore(max(1, concurrency))
     finished = 0
 
     async def one(qid: str) -> None:
         nonlocal finished
         async with sem:
-            if stop.is_set():
+            if give_up.is_set():
+                return
+            if stop is not None and stop.is_set():
+                result.stopped += 1
                 return
             code, err = await _one(tools, "-i", qid)
             result.exit_code = code
@@ -112,7 +120,7 @@ async def flush_ids(
                 errors[msg] = errors.get(msg, 0) + 1
                 low = err.lower()
                 if "mail system is down" in low or "not allowed" in low or code == -1:
-                    stop.set()
+                    give_up.set()
             finished += 1
             if progress is not None:
                 progress(finished, len(queue_ids))
@@ -120,7 +128,7 @@ async def flush_ids(
     await asyncio.gather(*(one(qid) for qid in queue_ids))
     for msg, count in errors.items():
         result.errors.append(msg if count == 1 else f"{msg} ({count} times)")
-    skipped = len(queue_ids) - finished
+    skipped = len(queue_ids) - finished - result.stopped
     if skipped:
         result.errors.append(f"{skipped} flush request(s) not attempted after that error")
     return result

@@ -36,7 +36,7 @@ import psutil
 
 from mailq_tui.model.trend import format_span
 
-__all__ = ["PID_FILE", "Health", "read_health", "service_name"]
+__all__ = ["PID_FILE", "Health", "not_configured", "read_health", "service_name"]
 
 #: The master's pid file, relative to the queue directory.
 PID_FILE = os.path.join("pid", "master.pid")
@@ -61,6 +61,9 @@ class Health:
     #: False when ``running=False`` is a guess (the pid file and the lock table could not be
     #: read): show "cannot tell" rather than "down".
     certain: bool = field(default=True)
+    #: False when the instance has no main.cf (``problem`` says where it looked): it is not
+    #: "down", there is no Postfix instance there to run (:func:`not_configured`).
+    configured: bool = field(default=True)
 
     def uptime(self, now: Optional[float] = None) -> Optional[float]:
         """Seconds the master has been up; None when not running (or its start is unknown)."""
@@ -72,6 +75,8 @@ class Health:
         """One line: ``master 1234 up 3h 12m · cleanup 2 · qmgr 1 · smtp 5 · load 0.52 0.40
         0.31``, or ``Postfix is NOT running: <problem> — flush will not work``."""
         if not self.running:
+            if not self.configured:
+                return self.problem
             if not self.certain:
                 return f"Postfix status unknown: {self.problem} — flush may not work"
             why = self.problem.removesuffix(NOT_RUNNING) or "unknown"
@@ -83,6 +88,13 @@ class Health:
         parts = [head, *(f"{name} {count}" for name, count in self.services.items())]
         parts.append("load " + " ".join(f"{x:.2f}" for x in self.load))
         return " · ".join(parts)
+
+
+def not_configured(problem: str, now: Optional[float] = None) -> Health:
+    """The health of an instance without a main.cf: not running, and not "down" either
+    (``problem`` is the friendly error, with Postfix's own words and what to do)."""
+    checked_at = time.time() if now is None else now
+    return Health(False, None, None, {}, _load(), checked_at, problem, False, configured=False)
 
 
 def service_name(cmdline: list[str], process_name: str) -> str:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from mailq_tui.model.expiry import Lifetimes
 from mailq_tui.postfix.commands import PostfixTools, check, run_tool
 
 #: Parameter -> unit a bare number means (Postfix's own defaults for these parameters).
@@ -87,10 +88,10 @@ class PostfixSettings:
 
         return not self.mail_version or mail_version_has_json(self.mail_version)
 
-    def expires_at(self, arrival_time: int, null_sender: bool) -> int:
-        """Epoch when a message that arrived at ``arrival_time`` is returned as undeliverable."""
-        life = self.bounce_queue_lifetime if null_sender else self.maximal_queue_lifetime
-        return arrival_time + life
+    @property
+    def lifetimes(self) -> Lifetimes:
+        """The queue lifetimes, for the expiry rules of :mod:`mailq_tui.model.expiry`."""
+        return Lifetimes(self.maximal_queue_lifetime, self.bounce_queue_lifetime)
 
 
 def settings_from_values(values: dict[str, str]) -> PostfixSettings:

@@ -2,8 +2,10 @@
 
 :func:`run_demo` needs root and the Debian ``postfix`` package. It starts the fake upstream and
 a scenario sandbox (:mod:`mailq_tui.sandbox.populate`), queues ``count`` messages, hands the
-sandbox's config dir to ``open_app`` and removes everything afterwards, also on Ctrl+C and
-SIGTERM. The machine's own Postfix instance is never touched.
+sandbox's config dir and its audit log path to ``open_app`` and removes everything afterwards,
+also on Ctrl+C and SIGTERM. The machine's own Postfix instance is never touched, and neither is
+the host's audit log: what the operator does to throwaway mail is recorded inside the sandbox
+(:func:`demo_audit_log`) and goes with it.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 from typing import Any, Optional
 
-from mailq_tui.sandbox.instance import SandboxError, is_root, postfix_installed
+from mailq_tui.sandbox.instance import Sandbox, SandboxError, is_root, postfix_installed
 from mailq_tui.sandbox.populate import populate, scenario_sandbox, upstream_rules
 from mailq_tui.sandbox.upstream import Upstream
 
@@ -38,9 +41,16 @@ def check_demo_possible() -> None:
         )
 
 
-def run_demo(count: int, open_app: Callable[[str], None]) -> None:
-    """Start a sandbox with ``count`` queued messages, call ``open_app(config_dir)``, then stop
-    and remove the sandbox and the upstream (also on Ctrl+C / SIGTERM)."""
+def demo_audit_log(sandbox: Sandbox) -> Path:
+    """Where the demo's actions are audited: in the sandbox's log directory, next to its
+    maillog, so they never reach the host's ``/var/log/mailq-tui/audit.log``."""
+    return Path(sandbox.maillog).parent / "mailq-tui-audit.log"
+
+
+def run_demo(count: int, open_app: Callable[[str, Path], None]) -> None:
+    """Start a sandbox with ``count`` queued messages, call ``open_app(config_dir,
+    audit_log)``, then stop and remove the sandbox and the upstream (also on Ctrl+C /
+    SIGTERM)."""
     check_demo_possible()
     if count < 0:
         raise DemoError("--count must not be negative")
@@ -68,7 +78,7 @@ def run_demo(count: int, open_app: Callable[[str], None]) -> None:
                 )
         except (SandboxError, OSError) as exc:
             raise DemoError(str(exc)) from exc
-        open_app(sandbox.config_dir)
+        open_app(sandbox.config_dir, demo_audit_log(sandbox))
     except KeyboardInterrupt:
         pass
     finally:

@@ -6,7 +6,8 @@ failures, so queued mail waits with real Postfix delay reasons:
 ``rules``
     Answers each ``RCPT TO`` by the recipient's domain (:data:`REPLIES`): ``too_many``
     (450 too many connections), ``greylist`` (451 greylisted, also the default) or ``unknown``
-    (550 user unknown: Postfix bounces, so mail from the null sender exists).
+    (550 user unknown: Postfix bounces, so mail from the null sender exists); ``hostile`` and
+    ``lookalike`` (451 with a bidi override, markup and an ESC) serve tests of untrusted text.
 ``greet421``
     Greets with ``421 4.7.0 ... try again later`` and hangs up.
 ``mail421``
@@ -42,6 +43,11 @@ REPLIES = {
     "too_many": "450 4.7.1 <{rcpt}>: Recipient address rejected: too many connections from your IP",
     "greylist": "451 4.7.1 Greylisted, please try again in 300 seconds",
     "unknown": "550 5.1.1 <{rcpt}>: user unknown",
+    # Text from a hostile server: a bidi override, Rich markup and an ESC (postqueue -j shows
+    # the ESC as "?" and passes the rest through), for tests of what reaches the screen.
+    "hostile": "451 4.7.1 <{rcpt}>: \u202egnp.exe [bold red]x[/] \x1b[2J try later",
+    # The same text as postqueue -j would show it without the override: another cluster.
+    "lookalike": "451 4.7.1 <{rcpt}>: ?gnp.exe [bold red]x[/] ?[2J try later",
 }
 TRY_LATER = "421 4.7.0 mx.example.net Service unavailable - try again later"
 HOSTNAME = "mx.example.net"

@@ -40,14 +40,23 @@ class QueueBackend(Protocol):
         action: str,
         targets: Sequence[Message],
         progress: Optional[ProgressCallback] = None,
+        stop: Optional[asyncio.Event] = None,
     ) -> ActionReport: ...
 
     async def flush_all(self) -> ActionReport: ...
 
-    async def flush_site(self, site: str, candidates: Sequence[Message] = ()) -> ActionReport: ...
+    async def flush_site(
+        self,
+        site: str,
+        candidates: Sequence[Message] = (),
+        stop: Optional[asyncio.Event] = None,
+    ) -> ActionReport: ...
 
     async def flush_ids(
-        self, targets: Sequence[Message], progress: Optional[ProgressCallback] = None
+        self,
+        targets: Sequence[Message],
+        progress: Optional[ProgressCallback] = None,
+        stop: Optional[asyncio.Event] = None,
     ) -> ActionReport: ...
 
     async def postcat(self, queue_id: str, max_bytes: int = ...) -> PostcatResult: ...
@@ -87,10 +96,11 @@ _DONE_WORD = {
 class RecordedBackend:
     """A backend over a recorded ``postqueue -j`` listing (no Postfix involved).
 
-    ``postcat_dir``: directory of recorded ``postcat-<ID>.txt`` files. ``delay``: seconds each
-    listing pretends to take. ``clock``: what "now" is for ``Snapshot.taken_at``. ``health``:
-    what :meth:`health` returns (default: a fixed running instance). Actions change the
-    in-memory listing the way postsuper would.
+    ``postcat_dir``: directory of recorded ``postcat-<ID>.txt`` files. ``listing_gate``: when
+    given, each listing waits until this event is set (a test holds a listing in flight for as
+    long as it needs, with no timing involved). ``clock``: what "now" is for
+    ``Snapshot.taken_at``. ``health``: what :meth:`health` returns (default: a fixed running
+    instance). Actions change the in-memory listing the way postsuper would.
     """
 
     def __init__(
@@ -100,7 +110,7 @@ class RecordedBackend:
         privileges: Privileges = ALL_ALLOWED,
         settings: Optional[PostfixSettings] = None,
         postcat_dir: Optional[Union[str, Path]] = None,
-        delay: float = 0.0,
+        listing_gate: Optional[asyncio.Event] = None,
         clock: Optional[Callable[[], float]] = None,
         health: Optional[Health] = None,
     ) -> None:
@@ -109,7 +119,7 @@ class RecordedBackend:
         self._privileges = privileges
         self._settings = settings or PostfixSettings()
         self._postcat_dir = Path(postcat_dir) if postcat_dir else None
-        self.delay = delay
+        self.listing_gate = listing_gate
         self.calls: list[tuple[str, list[str]]] = []
         self.listings = 0
         self._health = health
@@ -124,8 +134,8 @@ class RecordedBackend:
     async def snapshot(self) -> Snapshot:
         """The current in-memory listing."""
         started = time.monotonic()
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        if self.listing_gate is not None:
+            await self.listing_gate.wait()
         self.listings += 1
         messages = list(self.messages)  # actions replace structs, never change them
         return Snapshot(messages, self.clock(), time.monotonic() - started)
@@ -158,8 +168,10 @@ class RecordedBackend:
         action: str,
         targets: Sequence[Message],
         progress: Optional[ProgressCallback] = None,
+        stop: Optional[asyncio.Event] = None,
     ) -> ActionReport:
-        """Apply ``action`` to the listing, re-checking ids like the engine does."""
+        """Apply ``action`` to the listing, re-checking ids like the engine does; when
+        ``stop`` is set, the remaining targets are left alone (``interrupted``)."""
         self.calls.append((action, [m.queue_id for m in targets]))
         report = ActionReport(action=action, requested=len(targets))
         if not self._privileges.postsuper.allowed:
@@ -167,6 +179,9 @@ class RecordedBackend:
             return report
         current = {m.queue_id: m for m in self.messages}
         for n, saw in enumerate(targets, 1):
+            if stop is not None and stop.is_set():
+                report.interrupted = True
+                break
             now = current.get(saw.queue_id)
             if now is None:
                 report.skipped.append((saw.queue_id, "no longer in the queue"))
@@ -188,8 +203,6 @@ class RecordedBackend:
                 report.done += 1
             if progress is not None:
                 progress(n, len(targets))
-            if self.delay:
-                await asyncio.sleep(self.delay / max(1, len(targets)))
         self.messages = [current[m.queue_id] for m in self.messages if m.queue_id in current]
         return report
 
@@ -198,13 +211,21 @@ class RecordedBackend:
         self.calls.append(("flush-all", []))
         return self._flush("flush", 1)
 
-    async def flush_site(self, site: str, candidates: Sequence[Message] = ()) -> ActionReport:
+    async def flush_site(
+        self,
+        site: str,
+        candidates: Sequence[Message] = (),
+        stop: Optional[asyncio.Event] = None,
+    ) -> ActionReport:
         """Pretend ``postqueue -s SITE`` was accepted."""
         self.calls.append(("flush-site:" + site, [m.queue_id for m in candidates]))
         return self._flush("flush-site", 1)
 
     async def flush_ids(
-        self, targets: Sequence[Message], progress: Optional[ProgressCallback] = None
+        self,
+        targets: Sequence[Message],
+        progress: Optional[ProgressCallback] = None,
+        stop: Optional[asyncio.Event] = None,
     ) -> ActionReport:
         """Pretend ``postqueue -i`` was accepted for each id."""
         self.calls.append(("flush-ids", [m.queue_id for m in targets]))

@@ -9,8 +9,10 @@ from collections.abc import Sequence
 from typing import Optional
 
 from mailq_tui.cli_output import short_size
+from mailq_tui.model.expiry import release_warning
 from mailq_tui.model.message import Message
 from mailq_tui.model.selection import SelectionSummary, query_line, queue_breakdown, warning_lines
+from mailq_tui.postfix.settings import PostfixSettings
 from mailq_tui.reports import ActionReport
 from mailq_tui.safe_text import visible
 from mailq_tui.ui.columns import recipient_cell, sender_cell
@@ -70,13 +72,20 @@ def describe_targets(targets: Sequence[Message]) -> str:
 
 
 def confirm_text(
-    action: str, targets: Sequence[Message], whole_queue: bool = False, notes: Sequence[str] = ()
+    action: str,
+    targets: Sequence[Message],
+    *,
+    whole_queue: bool = False,
+    notes: Sequence[str] = (),
+    now: Optional[float] = None,
+    settings: Optional[PostfixSettings] = None,
 ) -> tuple[str, str]:
     """(title, body) of the confirm dialog for a postsuper action or an id flush.
 
     ``whole_queue``: the targets are every message in the queue (the title says ALL).
     ``notes``: lines shown under the description of the targets (how the selection was read,
-    warnings).
+    warnings). ``now`` and ``settings`` (the queue lifetimes) let a release warn about mail
+    that would expire.
     """
     verb, effect = EFFECTS[action]
     count = plural(len(targets), "message")
@@ -84,6 +93,7 @@ def confirm_text(
     body = "\n".join([describe_targets(targets), *notes, "", effect])
     if action != "flush-ids":
         body += f"\n{RECHECK}"
+    body += expiry_warning(action, targets, now, settings)
     return title, body
 
 
@@ -101,6 +111,20 @@ def selection_notes(
     if summary is not None:
         notes.extend(warning_lines(summary))
     return notes
+
+
+def expiry_warning(
+    action: str,
+    targets: Sequence[Message],
+    now: Optional[float],
+    settings: Optional[PostfixSettings],
+) -> str:
+    """Extra confirm lines for a release of held mail past its queue lifetime (``""`` for
+    anything else): released, it expires at once; requeue gives it a new lifetime."""
+    if action != "release" or now is None:
+        return ""
+    lines = release_warning(targets, now, (settings or PostfixSettings()).lifetimes)
+    return "".join(f"\n\n{line}" if i == 0 else f"\n{line}" for i, line in enumerate(lines))
 
 
 def flush_site_text(site: str, candidates: Sequence[Message]) -> tuple[str, str]:

@@ -239,3 +239,34 @@ async def test_non_root_user(
     finally:
         pf.postfix("start")
     assert os.geteuid() == 0
+
+
+async def test_a_message_listed_twice_by_showq_is_one_message(
+    pf: Instance, engine: QueueEngine
+) -> None:
+    """showq scans the queue directories one after another; a file that moves to a later one
+    meanwhile is listed twice. Reproduced for real: Postfix stopped (root lists the queue
+    directly), a deferred file hard-linked into active/ and a held one into incoming/."""
+    pf.send("dup@sender.test", ["a@remote.test"], n=3)
+    msgs = pf.wait_deferred(3)
+    held = msgs[0].queue_id
+    pf.sandbox.postsuper("-h", held)
+    deferred = next(m.queue_id for m in msgs if m.queue_id != held)
+    spool = Path(pf.sandbox.queue_dir)
+    links: list[Path] = []
+    assert pf.postfix("stop").returncode == 0
+    try:
+        for queue, qid, into in (("deferred", deferred, "active"), ("hold", held, "incoming")):
+            (source,) = spool.joinpath(queue).rglob(qid)
+            links.append(spool / into / qid)
+            os.link(source, links[-1])
+        raw = [json.loads(line) for line in pf.sandbox.postqueue("-j").stdout.splitlines()]
+        assert len(raw) == 5  # the duplicates are real
+        snap = await engine.snapshot()
+        queues = {m.queue_id: m.queue_name for m in snap.messages}
+        assert len(snap.messages) == len(queues) == 3
+        assert queues[held] == "hold" and queues[deferred] == "deferred"
+    finally:
+        for link in links:
+            link.unlink(missing_ok=True)
+        pf.sandbox.start()

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
+from textual.pilot import Pilot
 
 from mailq_tui.model.message import Message
+from mailq_tui.model.snapshot import Snapshot
 from mailq_tui.ui.app import MailqApp
 from mailq_tui.ui.backend import RecordedBackend
 
@@ -68,6 +71,46 @@ def hostile_message(queue_id: str = "ABCDEF1234") -> Message:
             Recipient("victim@x.example", "host said: [/etc/postfix] \x1b]0;pwned\x07 \u202egnp"),
         ],
     )
+
+
+#: Seconds after which a wait for an event fails the test instead of hanging the run (an app
+#: that never does the thing). No test counts on anything happening within a time: each one
+#: waits for the event itself, and this bound is only reached when the app is broken.
+HANG_GUARD = 120.0
+
+
+class ListingWatch:
+    """Counts the listings ``backend`` serves and lets a test wait for one more (an event,
+    not a time)."""
+
+    def __init__(self, backend: RecordedBackend) -> None:
+        self.count = 0
+        self._served = asyncio.Event()
+        inner = backend.snapshot
+
+        async def snapshot() -> Snapshot:
+            result = await inner()
+            self.count += 1
+            self._served.set()
+            return result
+
+        backend.snapshot = snapshot  # type: ignore[method-assign]
+
+    async def beyond(self, count: int) -> None:
+        """Return once more than ``count`` listings were served."""
+        while self.count <= count:
+            self._served.clear()
+            await asyncio.wait_for(self._served.wait(), HANG_GUARD)
+
+
+async def until(pilot: Pilot, done: Callable[[], bool], what: str) -> None:
+    """Let the app run until ``done()`` holds (checked after each idle point). Fails after
+    :data:`HANG_GUARD` seconds: a hang guard, not a time the app is expected to need."""
+    deadline = time.monotonic() + HANG_GUARD
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never happened: {what}")
+        await pilot.pause(0.01)
 
 
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")

@@ -17,7 +17,7 @@ from mailq_tui.model.index import QueueIndex
 from mailq_tui.ui.backend import RecordedBackend
 from mailq_tui.ui.widgets.queue_list import QueueList
 
-from .conftest import make_app
+from .conftest import make_app, until
 from .test_queue_screen import queue_screen, settle, shown_ids
 
 
@@ -46,13 +46,14 @@ async def test_index_swap_keeps_cursor_marks_and_the_filter_typed_meanwhile(
     app = make_app(shuffled)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = queue_screen(app)
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if screen.state is not None and screen.state.index.searchable:
-                break
+        await until(
+            pilot,
+            lambda: screen.state is not None and screen.state.index.searchable,
+            "the search columns are built",
+        )
         assert screen.state is not None and not screen.state.index.arrival_ordered
         await pilot.press("slash", *"-queue:hold", "enter")
-        await pilot.pause(0.1)
+        await until(pilot, lambda: len(shown_ids(app)) == 55, "the filter is applied")
         await pilot.press("down", "down", "space", "down", "space", "down")
         marked = set(screen.marks._marks)
         cursor_id = screen.query_one(QueueList).current.queue_id  # type: ignore[union-attr]

@@ -10,7 +10,7 @@ from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.queue import QueueScreen
 from mailq_tui.ui.widgets.queue_list import QueueList
 
-from .conftest import hostile_message, make_app, make_backend
+from .conftest import ListingWatch, hostile_message, make_app, make_backend, until
 
 
 async def settle(pilot: Pilot) -> None:
@@ -228,23 +228,30 @@ async def test_ordinary_user_sees_actions_disabled_with_reason() -> None:
 
 
 async def test_pause_and_backoff_of_live_refresh(backend: RecordedBackend) -> None:
+    listings = ListingWatch(backend)
     app = make_app(backend, refresh_interval=0.3)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         screen = queue_screen(app)
-        before = backend.listings
-        await pilot.pause(1.2)
-        assert backend.listings > before  # live refresh runs by itself
+        await listings.beyond(listings.count)  # live refresh runs by itself
         await pilot.press("p")
         assert "PAUSED" in str(screen.query_one("#status").render())
-        paused_at = backend.listings
-        await pilot.pause(1.0)
-        assert backend.listings <= paused_at + 1  # at most the one already running
+        await settle(pilot)  # the listing already running, if one was
+        paused_at = listings.count
+        screen.last_refresh_end -= 100  # long overdue: only the pause holds a listing back
+        for _ in range(3):  # what the refresh clock does on each tick
+            screen._tick()
+        await settle(pilot)
+        assert listings.count == paused_at
         assert not screen.due(screen.last_refresh_end + 100)
         await pilot.press("p")
+        assert not screen.paused
+        # The backoff rule on fixed values, in one step (the clock cannot start a listing
+        # in between, which would make the screen "refreshing" and so not due).
+        screen.refreshing, screen.last_refresh_end = False, 1000.0
         screen.last_duration = 2.0  # a slow listing: wait 5x as long, not 0.3 s
-        assert not screen.due(screen.last_refresh_end + 9.0)
-        assert screen.due(screen.last_refresh_end + 10.0)
+        assert not screen.due(1009.0)
+        assert screen.due(1010.0)
 
 
 async def test_untrusted_text_is_shown_not_interpreted() -> None:
@@ -317,10 +324,7 @@ async def test_list_shows_before_the_index_and_a_filter_waits_for_it(
     monkeypatch.setattr(queue_module, "compute_view", counting)
     app = make_app(backend)
     async with app.run_test(size=(100, 30)) as pilot:
-        for _ in range(50):
-            await pilot.pause(0.02)
-            if queue_screen(app).state is not None:
-                break
+        await until(pilot, lambda: queue_screen(app).state is not None, "the list is shown")
         screen = queue_screen(app)
         assert screen.state is not None and not screen.state.index.searchable
         assert len(shown_ids(app)) == 60

@@ -3,6 +3,8 @@ keyboard only at 80×24."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from textual.pilot import Pilot
 
@@ -12,14 +14,21 @@ from .conftest import make_app, make_backend
 from .test_queue_screen import queue_screen, row_text, settle, shown_ids
 
 
-async def test_resize_while_loading(monkeypatch: pytest.MonkeyPatch) -> None:
-    app = make_app(make_backend(delay=0.4))
+async def test_resize_while_loading() -> None:
+    """Resized twice while the first listing is in flight (held by an event, so it is in
+    flight however slow the machine is), then listed: the rows fit the last width, and
+    widen when the terminal does."""
+    gate = asyncio.Event()
+    app = make_app(make_backend(listing_gate=gate))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        assert queue_screen(app).state is None  # the listing is still in flight
+        assert queue_screen(app).state is None  # the listing is held in flight
         await pilot.resize_terminal(140, 40)
         await pilot.pause()
         await pilot.resize_terminal(60, 20)
+        await pilot.pause()
+        assert queue_screen(app).state is None  # both resizes happened while loading
+        gate.set()
         await settle(pilot)
         assert len(shown_ids(app)) == 60
         width = app.screen.query_one(QueueList).size.width

@@ -452,3 +452,20 @@ def test_character_masks_give_the_rows_a_scan_gives(
     # "b" and "-b"); longer needles and other characters: both did.
     assert scans.count("b") == 8 and scans.count("@") == 4 and scans.count(".") == 4
     assert scans.count("bo") == 8 and scans.count("i̇") == 8
+
+
+def test_cluster_term_of_a_reason_with_control_and_bidi_characters_is_visible_and_exact() -> None:
+    """The reasons screen's drill-down puts this term in the filter bar: no raw U+202E or
+    ESC in it (they are written as regex escapes), and it still selects exactly the cluster,
+    not the look-alike that has ``?`` where the hidden characters are."""
+    hostile = "said: 451 \u202egnp \x1b[2J [bold red]x[/] slow down"
+    lookalike = "said: 451 ?gnp ?[2J [bold red]x[/] slow down"
+    messages = [
+        Message("deferred", "AAAAA1", NOW, 10, "a@b.c", [Recipient("x@y.z", hostile)]),
+        Message("deferred", "AAAAA2", NOW, 10, "a@b.c", [Recipient("x@y.z", lookalike)]),
+        Message("deferred", "AAAAA3", NOW, 10, "a@b.c", [Recipient("q@y.z", hostile)]),
+    ]
+    term = cluster_term(normalise_reason(hostile))
+    assert "\u202e" not in term and "\x1b" not in term
+    assert "\\u202e" in term and "\\x1b" in term
+    assert QueueIndex(messages, now=NOW).filter(term) == [0, 2]

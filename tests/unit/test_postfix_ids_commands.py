@@ -115,6 +115,18 @@ def test_missing_tool_is_a_friendly_error() -> None:
         ('postqueue: fatal: Cannot flush queue ID - invalid name: "bad!"\n', "queue id"),
         ("sudo: a password is required\n", "NOPASSWD"),
         ("postqueue: fatal: something new\n", "something new"),
+        (
+            "postqueue: fatal: open /tmp/main.cf: No such file or directory\n",
+            "Postfix is not configured in /tmp (open /tmp/main.cf: No such file or directory)",
+        ),
+        (
+            "postconf: fatal: open /no/such/dir/main.cf: No such file or directory\n",
+            "no Postfix configuration directory /no/such/dir",
+        ),
+        (  # any other missing file: Postfix's own words, not a vague sentence
+            "postcat: fatal: open queue file deferred/A/ABC123: No such file or directory\n",
+            "open queue file deferred/A/ABC123: No such file or directory",
+        ),
     ],
 )
 def test_friendly_errors(stderr: str, expect: str) -> None:

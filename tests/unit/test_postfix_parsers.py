@@ -8,6 +8,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from mailq_tui.model.expiry import Lifetimes
 from mailq_tui.model.message import Message
 from mailq_tui.postfix.listing import LineSplitter, decode_batch, mail_version_has_json
 from mailq_tui.postfix.mailq_text import arrival_epoch, parse_mailq
@@ -275,7 +276,7 @@ def test_postconf_output_to_settings() -> None:
     assert s.fast_flush_domains == ""
     assert s.enable_long_queue_ids is True
     assert s.has_json_listing
-    assert s.expires_at(1000, null_sender=True) == 1000 + 86400
+    assert s.lifetimes == Lifetimes(3 * 86400, 86400)
     bad = settings_from_values({"maximal_queue_lifetime": "forever"})
     assert bad.maximal_queue_lifetime == 5 * 86400 and bad.warnings
 

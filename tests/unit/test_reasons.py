@@ -75,3 +75,37 @@ def test_suspended_destination_prefix_joins_the_cluster_of_its_cause() -> None:
     a = "delivery temporarily suspended: connect to 127.0.0.1[127.0.0.1]:2525: Connection refused"
     b = "connect to 127.0.0.1[127.0.0.1]:2525: Connection refused"
     assert normalise_reason(a) == normalise_reason(b)
+
+
+_RATE_LIMITED = (
+    "host mx.freemail.example.net[192.0.2.7] said: 450 4.7.1 {}: too many connections "
+    "(in reply to RCPT TO command)"
+)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        '<"john doe"@freemail.example.net>',  # quoted local part with a space
+        '"john doe"@freemail.example.net',  # the same without angle brackets
+        r'<"john\"doe"@freemail.example.net>',  # an escaped quote inside the quotes
+        r'"a b\\"@freemail.example.net',  # an escaped backslash ends the quoted string
+        '<"a>b"@freemail.example.net>',  # ">" inside a quoted local part
+        "<john@[192.0.2.1]>",  # address literal
+        "john@[192.0.2.1]",
+        "<john@[IPv6:2001:db8::1]>",
+        "john@[IPv6:2001:db8::1]",
+        "<@relay.example:john@freemail.example.net>",  # source route
+        "<>",  # the null sender
+    ],
+)
+def test_rfc5321_address_forms_join_the_cluster_of_a_plain_address(address: str) -> None:
+    plain = normalise_reason(_RATE_LIMITED.format("<john@freemail.example.net>"))
+    assert normalise_reason(_RATE_LIMITED.format(address)) == plain
+    assert "<addr>" in plain
+
+
+def test_quoted_text_that_is_not_an_address_is_kept() -> None:
+    assert normalise_reason('said: "550 no" x; bob@x.com rejected') == (
+        'said: "550 no" x; <addr> rejected'
+    )

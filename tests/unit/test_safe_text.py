@@ -10,7 +10,7 @@ import json
 import pytest
 
 from mailq_tui.cli_output import csv_cell, print_csv, print_json
-from mailq_tui.safe_text import visible
+from mailq_tui.safe_text import has_unsafe, is_unsafe, visible, visible_lines
 
 
 def test_plain_text_is_returned_unchanged() -> None:
@@ -36,6 +36,16 @@ def test_utf8_letters_are_kept() -> None:
 def test_limit_cuts_long_text_with_an_ellipsis() -> None:
     assert visible("a" * 10_000, limit=20) == "a" * 19 + "…"
     assert len(visible("\x1b" * 100, limit=10)) == 9 * 4 + 1
+
+
+def test_visible_lines_keeps_line_breaks_and_escapes_the_rest() -> None:
+    assert visible_lines("a\u202eb\nc\x1b[2J\r") == "a\\u202eb\nc\\x1b[2J\\x0d"
+
+
+def test_unsafe_tests_agree_with_visible() -> None:
+    for char in ("\x1b", "\u202e", "\x9b", "\u2066", "\n"):
+        assert is_unsafe(char) and has_unsafe(f"x{char}y") and visible(char) != char
+    assert not is_unsafe("é") and not has_unsafe("josé [b]x[/b]")
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])

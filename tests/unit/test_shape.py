@@ -108,3 +108,31 @@ def test_cell_query_of_an_odd_domain_parses_and_selects_it(domain: str) -> None:
         query = cell_query(shape, domain, 0)
         parse_query(query)
         assert index.filter(query) == [0], (by, query)
+
+
+def test_cell_query_of_a_domain_with_control_and_bidi_characters_is_visible_and_exact() -> None:
+    """The shape screen's drill-down puts this query in the filter bar: no raw U+202E or ESC."""
+    from mailq_tui.model.index import QueueIndex
+
+    hostile = "\u202eelpmaxe.evil\x1b[2j"
+    messages = [
+        Message("deferred", "AAAAA1", NOW - 60, 10, f"s@{hostile}", [Recipient(f"u@{hostile}")]),
+        Message(
+            "deferred", "AAAAA2", NOW - 60, 10, "s@x.example", [Recipient("u@?elpmaxe.evil?[2j")]
+        ),
+    ]
+    index = QueueIndex(messages, now=NOW)
+    for by in ("rcpt", "sender"):
+        query = cell_query(compute_shape(messages, NOW, by=by), hostile, 0)
+        assert "\u202e" not in query and "\x1b" not in query, query
+        assert index.filter(query) == [0], (by, query)
+
+
+def test_format_shape_shows_control_and_bidi_characters_of_a_domain_as_escapes() -> None:
+    hostile = "\u202eelpmaxe.evil\x1b[2j"
+    msgs = [
+        Message("deferred", "A", int(NOW - 60), 100, "s@x.example", [Recipient(f"u@{hostile}")])
+    ]
+    text = format_shape(compute_shape(msgs, NOW))
+    assert "\u202e" not in text and "\x1b" not in text
+    assert "\\u202eelpmaxe.evil\\x1b[2j" in text

@@ -16,6 +16,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from mailq_tui.safe_text import visible_lines
+
 
 class ConfirmScreen(ModalScreen[bool]):
     """Ask before doing something that cannot be undone. Dismisses with True only on "Yes".
@@ -41,11 +43,11 @@ class ConfirmScreen(ModalScreen[bool]):
         self._word = confirm_word
 
     def compose(self) -> ComposeResult:
-        """Title, the plain-text description, the word to type (if any), the buttons (No
-        first)."""
+        """Title, the plain-text description (control and bidi characters shown as escapes,
+        line breaks kept), the word to type (if any), the buttons (No first)."""
         with Vertical(id="confirm-dialog"):
-            yield Static(Text(self._title), id="confirm-title")
-            yield Static(Text(self._body), id="confirm-body")
+            yield Static(Text(visible_lines(self._title)), id="confirm-title")
+            yield Static(Text(visible_lines(self._body)), id="confirm-body")
             if self._word is not None:
                 yield Static(
                     Text(f"Type {self._word} and press Enter to confirm (Esc cancels)."),

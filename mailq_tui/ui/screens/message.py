@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Log, Static
 
 from mailq_tui.cli_output import short_age, short_size
+from mailq_tui.model.expiry import expiry
 from mailq_tui.model.message import Message
 from mailq_tui.postfix.postcat import PostcatResult
 from mailq_tui.postfix.settings import PostfixSettings
@@ -36,19 +37,24 @@ MAX_LINE = 2000
 
 
 def expiry_text(msg: Message, now: float, settings: Optional[PostfixSettings]) -> str:
-    """When Postfix gives up on this message (bounce_queue_lifetime for null-sender mail)."""
-    settings = settings or PostfixSettings()
-    if msg.is_null_sender:
-        lifetime, name = settings.bounce_queue_lifetime, "bounce_queue_lifetime"
-    else:
-        lifetime, name = settings.maximal_queue_lifetime, "maximal_queue_lifetime"
-    if msg.forced_expire:
+    """When Postfix gives up on this message (bounce_queue_lifetime for null-sender mail);
+    held mail does not expire until released (:mod:`mailq_tui.model.expiry`)."""
+    facts = expiry(msg, now, (settings or PostfixSettings()).lifetimes)
+    if facts.forced:
         return "force-expired: returned to the sender at the next delivery attempt"
-    left = msg.arrival_time + lifetime - now
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(msg.arrival_time + lifetime))
-    if left <= 0:
-        return f"past {name} ({short_age(lifetime)}): bounces at the next attempt ({when})"
-    return f"expires in {short_age(left)} ({when}, {name} {short_age(lifetime)})"
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(facts.at))
+    limit = f"{facts.parameter} {short_age(facts.lifetime)}"
+    if facts.held:
+        if facts.past:
+            return (
+                f"does not expire while on hold; released, it expires at once (past {limit} "
+                f"since {when}): requeue (r) gives it a new lifetime"
+            )
+        left = short_age(facts.at - now)
+        return f"does not expire while on hold; released, it would expire {when} ({left}, {limit})"
+    if facts.past:
+        return f"past {limit}: bounces at the next attempt ({when})"
+    return f"expires in {short_age(facts.at - now)} ({when}, {limit})"
 
 
 def envelope_text(msg: Message, now: float, settings: Optional[PostfixSettings]) -> Text:

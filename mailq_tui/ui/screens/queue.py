@@ -46,6 +46,7 @@ from mailq_tui.ui.view import (
 from mailq_tui.ui.widgets.footer import Footer
 from mailq_tui.ui.widgets.health import HealthPanel, health_warnings
 from mailq_tui.ui.widgets.queue_list import QueueList
+from mailq_tui.ui.widgets.safe_input import SafeInput
 from mailq_tui.ui.widgets.status import PrivilegesBar, StatusBar, privileges_text, status_text
 
 #: Filters that search at most this many rows run on the UI thread (~10 ms at most at 500k).
@@ -84,7 +85,7 @@ class QueueScreen(QueueActionsScreen):
         yield QueueList(self.marks, id="queue-list")
         with Horizontal(id="filter-bar"):
             yield Static("/", id="filter-label")
-            yield Input(
+            yield SafeInput(
                 placeholder="filter: words from: to: domain: queue: age:>2h size:>1M reason: id:",
                 id="filter",
             )
@@ -303,9 +304,8 @@ class QueueScreen(QueueActionsScreen):
             self.refreshing,
             view,
             health_warnings(self.health, self.trend),
+            error=self.refresh_error or "",
         )
-        if self.refresh_error:
-            text.append(f" │ listing failed: {visible(self.refresh_error, 80)}", style="bold")
         self.query_one(StatusBar).update(text, layout=False)  # one fixed line
 
     def queue_changed(self) -> None:
@@ -315,7 +315,8 @@ class QueueScreen(QueueActionsScreen):
     # ------------------------------------------------------------------ filter
 
     def filter_typed(self, value: str) -> None:
-        """Apply the query as it is typed; a malformed one is explained under the bar."""
+        """Apply the query as it is typed; a malformed one is explained under the bar, and
+        so is a value holding control or bidi characters (drawn as markers in the bar)."""
         error = self.query_one("#filter-error", Static)
         try:
             parse_query(value)
@@ -326,7 +327,10 @@ class QueueScreen(QueueActionsScreen):
             error.update(Text(f"{pointer}\n{visible(str(exc), 200)}{where}", no_wrap=True))
             error.display = True
             return
-        error.display = False
+        note = self.query_one("#filter", SafeInput).hidden_note()
+        if note:
+            error.update(Text(note, no_wrap=True, overflow="ellipsis"))
+        error.display = bool(note)
         self.query_text = value
         self.apply_view()
 

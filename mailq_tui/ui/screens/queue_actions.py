@@ -2,12 +2,17 @@
 action is unavailable (privileges, Postfix down, nothing selected), the confirm-then-run
 workflow for postsuper actions and flushes, progress, and reporting the outcome.
 
+A running action can be stopped cleanly (:meth:`QueueActionsScreen.stop_action`, used when
+the app quits or gets SIGTERM/SIGHUP): the backend gets an :class:`asyncio.Event`, not a
+cancellation, so Postfix finishes what it has read and the report and audit line are written.
+
 :class:`QueueActionsScreen` is the base of :class:`~mailq_tui.ui.screens.queue.QueueScreen`,
 which adds the list, the filter bar, live refresh and the views.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Optional
@@ -51,6 +56,11 @@ class QueueActionsScreen(Screen[None]):
         self.settings: Optional[PostfixSettings] = None
         self.health: Optional[Health] = None
         self._availability: Optional[tuple[str, ...]] = None
+        #: The running action's stop request (None when no action runs), what it is, and
+        #: an event set whenever no action runs.
+        self._action_stop: Optional[asyncio.Event] = None
+        self._action_what = ""
+        self._action_idle: Optional[asyncio.Event] = None
 
     @property
     def mailq(self) -> MailqApp:
@@ -61,9 +71,9 @@ class QueueActionsScreen(Screen[None]):
         """Called after an action changed the queue (the queue screen lists it again)."""
 
     def log_line(self, line: str) -> None:
-        """Append to the action log panel (plain text)."""
+        """Append to the action log panel: one line, control and bidi characters as escapes."""
         stamp = time.strftime("%H:%M:%S")
-        self.query_one("#action-log", Log).write_line(f"{stamp} {line}")
+        self.query_one("#action-log", Log).write_line(f"{stamp} {visible(line)}")
 
     # ------------------------------------------------------------------ availability
 
@@ -206,18 +216,25 @@ class QueueActionsScreen(Screen[None]):
     async def _confirm_and_act(
         self, action: str, targets: list[Message], whole_queue: bool, notes: list[str]
     ) -> None:
-        title, body = plans.confirm_text(action, targets, whole_queue, notes)
+        title, body = plans.confirm_text(
+            action,
+            targets,
+            whole_queue=whole_queue,
+            notes=notes,
+            now=self.mailq.clock(),
+            settings=self.settings,
+        )
         word = WHOLE_QUEUE_WORD if whole_queue else None
         if not await self.app.push_screen_wait(ConfirmScreen(title, body, confirm_word=word)):
             self.log_line(f"{action}: cancelled ({plans.plural(len(targets), 'message')})")
             return
         backend = self.mailq.backend
-        self._begin(len(targets))
+        stop = self._begin(len(targets), f"{action} of {plans.plural(len(targets), 'message')}")
         try:
             if action == "flush-ids":
-                report = await backend.flush_ids(targets, progress=self._progress)
+                report = await backend.flush_ids(targets, progress=self._progress, stop=stop)
             else:
-                report = await backend.act(action, targets, progress=self._progress)
+                report = await backend.act(action, targets, progress=self._progress, stop=stop)
         finally:
             self._end()
         self._report(report)
@@ -238,9 +255,9 @@ class QueueActionsScreen(Screen[None]):
         if not await self.app.push_screen_wait(ConfirmScreen(title, body)):
             self.log_line(f"flush {visible(site, 60)}: cancelled")
             return
-        self._begin(0)
+        stop = self._begin(0, f"flush of {visible(site, 60)}")
         try:
-            report = await self.mailq.backend.flush_site(site, candidates)
+            report = await self.mailq.backend.flush_site(site, candidates, stop=stop)
         finally:
             self._end()
         self._report(report)
@@ -253,24 +270,49 @@ class QueueActionsScreen(Screen[None]):
         if not await self.app.push_screen_wait(ConfirmScreen(title, body)):
             self.log_line("flush all: cancelled")
             return
-        self._begin(0)
+        self._begin(0, "flush all")
         try:
             report = await self.mailq.backend.flush_all()
         finally:
             self._end()
         self._report(report)
 
-    def _begin(self, total: int) -> None:
+    @property
+    def running_action(self) -> str:
+        """What is running, e.g. ``hold of 229 messages`` ("" when no action runs)."""
+        return self._action_what if self._action_stop is not None else ""
+
+    def stop_action(self) -> None:
+        """Ask the running action to stop cleanly (no-op when none runs)."""
+        if self._action_stop is not None and not self._action_stop.is_set():
+            self._action_stop.set()
+            self.log_line(f"stopping {self._action_what}: Postfix finishes what it has read")
+
+    async def wait_idle(self) -> None:
+        """Return once no action runs (its report and audit line are written by then)."""
+        if self._action_idle is not None:
+            await self._action_idle.wait()
+
+    def _begin(self, total: int, what: str) -> asyncio.Event:
         self.busy = True
+        self._action_what = what
+        self._action_stop = asyncio.Event()
+        if self._action_idle is None:
+            self._action_idle = asyncio.Event()
+        self._action_idle.clear()
         bar = self.query_one("#progress", ProgressBar)
         bar.update(total=total or None, progress=0)
         bar.display = True
+        return self._action_stop
 
     def _progress(self, done: int, total: int) -> None:
         self.query_one("#progress", ProgressBar).update(total=total, progress=done)
 
     def _end(self) -> None:
         self.busy = False
+        self._action_stop = None
+        if self._action_idle is not None:
+            self._action_idle.set()
         self.query_one("#progress").display = False
 
     def _report(self, report: ActionReport) -> None:

@@ -23,9 +23,12 @@ from mailq_tui.safe_text import visible
 
 
 def health_warnings(health: Optional[Health], trend: Trend) -> list[str]:
-    """Short warnings for the status bar: Postfix down (or unknown), queue growing fast."""
+    """Short warnings for the status bar: Postfix not configured, down (or unknown), queue
+    growing fast."""
     out = []
-    if health is not None and not health.running:
+    if health is not None and not health.configured:
+        out.append("POSTFIX NOT CONFIGURED")
+    elif health is not None and not health.running:
         out.append("POSTFIX DOWN: flush will not work" if health.certain else "POSTFIX ?")
     growing = trend.warning()
     if growing:

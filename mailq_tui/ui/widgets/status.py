@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from mailq_tui.cli_output import short_size
 from mailq_tui.reports import Privileges
+from mailq_tui.safe_text import visible
 from mailq_tui.ui.view import Totals
 
 
@@ -24,12 +25,15 @@ def status_text(
     loading: bool,
     view: str = "",
     warnings: Sequence[str] = (),
+    error: str = "",
 ) -> Text:
     """``03:35:18 0.05s │ 60 msgs 213.4K │ shown 60 │ marked 3 │ deferred 55 · hold 5 │ …``.
 
     Most important first, since an 80-column terminal cuts the end: warnings (Postfix down,
     queue growing fast) and PAUSED, the refresh time and duration, totals, the filter and
-    mark counts, then the per-queue breakdown and the view (grouping).
+    mark counts, then the per-queue breakdown and the view (grouping). ``error``: why the
+    last listing failed; with no listing yet it takes the place of "reading the queue…"
+    (which would otherwise stay forever).
     """
     text = Text(no_wrap=True, overflow="ellipsis")
     for warning in warnings:
@@ -39,7 +43,11 @@ def status_text(
         text.append("PAUSED", style="bold reverse")
         text.append(" ")
     if totals is None:
-        text.append("reading the queue…", style="italic")
+        if error:
+            text.append("⟳ " if loading else "")
+            text.append(f"listing failed: {visible(error, 300)}", style="bold")
+        else:
+            text.append("reading the queue…", style="italic")
         return text
     if loading:
         text.append("⟳ ")
@@ -56,6 +64,8 @@ def status_text(
         text.append("queue empty")
     if view:
         text.append(f" │ {view}")
+    if error:
+        text.append(f" │ listing failed: {visible(error, 80)}", style="bold")
     return text
 
 
