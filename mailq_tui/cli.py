@@ -7,15 +7,19 @@ Subcommands share the engine and the query language with the app::
     mailq-tui reasons [QUERY] [--json]
     mailq-tui groups --by domain|sender|sender-domain|queue|reason [QUERY]
     mailq-tui shape [--by rcpt|sender] [--queue Q] [-b N] [-t T] [-l] [QUERY]
-    mailq-tui delete|hold|release|requeue QUERY [--dry-run] [--yes]
+    mailq-tui delete|hold|release|requeue [QUERY] [--all] [--dry-run] [--yes]
     mailq-tui flush [--site S | --id ID ...]
     mailq-tui privileges
     mailq-tui demo [--count N]
 
 Exit codes: 0 everything asked for was done; 1 something failed or was skipped; 2 the command
-line or the query is wrong (or a destructive action was not confirmed, or the app was started
-without a terminal); 130 an action was interrupted (Ctrl+C, SIGTERM, hangup) and stopped
-cleanly: the report says how many messages were done. The audit line records the same status.
+line or the query is wrong (or a destructive action was not confirmed, or would act on the
+whole queue without ``--all``, or the app was started without a terminal); 130 an action was
+interrupted (Ctrl+C, SIGTERM, hangup) and stopped cleanly: the report says how many messages
+were done. The audit line records the same status.
+
+The QUERY words are joined with single spaces and parsed like the filter bar's text: one
+quoted shell word and several words mean the same query.
 """
 
 from __future__ import annotations
@@ -33,12 +37,13 @@ from mailq_tui.engine import PostfixError, QueueEngine
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-def _add_query(parser: argparse.ArgumentParser, required: bool = False) -> None:
+def _add_query(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "query",
-        nargs="+" if required else "*",
+        nargs="*",
         metavar="QUERY",
-        help="filter, e.g. 'domain:example.com age:>2h -reason:greylisted' (see the README)",
+        help="filter, e.g. 'domain:example.com age:>2h -reason:greylisted': the words are "
+        "joined with spaces and read like the filter bar (see the README)",
     )
 
 
@@ -109,7 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
         ("requeue", "requeue"),
     ):
         p = sub.add_parser(action, help=f"{verb} every message matching QUERY")
-        _add_query(p, required=True)
+        _add_query(p)
+        p.add_argument(
+            "--all",
+            action="store_true",
+            help="allow a selection of every message in the queue (with no QUERY: every "
+            "message); never widens a QUERY",
+        )
         p.add_argument("--dry-run", action="store_true", help="show what would be done")
         p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
         p.add_argument("--verbose", "-v", action="store_true", help="print each id's outcome")

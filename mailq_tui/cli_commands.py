@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import time
 from collections.abc import Coroutine, Sequence
@@ -25,8 +24,9 @@ from mailq_tui.model.expiry import Lifetimes, release_warning
 from mailq_tui.model.grouping import group_messages
 from mailq_tui.model.index import QueueIndex
 from mailq_tui.model.message import Message
-from mailq_tui.model.query import QuerySyntaxError, parse_query
+from mailq_tui.model.query import Query, QuerySyntaxError, parse_query
 from mailq_tui.model.reasons import explain
+from mailq_tui.model.selection import SelectionSummary, breakdown_text, describe, summarise
 from mailq_tui.model.shape import compute_shape, format_shape
 from mailq_tui.reports import ActionReport, exit_status
 from mailq_tui.safe_text import visible
@@ -42,34 +42,33 @@ class CliError(Exception):
         self.exit_code = exit_code
 
 
-_KEY_VALUE = re.compile(r"^(-?[a-z]+:)(.*\s.*)$", re.S)
-
-
 def join_query(words: Sequence[str]) -> str:
-    """Rebuild one query string from shell words.
+    """The query text of the shell words ``words``: joined with single spaces.
 
-    The shell has already removed quotes, so ``reason:"too many connections"`` arrives as
-    ``reason:too many connections``; put the quotes back around a value with spaces.
+    The result is parsed exactly like the filter bar's text, so ``'to:gmail reason:greylist'``
+    (one word), ``to:gmail reason:greylist`` (two) and the bar select the same messages. No
+    quotes are guessed: a phrase keeps its quotes inside one shell word
+    (``'reason:"too many connections"'``).
     """
-    parts = []
-    for word in words:
-        match = _KEY_VALUE.match(word)
-        if match and '"' not in match.group(2):
-            parts.append(f'{match.group(1)}"{match.group(2)}"')
-        elif " " in word and not word.startswith(("/", '"')) and '"' not in word:
-            parts.append(f'"{word}"')
-        else:
-            parts.append(word)
-    return " ".join(parts)
+    return " ".join(words)
+
+
+def read_query(words: Sequence[str]) -> Query:
+    """Parse the query ``words`` (see :func:`join_query`); a malformed one is a usage error."""
+    text = join_query(words)
+    try:
+        return parse_query(text)
+    except QuerySyntaxError as exc:
+        raise CliError(f"bad query {text!r}: {exc}") from exc
 
 
 async def select(engine: QueueEngine, words: Sequence[str]) -> tuple[QueueIndex, list[int]]:
     """Take a listing and return the index and the rows matching the query ``words``."""
-    text = join_query(words)
-    try:
-        query = parse_query(text)
-    except QuerySyntaxError as exc:
-        raise CliError(f"bad query {text!r}: {exc}") from exc
+    return await select_query(engine, read_query(words))
+
+
+async def select_query(engine: QueueEngine, query: Query) -> tuple[QueueIndex, list[int]]:
+    """Take a listing and return the index and the rows matching ``query``."""
     snapshot = await engine.snapshot()
     for warning in snapshot.warnings:
         print(f"mailq-tui: postqueue: {warning}", file=sys.stderr)
@@ -203,12 +202,18 @@ async def _warn_expiring(engine: QueueEngine, action: str, targets: Sequence[Mes
 
 
 async def cmd_action(engine: QueueEngine, args: argparse.Namespace) -> int:
-    """``delete|hold|release|requeue QUERY``: confirm, then one re-checked postsuper batch."""
-    index, rows = await select(engine, args.query)
+    """``delete|hold|release|requeue [QUERY] [--all]``: say how the query was read, refuse to
+    act on the whole queue without ``--all``, confirm, then one re-checked postsuper batch."""
+    query = read_query(args.query)
+    index, rows = await select_query(engine, query)
+    summary = summarise(index, query, rows)
+    _say(describe(summary))
+    if summary.needs_all and not args.all:
+        raise CliError(refusal(args.command, summary))
     targets: list[Message] = [index.messages[r] for r in rows]
     what = f"{args.command} {len(targets)} message(s)"
     if targets:
-        what += f" ({out.queue_breakdown(targets)})"
+        what += f" ({breakdown_text(summary.per_queue)})"
     await _warn_expiring(engine, args.command, targets)
     if args.dry_run:
         print(f"dry run: would {what}")
@@ -222,6 +227,27 @@ async def cmd_action(engine: QueueEngine, args: argparse.Namespace) -> int:
     with stop_on_signals(args.command) as stop:
         report = await engine.act(args.command, targets, stop=stop)
     return _finish(report, verbose=args.verbose)
+
+
+def refusal(command: str, summary: SelectionSummary) -> str:
+    """Why a bulk action will not run on this selection without ``--all``, and what to do."""
+    if summary.empty_query:
+        return (
+            f"refusing to {command}: the query is empty, and an empty query selects every "
+            f"message ({summary.total} now). Give a query, or pass --all to {command} "
+            "every message."
+        )
+    return (
+        f"refusing to {command} ALL {summary.total} messages in the queue: the query "
+        "selects every message. Narrow the query (check it with --dry-run), or pass --all "
+        "if you mean the whole queue."
+    )
+
+
+def _say(lines: Sequence[str]) -> None:
+    """Tell the operator (stderr: stdout stays the command's result, e.g. ids)."""
+    for line in lines:
+        print(line, file=sys.stderr)
 
 
 async def cmd_flush(engine: QueueEngine, args: argparse.Namespace) -> int:

@@ -1,7 +1,9 @@
 """How the CLI prints messages, groups and reports: tables, ``--json``, ``--csv``, ``--ids``.
 
 Mail-derived text (addresses, reasons) is untrusted: control characters are made visible
-before anything reaches a terminal (:func:`mailq_tui.safe_text.visible`).
+before anything reaches a terminal (:func:`mailq_tui.safe_text.visible`), and ``--csv`` cells
+that a spreadsheet would run as a formula are neutralised (:func:`csv_cell`). ``--json`` stays
+exact: it is data for programs, which must treat it as untrusted text themselves.
 """
 
 from __future__ import annotations
@@ -63,22 +65,34 @@ def print_json(messages: Iterable[Message], out: Optional[TextIO] = None) -> Non
         out.write("\n")
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(text: str) -> str:
+    """``text`` made inert for spreadsheets: a cell starting with ``= + - @``, tab or CR gets
+    a leading single quote (``'=cmd|...``), as OWASP advises; any other text is unchanged."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def print_csv(messages: Iterable[Message], out: Optional[TextIO] = None) -> None:
-    """CSV with one row per (message, recipient)."""
+    """CSV with one row per (message, recipient); mail-derived cells go through
+    :func:`csv_cell` (``--json`` stays exact: it is data, not a sheet)."""
     out = out or sys.stdout
     writer = csv.writer(out)
     writer.writerow(CSV_FIELDS)
     for msg in messages:
+        sender = "<>" if msg.is_null_sender else csv_cell(msg.sender)
         for rcpt in msg.recipients or ():
             writer.writerow(
                 (
-                    msg.queue_id,
+                    csv_cell(msg.queue_id),
                     msg.queue_name,
                     msg.arrival_time,
                     msg.message_size,
-                    "<>" if msg.is_null_sender else msg.sender,
-                    rcpt.address,
-                    rcpt.delay_reason,
+                    sender,
+                    csv_cell(rcpt.address),
+                    csv_cell(rcpt.delay_reason),
                 )
             )
 
@@ -119,11 +133,3 @@ def format_report(report: ActionReport, verbose: bool = False) -> str:
         for qid, outcome in sorted(report.outcomes.items()):
             buf.write(f"  {qid}: {outcome}\n")
     return buf.getvalue()
-
-
-def queue_breakdown(messages: Iterable[Message]) -> str:
-    """``deferred 120, hold 3``: how many of ``messages`` are in each queue."""
-    counts: dict[str, int] = {}
-    for msg in messages:
-        counts[msg.queue_name] = counts.get(msg.queue_name, 0) + 1
-    return ", ".join(f"{q} {n}" for q, n in sorted(counts.items(), key=lambda kv: -kv[1]))

@@ -356,16 +356,19 @@ class QueueIndex:
 
     # ------------------------------------------------------------------ filtering
 
-    def filter(self, query: Union[Query, str], within: Rows = None) -> list[int]:
+    def filter(
+        self, query: Union[Query, str], within: Rows = None, remember: bool = True
+    ) -> list[int]:
         """Rows matching ``query`` (a Query or its text).
 
         ``within``: only consider these rows, and keep their order. Without it the result is
         in row order, and when ``query`` provably narrows the previous ``within``-less query
-        (:meth:`Query.narrows`) only the previous result is searched.
+        (:meth:`Query.narrows`) only the previous result is searched. ``remember=False``: a
+        one-off question that must not replace that previous query (the filter bar's).
         """
         if isinstance(query, str):
             query = parse_query(query)
-        remember = within is None
+        remember = remember and within is None
         if within is None and self._last is not None and query.narrows(self._last[0]):
             within = self._last[1]
         rows = self._filter(query, within)

@@ -18,6 +18,12 @@
 ``field:"a b"``     a quoted value
 ==================  ==========================================================================
 
+The CLI joins its query words with single spaces and parses the result exactly like the filter
+bar: ``mailq-tui ls 'to:gmail reason:greylist'`` (one shell word), ``mailq-tui ls to:gmail
+reason:greylist`` (two) and the same text typed in the bar select the same messages. A phrase
+keeps its quotes inside one shell word: ``mailq-tui ls 'reason:"too many connections"'``.
+An empty phrase (``""``, ``to:""``) is an error: it would match every message.
+
 Several terms must all hold. Recipient terms (``to:``, ``domain:``, ``reason:``, ``cluster:``) are
 scoped to
 ONE recipient: ``to:gmail reason:refused`` matches a message only when the same recipient
@@ -309,6 +315,11 @@ def _make_term(field: str, kind: str, value: str, negate: bool, pos: int, source
         return Term("null_sender", "", negate, source)
     if not value and kind == "bare":
         raise QuerySyntaxError(f"{field}: expected a value after the colon", pos)
+    if not value and field != "cluster":
+        # An empty substring is in every text: the term would select everything unseen.
+        raise QuerySyntaxError(
+            'an empty "" matches every message: put text between the quotes', pos
+        )
     if field == "domain":
         return Term(field, value.lower().rstrip("."), negate, source)
     return Term(field, value.lower(), negate, source)

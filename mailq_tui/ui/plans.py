@@ -11,11 +11,11 @@ from typing import Optional
 from mailq_tui.cli_output import short_size
 from mailq_tui.model.expiry import release_warning
 from mailq_tui.model.message import Message
+from mailq_tui.model.selection import SelectionSummary, query_line, queue_breakdown, warning_lines
 from mailq_tui.postfix.settings import PostfixSettings
 from mailq_tui.reports import ActionReport
 from mailq_tui.safe_text import visible
 from mailq_tui.ui.columns import recipient_cell, sender_cell
-from mailq_tui.ui.view import queue_breakdown
 
 #: action -> (verb for the title, what happens).
 EFFECTS = {
@@ -75,18 +75,42 @@ def confirm_text(
     action: str,
     targets: Sequence[Message],
     *,
+    whole_queue: bool = False,
+    notes: Sequence[str] = (),
     now: Optional[float] = None,
     settings: Optional[PostfixSettings] = None,
 ) -> tuple[str, str]:
-    """(title, body) of the confirm dialog for a postsuper action or an id flush. ``now`` and
-    ``settings`` (the queue lifetimes) let a release warn about mail that would expire."""
+    """(title, body) of the confirm dialog for a postsuper action or an id flush.
+
+    ``whole_queue``: the targets are every message in the queue (the title says ALL).
+    ``notes``: lines shown under the description of the targets (how the selection was read,
+    warnings). ``now`` and ``settings`` (the queue lifetimes) let a release warn about mail
+    that would expire.
+    """
     verb, effect = EFFECTS[action]
-    title = f"{verb} {plural(len(targets), 'message')}?"
-    body = f"{describe_targets(targets)}\n\n{effect}"
+    count = plural(len(targets), "message")
+    title = f"{verb} ALL {count} in the queue?" if whole_queue else f"{verb} {count}?"
+    body = "\n".join([describe_targets(targets), *notes, "", effect])
     if action != "flush-ids":
         body += f"\n{RECHECK}"
     body += expiry_warning(action, targets, now, settings)
     return title, body
+
+
+def selection_notes(
+    summary: Optional[SelectionSummary], marked: int = 0, hidden: int = 0
+) -> list[str]:
+    """Confirm lines about where the targets came from: ``marked`` of them marked, ``hidden``
+    of those not shown by the current filter; the filter as read (``summary``: when the
+    targets came from the filter) and its warnings."""
+    notes = []
+    if hidden:
+        notes.append(f"{marked} marked, {hidden} of them not shown by the current filter.")
+    if summary is not None and not summary.empty_query:
+        notes.append(query_line(summary, "Filter"))
+    if summary is not None:
+        notes.extend(warning_lines(summary))
+    return notes
 
 
 def expiry_warning(

@@ -8,15 +8,15 @@ message left the queue or Postfix reused the id for another message.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 from mailq_tui.model.grouping import Group, group_messages
 from mailq_tui.model.index import QueueIndex
-from mailq_tui.model.message import QUEUE_NAMES, Message
+from mailq_tui.model.message import Message
 from mailq_tui.model.query import parse_query
+from mailq_tui.model.selection import per_queue
 from mailq_tui.model.snapshot import Snapshot
 
 
@@ -259,14 +259,4 @@ class Marks:
 
 def totals(messages: Sequence[Message]) -> Totals:
     """Messages per queue (in Postfix's queue order) and total bytes."""
-    counts = Counter(m.queue_name for m in messages)
-    ordered = {q: counts[q] for q in QUEUE_NAMES if counts.get(q)}
-    for q, n in counts.items():
-        ordered.setdefault(q, n)
-    return Totals(ordered, len(messages), sum(m.message_size for m in messages))
-
-
-def queue_breakdown(messages: Sequence[Message]) -> str:
-    """``30 deferred, 7 hold``: how many of ``messages`` are in each queue."""
-    t = totals(messages)
-    return ", ".join(f"{n} {q}" for q, n in t.per_queue.items())
+    return Totals(per_queue(messages), len(messages), sum(m.message_size for m in messages))

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from mailq_tui.cli import main
+from mailq_tui.sandbox.instance import Sandbox
 from tests.postfix.conftest import Instance, qshape_rows
 
 pytestmark = pytest.mark.sandbox
@@ -92,7 +93,7 @@ def test_delete_needs_confirmation(queue: Instance, capsys: pytest.CaptureFixtur
     assert code == 2 and "not confirmed" in capsys.readouterr().err
     assert len(queue.listing()) == 14
     code, out = run(capsys, queue, "delete", "domain:yahoo.com", "--dry-run")
-    assert code == 0 and "would delete 4 message(s) (deferred 4)" in out
+    assert code == 0 and "would delete 4 message(s) (4 deferred)" in out
     assert len(queue.listing()) == 14
 
 
@@ -126,3 +127,86 @@ def test_privileges(pf: Instance, capsys: pytest.CaptureFixture[str], tmp_path: 
     code, out = run(capsys, pf, "privileges")
     assert code == 0 and "user: root (root)" in out and "postsuper  yes" in out
     assert str(tmp_path / "audit.log") in out
+
+
+def dry_run_ids(capsys: pytest.CaptureFixture[str], box: Sandbox, *words: str) -> list[str]:
+    """The ids a dry run of ``hold`` would act on (the first line says what it would do);
+    ``--`` lets a negated term be a word of its own."""
+    code = main(["-c", box.config_dir, "hold", "--dry-run", "--", *words])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0 and lines[0].startswith("dry run: would")
+    return lines[1:]
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["-domain:freemail.example.net", "queue:deferred"],
+        ["to:grey", "reason:greylisted"],
+        ['reason:"too many connections"', "-domain:bigmail.example.com"],
+    ],
+)
+def test_one_shell_word_selects_what_several_words_select(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str], words: list[str]
+) -> None:
+    total = len(sandbox.listing())
+    separate = dry_run_ids(capsys, sandbox, *words)
+    assert 0 < len(separate) < total
+    assert dry_run_ids(capsys, sandbox, " ".join(words)) == separate
+    code = main(["-c", sandbox.config_dir, "ls", "--ids", " ".join(words)])
+    assert code == 0 and sorted(capsys.readouterr().out.split()) == sorted(separate)
+
+
+@pytest.mark.parametrize(
+    "words",
+    [[], [""], [" "], ['""'], ["queue:deferred"], ["-domain:hostlie.example"]],
+)
+def test_an_empty_or_whole_queue_selection_is_refused_without_all(
+    queue: Instance, capsys: pytest.CaptureFixture[str], words: list[str]
+) -> None:
+    before = queue.by_id()
+    for command in ("delete", "hold", "requeue"):
+        assert main(["-c", queue.config_dir, command, "--yes", "--", *words]) == 2
+        err = capsys.readouterr().err
+        assert "--all" in err or "matches every message" in err
+    assert main(["-c", queue.config_dir, "delete", "--dry-run", "--", *words]) == 2
+    assert queue.by_id() == before
+
+
+def test_the_refusal_says_how_the_query_was_read(
+    queue: Instance, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["-c", queue.config_dir, "delete", "-y", "--", "-domain:hostlie.example"]) == 2
+    err = capsys.readouterr().err
+    assert "Query: -domain:hostlie.example" in err
+    assert "Selects ALL 14 messages in the queue (14 deferred)." in err
+    assert "no message matches domain:hostlie.example" in err
+    assert "refusing to delete ALL 14 messages in the queue" in err
+    assert main(["-c", queue.config_dir, "delete", "-y"]) == 2
+    assert "the query is empty" in capsys.readouterr().err
+    assert len(queue.listing()) == 14
+
+
+def test_all_acts_on_everything_but_never_widens_a_query(
+    queue: Instance, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run(capsys, queue, "hold", "--all", "from:bob", "--yes")
+    assert code == 0 and "hold: 4 of 4 done" in out
+    assert sum(m.queue_name == "hold" for m in queue.listing()) == 4
+    code, out = run(capsys, queue, "delete", "--all", "--yes")
+    assert code == 0 and "delete: 14 of 14 done" in out
+    assert queue.listing() == []
+
+
+def test_csv_neutralises_a_formula_sender_and_json_keeps_it(
+    pf: Instance, capsys: pytest.CaptureFixture[str]
+) -> None:
+    evil = "=cmd|'/Ccalc'!A0@evil.example"
+    pf.send(evil, ["+1@gmail.com"])
+    pf.wait_deferred(1)
+    code, out = run(capsys, pf, "ls", "--csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and rows[0]["sender"] == "'" + evil
+    assert rows[0]["recipient"] == "'+1@gmail.com"
+    code, out = run(capsys, pf, "ls", "--json")
+    assert code == 0 and json.loads(out)["sender"] == evil

@@ -66,13 +66,14 @@ def test_release_dry_run_warns_that_held_mail_past_its_lifetime_expires_at_once(
     short_lived: Sandbox, capsys: pytest.CaptureFixture[str]
 ) -> None:
     held = _held_past_lifetime(short_lived, 2)
-    code = main(["-c", short_lived.config_dir, "release", "queue:hold", "--dry-run"])
+    # Every message of this queue is held: selecting them all needs --all.
+    code = main(["-c", short_lived.config_dir, "release", "queue:hold", "--all", "--dry-run"])
     out, err = capsys.readouterr()
     assert code == 0 and "would release 2 message(s)" in out
     assert "both messages have been queued longer than maximal_queue_lifetime (1s)" in err
     assert "requeue instead of releasing (postsuper -r)" in err
     assert set(out.split()) >= {m.queue_id for m in held}  # the ids stay clean on stdout
-    code = main(["-c", short_lived.config_dir, "requeue", "queue:hold", "--dry-run"])
+    code = main(["-c", short_lived.config_dir, "requeue", "queue:hold", "--all", "--dry-run"])
     assert code == 0 and "queued longer" not in capsys.readouterr().err
 
 

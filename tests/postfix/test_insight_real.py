@@ -181,6 +181,9 @@ async def test_shape_screen_equals_qshape_then_drill_down_and_hold(
         await pilot.press("a", "h")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
-        await pilot.press("y")
+        # Every queued message has a gmail recipient: the dialog asks for "all" typed.
+        title = str(app.screen.query_one("#confirm-title").render())
+        assert title == "Hold ALL 10 messages in the queue?"
+        await pilot.press(*"all", "enter")
         await settle(pilot)
     assert {m.queue_id for m in pf.listing() if m.queue_name == "hold"} == gmail

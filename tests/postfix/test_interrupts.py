@@ -157,7 +157,7 @@ def test_cli_sigint_mid_batch_reports_and_audits(held: Sandbox, tmp_path: Path) 
     before = hold_count(held)
     started_fd = os.open(started, os.O_RDONLY | os.O_NONBLOCK)
     proc = subprocess.Popen(
-        cli(held, "release", "queue:hold", "--yes"),
+        cli(held, "release", "queue:hold", "--all", "--yes"),
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -168,6 +168,8 @@ def test_cli_sigint_mid_batch_reports_and_audits(held: Sandbox, tmp_path: Path) 
         os.killpg(proc.pid, signal.SIGINT)
         assert proc.stderr is not None
         line = proc.stderr.readline().decode()
+        while line.startswith(("Query: ", "Selects ")):  # how the query was read, first
+            line = proc.stderr.readline().decode()
         assert "SIGINT: stopping release" in line
         os.killpg(proc.pid, signal.SIGINT)  # a second Ctrl+C must not lose the report
         line = proc.stderr.readline().decode()
@@ -196,12 +198,12 @@ def test_cli_audit_exit_code_is_the_process_exit_status(
     audit = tmp_path / "audit.log"
     env = dict(os.environ, MAILQ_TUI_AUDIT_LOG=str(audit))
     if case == "skipped":
-        args = cli(held, "hold", "queue:hold", "--yes")  # all already on hold
+        args = cli(held, "hold", "queue:hold", "--all", "--yes")  # all already on hold
     else:
         victim = next(m.queue_id for m in held.listing() if m.queue_name == "hold")
         body = f"{POSTSUPER} -c {held.config_dir} -d {victim} 2>/dev/null"
         env["PATH"] = f"{wrapper_dir(tmp_path, body)}:{os.environ['PATH']}"
-        args = cli(held, "release", "queue:hold", "--yes")
+        args = cli(held, "release", "queue:hold", "--all", "--yes")
     res = subprocess.run(args, env=env, capture_output=True, text=True, timeout=BOUND)
     assert res.returncode == 1, res.stdout + res.stderr
     (record,) = audit_lines(audit)
@@ -231,7 +233,7 @@ async def test_tui_quit_during_bulk_hold_asks_then_stops_cleanly(
             await pilot.press("asterisk", "h")
             await pilot.pause()
             assert isinstance(app.screen, ConfirmScreen)
-            await pilot.press("y")
+            await pilot.press(*"all", "enter")  # every message in the queue: typed, not "y"
             await asyncio.to_thread(wait_readable, started_fd)  # postsuper has started
             await pilot.press("ctrl+q")
             await pilot.pause()
@@ -277,7 +279,7 @@ def test_tui_hangup_during_bulk_release_stops_cleanly(held: Sandbox, tmp_path: P
         since = app.mark()
         app.type(b"H")
         app.wait_for(b" Yes ", since)  # the confirm dialog's button
-        app.type(b"y")
+        app.type(b"all\r")  # every held message is the whole queue: typed, not "y"
         wait_readable(started_fd)  # postsuper has started
         app.close_master()
         open_gate(go)

@@ -65,7 +65,7 @@ async def test_cancel_leaves_the_queue_alone(filled: Instance, engine: QueueEngi
     app = MailqApp(engine, refresh_interval=0)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pilot.press("asterisk", "d")
+        await pilot.press("space", "space", "d")
         await pilot.pause()
         await pilot.press("n")
         await settle(pilot)
@@ -92,6 +92,26 @@ async def test_typed_ahead_filter_and_answer_act_only_as_meant(
         left = filled.listing()
         assert len(left) == 4
         assert all(r.address.endswith("@gmail.com") for m in left for r in m.recipients)
+
+
+async def test_the_whole_queue_is_acted_on_only_after_typing_all(
+    filled: Instance, engine: QueueEngine
+) -> None:
+    app = MailqApp(engine, refresh_interval=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("a", "d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        title = str(app.screen.query_one("#confirm-title").render())
+        assert title == "Delete ALL 7 messages in the queue?"
+        await pilot.press("y", "enter", "tab", "y")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert len(filled.listing()) == 7
+        await pilot.press("shift+tab", "backspace", *"all", "enter")
+        await settle(pilot)
+        assert filled.listing() == []
 
 
 async def test_hold_then_release_from_a_filtered_view(

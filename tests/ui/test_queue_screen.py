@@ -339,3 +339,68 @@ async def test_list_shows_before_the_index_and_a_filter_waits_for_it(
         held = {m.queue_id for m in backend.messages if m.queue_name == "hold"}
         assert set(shown_ids(app)) == held
         assert "indexing…" not in str(screen.query_one("#status").render())
+
+
+def dialog_text(app: MailqApp) -> tuple[str, str]:
+    dialog = app.screen
+    assert isinstance(dialog, ConfirmScreen), dialog
+    title = str(dialog.query_one("#confirm-title").render())
+    return title, str(dialog.query_one("#confirm-body").render())
+
+
+async def test_acting_on_the_whole_queue_needs_all_typed_not_y(backend: RecordedBackend) -> None:
+    app = make_app(backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"-domain:hostlie.example", "enter")
+        await settle(pilot)
+        await pilot.press("a", "d")
+        await pilot.pause()
+        title, body = dialog_text(app)
+        assert title == "Delete ALL 60 messages in the queue?"
+        assert "Filter: -domain:hostlie.example" in body
+        assert (
+            "Warning: -domain:hostlie.example excludes nothing: "
+            "no message matches domain:hostlie.example" in body
+        )
+        await pilot.press("y", "enter")  # a reflex: "y" lands in the input, Enter is refused
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen) and backend.calls == []
+        await pilot.press("tab", "y")  # away from the input, "y" is not an answer either
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen) and backend.calls == []
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen) and backend.calls == []
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press(*"all", "enter")
+        await settle(pilot)
+        assert len(backend.calls) == 1 and len(backend.calls[0][1]) == 60
+        assert backend.messages == []
+
+
+async def test_confirm_says_how_many_marks_the_filter_hides(backend: RecordedBackend) -> None:
+    held = sorted(m.queue_id for m in backend.messages if m.queue_name == "hold")
+    app = make_app(backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"queue:hold", "enter")
+        await settle(pilot)
+        await pilot.press("asterisk")
+        await pilot.press("slash", *(["backspace"] * len("queue:hold")), *f"id:{held[0]}")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert shown_ids(app) == [held[0]]
+        await pilot.press("h")
+        await pilot.pause()
+        title, body = dialog_text(app)
+        assert title == f"Hold {len(held)} messages?"
+        assert (
+            f"{len(held)} marked, {len(held) - 1} of them not shown by the current filter." in body
+        )
+        assert f"Filter: id:{held[0].lower()}" in body
+        assert "ALL" not in title
+        await pilot.press("n")
+        await settle(pilot)
+        assert backend.calls == []

@@ -1,7 +1,15 @@
-"""Untrusted mail text is made visible, never interpreted."""
+"""Untrusted mail text is made visible, never interpreted (also by a spreadsheet opening
+``ls --csv``)."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+
+import pytest
+
+from mailq_tui.cli_output import csv_cell, print_csv, print_json
 from mailq_tui.safe_text import has_unsafe, is_unsafe, visible, visible_lines
 
 
@@ -38,3 +46,31 @@ def test_unsafe_tests_agree_with_visible() -> None:
     for char in ("\x1b", "\u202e", "\x9b", "\u2066", "\n"):
         assert is_unsafe(char) and has_unsafe(f"x{char}y") and visible(char) != char
     assert not is_unsafe("é") and not has_unsafe("josé [b]x[/b]")
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_cells_that_a_spreadsheet_would_run_get_a_leading_quote(start: str) -> None:
+    assert csv_cell(start + "cmd|'/Ccalc'!A0") == "'" + start + "cmd|'/Ccalc'!A0"
+
+
+def test_csv_neutralises_every_mail_derived_cell_and_json_stays_exact() -> None:
+    from mailq_tui.model.message import Message, Recipient
+
+    evil = Message(
+        "deferred",
+        "ABC123",
+        1_700_000_000,
+        100,
+        "=cmd|'/Ccalc'!A0@evil.example",
+        [Recipient("+1@x.example", "-2 host said: =HYPERLINK()"), Recipient("ok@x.example", "")],
+    )
+    out = io.StringIO()
+    print_csv([evil], out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [r["sender"] for r in rows] == ["'=cmd|'/Ccalc'!A0@evil.example"] * 2
+    assert [r["recipient"] for r in rows] == ["'+1@x.example", "ok@x.example"]
+    assert rows[0]["delay_reason"] == "'-2 host said: =HYPERLINK()"
+    assert rows[0]["queue_id"] == "ABC123" and rows[0]["size"] == "100"
+    out = io.StringIO()
+    print_json([evil], out)
+    assert json.loads(out.getvalue())["sender"] == "=cmd|'/Ccalc'!A0@evil.example"

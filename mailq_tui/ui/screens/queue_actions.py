@@ -23,6 +23,8 @@ from textual.reactive import reactive
 from textual.widgets import Log, ProgressBar
 
 from mailq_tui.model.message import Message
+from mailq_tui.model.query import Query, QuerySyntaxError, parse_query
+from mailq_tui.model.selection import summarise
 from mailq_tui.postfix.health import Health
 from mailq_tui.postfix.settings import PostfixSettings
 from mailq_tui.reports import ActionReport, Privileges
@@ -36,6 +38,9 @@ from mailq_tui.ui.widgets.queue_list import QueueList
 
 if TYPE_CHECKING:
     from mailq_tui.ui.app import MailqApp
+
+#: What the operator types in the confirm dialog to act on every message in the queue.
+WHOLE_QUEUE_WORD = "all"
 
 
 class QueueActionsScreen(ExplainingScreen[None]):
@@ -144,12 +149,12 @@ class QueueActionsScreen(ExplainingScreen[None]):
 
     def action_act(self, action: str) -> None:
         """delete | hold | release | requeue the targets, after confirmation."""
-        self.start_action(action, self.targets())
+        self.start_action(action, self.targets(), from_list=True)
 
     def action_flush(self, scope: str) -> None:
         """Flush ids (the targets), the cursor's site, or everything."""
         if scope == "ids":
-            self.start_action("flush-ids", self.targets())
+            self.start_action("flush-ids", self.targets(), from_list=True)
         elif scope == "site":
             qlist = self.query_one(QueueList)
             msg, group = qlist.current, qlist.current_group
@@ -168,22 +173,57 @@ class QueueActionsScreen(ExplainingScreen[None]):
         else:
             self.start_flush_all()
 
-    def start_action(self, action: str, targets: list[Message]) -> None:
-        """Confirm and run a postsuper action or an id flush on ``targets``."""
+    def start_action(self, action: str, targets: list[Message], from_list: bool = False) -> None:
+        """Confirm and run a postsuper action or an id flush on ``targets``.
+
+        ``from_list``: the targets are the list's (marks, group or cursor), so the dialog says
+        how the filter was read and which marks it hides.
+        """
         name = "flush" if action == "flush-ids" else "act"
         why = self.unavailable_reason(name, [action])
         if why:
             self.notify(why, title=action, severity="warning", markup=False)
             return
         if targets:
-            self._confirm_and_act(action, targets)
+            self._confirm_and_act(action, targets, *self._selection(targets, from_list))
+
+    def _selection(self, targets: list[Message], from_list: bool) -> tuple[bool, list[str]]:
+        """Whether ``targets`` are the whole queue, and the dialog's notes about them."""
+        state = self.state
+        if state is None:
+            return False, []
+        index = state.index
+        rows = [r for r in map(index.row_of, (m.queue_id for m in targets)) if r is not None]
+        summary = summarise(index, self._filter_query(), rows)
+        if not from_list:
+            return summary.whole_queue, []
+        marked = len(self.marks)
+        hidden = len(set(rows).difference(state.rows)) if marked else 0
+        bulk = marked or self.query_one(QueueList).current_group is not None
+        shown = summary if bulk else None
+        return summary.whole_queue, plans.selection_notes(shown, marked, hidden)
+
+    def _filter_query(self) -> Query:
+        """The filter the list shows (the empty query when it no longer parses)."""
+        try:
+            return parse_query(self.state.query_text if self.state else "")
+        except QuerySyntaxError:
+            return Query()
 
     @work(group="action", exit_on_error=False, description="action")
-    async def _confirm_and_act(self, action: str, targets: list[Message]) -> None:
+    async def _confirm_and_act(
+        self, action: str, targets: list[Message], whole_queue: bool, notes: list[str]
+    ) -> None:
         title, body = plans.confirm_text(
-            action, targets, now=self.mailq.clock(), settings=self.settings
+            action,
+            targets,
+            whole_queue=whole_queue,
+            notes=notes,
+            now=self.mailq.clock(),
+            settings=self.settings,
         )
-        if not await self.app.push_screen_wait(ConfirmScreen(title, body)):
+        word = WHOLE_QUEUE_WORD if whole_queue else None
+        if not await self.app.push_screen_wait(ConfirmScreen(title, body, confirm_word=word)):
             self.log_line(f"{action}: cancelled ({plans.plural(len(targets), 'message')})")
             return
         backend = self.mailq.backend

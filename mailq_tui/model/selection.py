@@ -1,0 +1,187 @@
+"""How a selection was read, before anything acts on it: the query in one canonical spelling,
+how many messages it selects in which queues, whether that is the whole queue, and warnings.
+
+One home for the CLI's bulk actions and the app's confirm dialog. A query's normalised text
+shows the operator how their words were parsed: ``-domain:"hostile.example queue:deferred"``
+reveals one term where two were meant. A negated term that matches no message excludes
+nothing, so a typo (``-domain:hostlie.example``) silently selects everything: that is a
+warning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from mailq_tui.model.index import QueueIndex
+from mailq_tui.model.message import QUEUE_NAMES, Message
+from mailq_tui.model.query import Query, Range, Term
+from mailq_tui.safe_text import visible
+
+#: Longest query text or warning shown (mail-derived text can be long).
+SHOWN_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class SelectionSummary:
+    """What a query selected out of a listing (texts already made visible)."""
+
+    #: The query in canonical spelling ("" for the empty query).
+    query_text: str
+    #: How many messages are selected, of how many listed.
+    selected: int
+    total: int
+    #: Selected messages per queue, in Postfix's queue order.
+    per_queue: dict[str, int]
+    #: One line per suspicious term.
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def empty_query(self) -> bool:
+        """True when the query has no term (it matches every message)."""
+        return not self.query_text
+
+    @property
+    def whole_queue(self) -> bool:
+        """True when every listed message is selected and there is more than one (a single
+        message is always shown by its id before anything acts on it)."""
+        return self.total > 1 and self.selected == self.total
+
+    @property
+    def needs_all(self) -> bool:
+        """True when a bulk action on this selection needs the operator's explicit ``--all``."""
+        return self.empty_query or self.whole_queue
+
+
+def summarise(index: QueueIndex, query: Query, rows: Sequence[int]) -> SelectionSummary:
+    """The summary of ``rows`` (selected by ``query``) out of everything in ``index``."""
+    return SelectionSummary(
+        query_text=visible(normalise(query), SHOWN_LIMIT),
+        selected=len(rows),
+        total=len(index),
+        per_queue=per_queue(index.messages[r] for r in rows),
+        warnings=tuple(_warnings(index, query)),
+    )
+
+
+def per_queue(messages: Iterable[Message]) -> dict[str, int]:
+    """How many of ``messages`` are in each queue, in Postfix's queue order."""
+    counts = Counter(m.queue_name for m in messages)
+    ordered = {q: counts[q] for q in QUEUE_NAMES if counts.get(q)}
+    for q, n in counts.items():
+        ordered.setdefault(q, n)
+    return ordered
+
+
+def queue_breakdown(messages: Iterable[Message]) -> str:
+    """``30 deferred, 7 hold``: how many of ``messages`` are in each queue."""
+    return breakdown_text(per_queue(messages))
+
+
+def breakdown_text(counts: dict[str, int]) -> str:
+    """``30 deferred, 7 hold`` from per-queue counts."""
+    return ", ".join(f"{n} {q}" for q, n in counts.items())
+
+
+def _warnings(index: QueueIndex, query: Query) -> Iterable[str]:
+    """A line for each negated term that matches no message of the listing at all."""
+    for term in query.terms:
+        if not term.negate:
+            continue
+        positive = replace(term, negate=False)
+        if not index.filter(Query((positive,)), remember=False):
+            text = visible(term_text(positive), SHOWN_LIMIT)
+            yield f"-{text} excludes nothing: no message matches {text}"
+
+
+def describe(summary: SelectionSummary, label: str = "Query") -> list[str]:
+    """The summary as lines: the query as read, the counts, then the warnings."""
+    return [query_line(summary, label), count_line(summary), *warning_lines(summary)]
+
+
+def query_line(summary: SelectionSummary, label: str = "Query") -> str:
+    """``Query: domain:example.com -reason:greylisted`` (or says it is empty)."""
+    return f"{label}: {summary.query_text or '(empty: matches every message)'}"
+
+
+def count_line(summary: SelectionSummary) -> str:
+    """``Selects 140 of 231 messages (120 deferred, 20 hold).``, or ALL of them."""
+    queues = f" ({breakdown_text(summary.per_queue)})" if summary.per_queue else ""
+    if summary.whole_queue:
+        return f"Selects ALL {summary.total} messages in the queue{queues}."
+    return f"Selects {summary.selected} of {summary.total} messages{queues}."
+
+
+def warning_lines(summary: SelectionSummary) -> list[str]:
+    """``Warning: …`` for each warning."""
+    return [f"Warning: {w}" for w in summary.warnings]
+
+
+# ---------------------------------------------------------------------- canonical spelling
+
+
+def normalise(query: Query) -> str:
+    """The query with every term in one canonical spelling, separated by single spaces.
+
+    Parsing the result gives the same terms (field aliases resolved, values as matched).
+    """
+    return " ".join(("-" if t.negate else "") + term_text(t) for t in query.terms)
+
+
+def term_text(term: Term) -> str:
+    """One term, without its negation, in canonical spelling: ``domain:example.com``,
+    ``reason:"too many connections"``, ``from:<>``, ``age:>2h``, ``queue:deferred,hold``."""
+    value = term.value
+    if term.field == "null_sender":
+        return "from:<>"
+    prefix = "" if term.field == "text" else f"{term.field}:"
+    if isinstance(value, re.Pattern):
+        return f"{prefix}/{value.pattern}/"
+    if isinstance(value, Range):
+        return prefix + _range_text(term.field, value)
+    if isinstance(value, frozenset):
+        return prefix + _queues_text(value)
+    return prefix + _quoted(term.field, value)
+
+
+_FIELD_LIKE = re.compile(r"^[A-Za-z]+:")
+
+
+def _quoted(field: str, value: str) -> str:
+    """``value`` as the parser reads it back: quoted when it is empty, holds white space,
+    or would read as a quote, a regex, a negation or another field."""
+    needs = not value or any(c.isspace() for c in value) or value[0] in '"/'
+    if field == "text":
+        needs = needs or value.startswith("-") or bool(_FIELD_LIKE.match(value))
+    return f'"{value}"' if needs else value
+
+
+def _queues_text(names: frozenset[str]) -> str:
+    if names >= frozenset(QUEUE_NAMES):
+        return "all"
+    return ",".join(q for q in QUEUE_NAMES if q in names)
+
+
+_AGE_UNITS = (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+_SIZE_UNITS = (("G", 1024**3), ("M", 1024**2), ("k", 1024), ("", 1))
+
+
+def _amount_text(field: str, amount: float) -> str:
+    """The largest unit that writes ``amount`` as a whole number (``7200`` -> ``2h``)."""
+    units = _AGE_UNITS if field == "age" else _SIZE_UNITS
+    for unit, size in units:
+        if amount >= size and amount % size == 0:
+            return f"{int(amount // size)}{unit}"
+    return f"{amount:g}{units[-1][0]}"
+
+
+def _range_text(field: str, bounds: Range) -> str:
+    low = None if bounds.low is None else _amount_text(field, bounds.low)
+    high = None if bounds.high is None else _amount_text(field, bounds.high)
+    if low is not None and high is not None:
+        return f"{low}..{high}"
+    if low is not None:
+        return (">=" if bounds.include_low else ">") + low
+    return ("<=" if bounds.include_high else "<") + str(high)
