@@ -26,7 +26,7 @@ from mailq_tui.ui import styles_dir
 from mailq_tui.ui.backend import QueueBackend
 from mailq_tui.ui.commands import QueueCommands
 from mailq_tui.ui.exit_signals import clean_exit_on_signals
-from mailq_tui.ui.keys import TypedInput
+from mailq_tui.ui.keys import TypedInput, typed_before_shown
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.queue import QueueScreen
 from mailq_tui.ui.screens.queue_actions import QueueActionsScreen
@@ -157,8 +157,9 @@ class MailqApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         """Input from the terminal waits until the input before it was handled
-        (:class:`~mailq_tui.ui.keys.TypedInput`); everything else goes the usual way."""
-        if self.typed.admit(event):
+        (:class:`~mailq_tui.ui.keys.TypedInput`), and input sent before a question was shown
+        is dropped (:func:`~mailq_tui.ui.keys.typed_before_shown`); the rest goes the usual way."""
+        if self.typed.admit(event) and not typed_before_shown(self, event):
             await super().on_event(event)
 
     def on_unmount(self) -> None:

@@ -137,10 +137,8 @@ class TypedInput:
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._release_in_order())
             return True
-        if isinstance(event, events.Key):
-            active = self._app.active_bindings.get(event.key)
-            if active is not None and active.binding.priority:
-                return True
+        if _is_priority(self._app, event):
+            return True
         self._waiting.append(event)
         return False
 
@@ -166,8 +164,10 @@ class TypedInput:
 
 
 class FreshKeysOnly:
-    """Mixin for a screen that asks: keys sent before it was shown are dropped, so input
-    typed ahead can never answer a question the operator has not seen."""
+    """Mixin for a screen that asks: keys and pastes sent before it was shown are dropped, so
+    input typed ahead can never answer a question the operator has not seen (nor fill in the
+    word a whole-queue confirmation asks for). The app drops them before routing them
+    (:func:`typed_before_shown`): a focused Input would otherwise take them first."""
 
     _shown_at: float = float("inf")
 
@@ -175,8 +175,24 @@ class FreshKeysOnly:
         """From now on, keys are answers."""
         self._shown_at = get_time()
 
-    def on_key(self, event: events.Key) -> None:
-        """Drop a key that was pressed before the screen was shown."""
-        if event.time < self._shown_at:
-            event.stop()
-            event.prevent_default()
+
+def typed_before_shown(app: App[Any], event: events.Event) -> bool:
+    """True for terminal input sent before the active screen, a :class:`FreshKeysOnly`
+    question, was shown (keys of priority bindings such as Ctrl+Q always count)."""
+    if not isinstance(event, InputEvent) or event.is_forwarded:
+        return False
+    try:
+        screen = app.screen
+    except Exception:  # no screen yet, or the app is closing
+        return False
+    if not isinstance(screen, FreshKeysOnly) or event.time >= screen._shown_at:
+        return False
+    return not _is_priority(app, event)
+
+
+def _is_priority(app: App[Any], event: events.Event) -> bool:
+    """True for a key bound as a priority binding (it is never held nor dropped)."""
+    if not isinstance(event, events.Key):
+        return False
+    active = app.active_bindings.get(event.key)
+    return active is not None and active.binding.priority

@@ -129,6 +129,24 @@ async def test_a_dialog_ignores_keys_sent_before_it_was_shown(backend: RecordedB
         assert isinstance(app.screen.focused, QueueList)
 
 
+async def test_keys_sent_before_a_whole_queue_question_cannot_type_its_word(
+    backend: RecordedBackend,
+) -> None:
+    """``a d all`` Enter in one read: the word box of "Delete ALL …?" has the focus once it is
+    shown, but the keys were sent before it was: they are dropped, nothing is deleted."""
+    app = make_app(backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "adall\r")
+        assert isinstance(app.screen, ConfirmScreen)  # still asking
+        assert "ALL" in str(app.screen.query_one("#confirm-title").render())
+        assert app.screen.query_one("#confirm-word", Input).value == ""
+        assert backend.calls == []
+        await burst(pilot, "\x1b")  # Esc typed after it was shown cancels
+        assert isinstance(app.screen, QueueScreen)
+        assert backend.calls == []
+
+
 async def test_keys_after_enter_act_on_the_filtered_view(
     backend: RecordedBackend, monkeypatch: pytest.MonkeyPatch
 ) -> None:

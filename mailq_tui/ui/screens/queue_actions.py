@@ -185,35 +185,21 @@ class QueueActionsScreen(ExplainingScreen[None]):
             self.notify(why, title=action, severity="warning", markup=False)
             return
         if targets:
-            self._confirm_and_act(action, targets, *self._selection(targets, from_list))
-
-    def _selection(self, targets: list[Message], from_list: bool) -> tuple[bool, list[str]]:
-        """Whether ``targets`` are the whole queue, and the dialog's notes about them."""
-        state = self.state
-        if state is None:
-            return False, []
-        index = state.index
-        rows = [r for r in map(index.row_of, (m.queue_id for m in targets)) if r is not None]
-        summary = summarise(index, self._filter_query(), rows)
-        if not from_list:
-            return summary.whole_queue, []
-        marked = len(self.marks)
-        hidden = len(set(rows).difference(state.rows)) if marked else 0
-        bulk = marked or self.query_one(QueueList).current_group is not None
-        shown = summary if bulk else None
-        return summary.whole_queue, plans.selection_notes(shown, marked, hidden)
-
-    def _filter_query(self) -> Query:
-        """The filter the list shows (the empty query when it no longer parses)."""
-        try:
-            return parse_query(self.state.query_text if self.state else "")
-        except QuerySyntaxError:
-            return Query()
+            marked = len(self.marks) if from_list else 0
+            bulk = from_list and (marked > 0 or self.query_one(QueueList).current_group is not None)
+            self._confirm_and_act(action, targets, marked, bulk)
 
     @work(group="action", exit_on_error=False, description="action")
     async def _confirm_and_act(
-        self, action: str, targets: list[Message], whole_queue: bool, notes: list[str]
+        self, action: str, targets: list[Message], marked: int, bulk: bool
     ) -> None:
+        """Confirm (what the selection is: computed in a thread, it filters the whole index
+        for the warnings), then run the action with progress and a clean stop."""
+        held = [self.state]  # not a worker argument: the worker would keep it alive
+        whole_queue, notes = await asyncio.to_thread(
+            selection_facts, held[0], targets, marked, bulk
+        )
+        del held
         title, body = plans.confirm_text(
             action,
             targets,
@@ -331,3 +317,23 @@ class QueueActionsScreen(ExplainingScreen[None]):
             self.marks.discard(report.outcomes)
             self.query_one(QueueList).invalidate()
         self.queue_changed()
+
+
+def selection_facts(
+    state: Optional[ViewState], targets: Sequence[Message], marked: int, bulk: bool
+) -> tuple[bool, list[str]]:
+    """Whether ``targets`` are the whole queue of ``state``, and the confirm dialog's notes
+    about them: how many of the ``marked`` ones the filter hides and, for a ``bulk`` selection
+    (marks or a group), the filter as read with its warnings. Runs in a thread: the warnings
+    filter the whole index once per negated term."""
+    if state is None:
+        return False, []
+    index = state.index
+    rows = [r for r in map(index.row_of, (m.queue_id for m in targets)) if r is not None]
+    try:
+        query = parse_query(state.spec.query_text)
+    except QuerySyntaxError:  # the view's query was parsed before it was applied
+        query = Query()
+    summary = summarise(index, query, rows)
+    hidden = len(set(rows).difference(state.rows)) if marked else 0
+    return summary.whole_queue, plans.selection_notes(summary if bulk else None, marked, hidden)
