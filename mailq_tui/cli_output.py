@@ -66,12 +66,16 @@ def print_json(messages: Iterable[Message], out: Optional[TextIO] = None) -> Non
 
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV Injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: A leading tab or CR (OWASP lists them too) is already an escape after :func:`visible`.
+FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def csv_cell(text: str) -> str:
-    """``text`` made inert for spreadsheets: a cell starting with ``= + - @``, tab or CR gets
-    a leading single quote (``'=cmd|...``), as OWASP advises; any other text is unchanged."""
+    """``text`` made inert for whoever reads the file: control and bidi characters shown as
+    escapes (:func:`visible`: the CSV may be read on a terminal; a tab or CR becomes
+    ``\\x09`` / ``\\x0d``), and a cell starting with ``= + - @`` gets a leading single quote
+    (``'=cmd|...``), as OWASP advises against formula injection."""
+    text = visible(text)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

@@ -20,6 +20,7 @@ was shown (``d`` then ``y`` in one burst must not confirm a deletion).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from typing import Any, Optional
 
@@ -136,7 +137,8 @@ class TypedInput:
             return True
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._release_in_order())
-            return True
+            if not self._waiting:
+                return True
         if _is_priority(self._app, event):
             return True
         self._waiting.append(event)
@@ -144,7 +146,9 @@ class TypedInput:
 
     async def _release_in_order(self) -> None:
         while True:
-            await settled(self._app)
+            # A failed wait must not keep typed keys hostage: they then go on, in order.
+            with contextlib.suppress(Exception):
+                await settled(self._app)
             if not self._waiting:
                 return
             self._released = self._waiting.popleft()

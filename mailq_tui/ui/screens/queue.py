@@ -349,11 +349,12 @@ class QueueScreen(QueueActionsScreen):
     async def ready_for_keys(self) -> bool:
         """Keys for the list wait until it shows the query typed before them (``/yahoo``,
         Enter, ``*`` marks the yahoo messages, not those listed before the filter ran).
-        Keys typed into the filter do not wait: each one replaces the filter running.
+        Keys typed into the filter do not wait: each one replaces the filter running. Keys
+        after one that starts a confirmed action wait for its dialog (which drops them).
         True when it waited."""
         if isinstance(self.focused, Input):
             return False
-        waited = False
+        waited = await self._wait_for_question()
         while True:
             running = self._active_workers("filter")
             if not running or not (self._index_ready() or self._active_workers("index")):
@@ -366,6 +367,18 @@ class QueueScreen(QueueActionsScreen):
             # reports it): look again.
             with contextlib.suppress(WorkerCancelled, WorkerFailed):
                 await running[0].wait()
+
+    async def _wait_for_question(self) -> bool:
+        """Wait while an action started by a key prepares its confirm dialog (until it is
+        shown, or the action ended without asking); True when it waited."""
+        shown = self.question_shown
+        if shown is None or shown.is_set():
+            return False
+        while not shown.is_set() and self._active_workers("action"):
+            # Look again now and then: the action may end without asking.
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(shown.wait(), 0.05)
+        return True
 
     def _active_workers(self, group: str) -> list[Worker[Any]]:
         """This screen's workers of ``group`` that have not finished."""

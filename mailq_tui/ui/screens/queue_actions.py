@@ -57,6 +57,8 @@ class QueueActionsScreen(ExplainingScreen[None]):
         self.settings: Optional[PostfixSettings] = None
         self.health: Optional[Health] = None
         self._availability: Optional[tuple[str, ...]] = None
+        #: Set once the question of the action a key started is on screen (see _ask).
+        self.question_shown: Optional[asyncio.Event] = None
         #: The running action's stop request (None when no action runs), what it is, and
         #: an event set whenever no action runs.
         self._action_stop: Optional[asyncio.Event] = None
@@ -159,6 +161,7 @@ class QueueActionsScreen(ExplainingScreen[None]):
             qlist = self.query_one(QueueList)
             msg, group = qlist.current, qlist.current_group
             if group is not None and self.group_by == "domain":
+                self._expect_question()
                 self.start_flush_site(group.key)
             elif group is not None:
                 self.notify(
@@ -169,8 +172,10 @@ class QueueActionsScreen(ExplainingScreen[None]):
                 )
             elif msg is not None and msg.recipients:
                 site = msg.recipients[0].address.rpartition("@")[2]
+                self._expect_question()
                 self.start_flush_site(site)
         else:
+            self._expect_question()
             self.start_flush_all()
 
     def start_action(self, action: str, targets: list[Message], from_list: bool = False) -> None:
@@ -187,7 +192,23 @@ class QueueActionsScreen(ExplainingScreen[None]):
         if targets:
             marked = len(self.marks) if from_list else 0
             bulk = from_list and (marked > 0 or self.query_one(QueueList).current_group is not None)
+            self._expect_question()
             self._confirm_and_act(action, targets, marked, bulk)
+
+    def _expect_question(self) -> None:
+        """An action that asks is starting: keys typed after the one that started it wait
+        until its question is shown (:meth:`QueueScreen.ready_for_keys`), and the dialog then
+        drops them as typed before it, so none can answer it or act behind it."""
+        self.question_shown = asyncio.Event()
+
+    async def _ask(self, dialog: ConfirmScreen) -> bool:
+        """Show ``dialog`` (from an action worker) and wait for its answer."""
+        try:
+            answer = self.app.push_screen(dialog, wait_for_dismiss=True)
+        finally:
+            if self.question_shown is not None:
+                self.question_shown.set()
+        return bool(await answer)
 
     @work(group="action", exit_on_error=False, description="action")
     async def _confirm_and_act(
@@ -209,7 +230,7 @@ class QueueActionsScreen(ExplainingScreen[None]):
             settings=self.settings,
         )
         word = WHOLE_QUEUE_WORD if whole_queue else None
-        if not await self.app.push_screen_wait(ConfirmScreen(title, body, confirm_word=word)):
+        if not await self._ask(ConfirmScreen(title, body, confirm_word=word)):
             self.log_line(f"{action}: cancelled ({plans.plural(len(targets), 'message')})")
             return
         backend = self.mailq.backend
@@ -236,7 +257,7 @@ class QueueActionsScreen(ExplainingScreen[None]):
             and any(r.address.lower().endswith(suffix) for r in m.recipients)
         ]
         title, body = plans.flush_site_text(site, candidates)
-        if not await self.app.push_screen_wait(ConfirmScreen(title, body)):
+        if not await self._ask(ConfirmScreen(title, body)):
             self.log_line(f"flush {visible(site, 60)}: cancelled")
             return
         stop = self._begin(0, f"flush of {visible(site, 60)}")
@@ -251,7 +272,7 @@ class QueueActionsScreen(ExplainingScreen[None]):
         """Confirm and run ``postqueue -f``."""
         count = len(self.state.messages) if self.state else 0
         title, body = plans.flush_all_text(count)
-        if not await self.app.push_screen_wait(ConfirmScreen(title, body)):
+        if not await self._ask(ConfirmScreen(title, body)):
             self.log_line("flush all: cancelled")
             return
         self._begin(0, "flush all")
