@@ -33,8 +33,7 @@ from typing import Optional
 from mailq_tui import __version__
 from mailq_tui.cli_commands import COMMANDS, CliError
 from mailq_tui.engine import PostfixError, QueueEngine
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from mailq_tui.reports import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 
 def _add_query(parser: argparse.ArgumentParser) -> None:

@@ -28,10 +28,8 @@ from mailq_tui.model.query import Query, QuerySyntaxError, parse_query
 from mailq_tui.model.reasons import explain
 from mailq_tui.model.selection import SelectionSummary, breakdown_text, describe, summarise
 from mailq_tui.model.shape import compute_shape, format_shape
-from mailq_tui.reports import ActionReport, exit_status
+from mailq_tui.reports import EXIT_FAILED, EXIT_OK, EXIT_USAGE, ActionReport, exit_status
 from mailq_tui.safe_text import visible
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 class CliError(Exception):
@@ -71,7 +69,7 @@ async def select_query(engine: QueueEngine, query: Query) -> tuple[QueueIndex, l
     """Take a listing and return the index and the rows matching ``query``."""
     snapshot = await engine.snapshot()
     for warning in snapshot.warnings:
-        print(f"mailq-tui: postqueue: {warning}", file=sys.stderr)
+        print(f"mailq-tui: postqueue: {visible(warning, 300)}", file=sys.stderr)
     index = QueueIndex(snapshot.messages, now=time.time())
     return index, index.filter(query)
 

@@ -128,11 +128,11 @@ def print_table(
 def format_report(report: ActionReport, verbose: bool = False) -> str:
     """A report as text lines: the summary, then skipped ids, errors and notes."""
     buf = io.StringIO()
-    buf.write(report.summary() + "\n")
+    buf.write(visible(report.summary()) + "\n")
     for qid, why in report.skipped:
-        buf.write(f"  skipped {visible(qid)}: {why}\n")
+        buf.write(f"  skipped {visible(qid)}: {visible(why)}\n")
     for err in report.errors:
-        buf.write(f"  error: {err}\n")
+        buf.write(f"  error: {visible(err)}\n")
     if verbose:
         for qid, outcome in sorted(report.outcomes.items()):
             buf.write(f"  {qid}: {outcome}\n")

@@ -13,7 +13,7 @@ POSTSUPER_ACTIONS = {"delete": "-d", "hold": "-h", "release": "-H", "requeue": "
 
 #: mailq-tui exit statuses: all done; something failed or was skipped; an action was
 #: interrupted (SIGINT/SIGTERM/SIGHUP or quit) and stopped cleanly (128 + SIGINT, as shells do).
-EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 @dataclass(frozen=True)

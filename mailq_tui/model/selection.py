@@ -35,13 +35,10 @@ class SelectionSummary:
     total: int
     #: Selected messages per queue, in Postfix's queue order.
     per_queue: dict[str, int]
+    #: True when the query has no term (it matches every message).
+    empty_query: bool = False
     #: One line per suspicious term.
     warnings: tuple[str, ...] = ()
-
-    @property
-    def empty_query(self) -> bool:
-        """True when the query has no term (it matches every message)."""
-        return not self.query_text
 
     @property
     def whole_queue(self) -> bool:
@@ -62,6 +59,7 @@ def summarise(index: QueueIndex, query: Query, rows: Sequence[int]) -> Selection
         selected=len(rows),
         total=len(index),
         per_queue=per_queue(index.messages[r] for r in rows),
+        empty_query=query.is_empty,
         warnings=tuple(_warnings(index, query)),
     )
 

@@ -144,7 +144,10 @@ class MailqApp(App[None]):
         with ``return_code`` (SIGTERM, SIGHUP, SIGINT, hangup, or quit confirmed)."""
         if self._exiting is None:
             self._exiting = self.run_worker(
-                self._stop_actions_then_exit(return_code), name="exit", group="exit"
+                self._stop_actions_then_exit(return_code),
+                name="exit",
+                group="exit",
+                description="stop actions, then exit",
             )
 
     async def _stop_actions_then_exit(self, return_code: int) -> None:

@@ -17,12 +17,9 @@ from textual.actions import parse
 from textual.binding import ActiveBinding
 from textual.screen import Screen
 
-from mailq_tui.reports import Privileges
+from mailq_tui.reports import POSTSUPER_ACTIONS, Privileges
 
 ResultT = TypeVar("ResultT")
-
-#: Operations that run postsuper; every other acting operation is a flush (postqueue).
-POSTSUPER_OPERATIONS = ("delete", "hold", "release", "requeue")
 
 
 def privilege_reason(privileges: Optional[Privileges], operation: str) -> str:
@@ -31,7 +28,7 @@ def privilege_reason(privileges: Optional[Privileges], operation: str) -> str:
     being checked."""
     if privileges is None:
         return "checking privileges"
-    if operation in POSTSUPER_OPERATIONS:
+    if operation in POSTSUPER_ACTIONS:  # every other acting operation is a flush
         cap, tool = privileges.postsuper, "postsuper"
     else:
         cap, tool = privileges.flush, "flush"

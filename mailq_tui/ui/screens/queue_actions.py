@@ -23,7 +23,7 @@ from textual.reactive import reactive
 from textual.widgets import Log, ProgressBar
 
 from mailq_tui.model.message import Message
-from mailq_tui.model.query import Query, QuerySyntaxError, parse_query
+from mailq_tui.model.query import parse_query
 from mailq_tui.model.selection import summarise
 from mailq_tui.postfix.health import Health
 from mailq_tui.postfix.settings import PostfixSettings
@@ -351,10 +351,7 @@ def selection_facts(
         return False, []
     index = state.index
     rows = [r for r in map(index.row_of, (m.queue_id for m in targets)) if r is not None]
-    try:
-        query = parse_query(state.spec.query_text)
-    except QuerySyntaxError:  # the view's query was parsed before it was applied
-        query = Query()
-    summary = summarise(index, query, rows)
+    # The view's query parsed when it was applied (a malformed one is never applied).
+    summary = summarise(index, parse_query(state.spec.query_text), rows)
     hidden = len(set(rows).difference(state.rows)) if marked else 0
     return summary.whole_queue, plans.selection_notes(summary if bulk else None, marked, hidden)
