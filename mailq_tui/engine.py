@@ -27,6 +27,7 @@ from typing import Callable, Optional, Union
 
 from mailq_tui.model.message import Message
 from mailq_tui.model.snapshot import Snapshot
+from mailq_tui.operations import Op
 from mailq_tui.postfix import flush as flush_mod
 from mailq_tui.postfix.audit import audit_record, default_audit_path, write_audit
 from mailq_tui.postfix.commands import PostfixError, PostfixTools
@@ -251,7 +252,7 @@ class QueueEngine:
 
     async def flush_all(self) -> ActionReport:
         """``postqueue -f``. done = 1 when Postfix accepted the request."""
-        report = ActionReport(action="flush", requested=1)
+        report = ActionReport(action=Op.FLUSH_ALL.value, requested=1)
         res = await flush_mod.flush_all(self.tools)
         self._fill_flush(report, res)
         report.notes.append("Postfix schedules delivery; it does not report per-message results")
@@ -267,7 +268,7 @@ class QueueEngine:
         """``postqueue -s SITE``; when Postfix refuses because fast flush is not configured for
         the site, flush ``candidates`` (the messages for that site) one by one with ``-i``
         (``stop`` ends that loop cleanly, as in :meth:`flush_ids`)."""
-        report = ActionReport(action="flush-site", requested=1)
+        report = ActionReport(action=Op.FLUSH_SITE.value, requested=1)
         try:
             res = await flush_mod.flush_site(self.tools, site)
         except ValueError as exc:
@@ -276,7 +277,7 @@ class QueueEngine:
             return report
         if res.not_configured and candidates:
             ids = [m.queue_id for m in candidates]
-            report = await self._flush_each(ids, "flush-site", stop=stop)
+            report = await self._flush_each(ids, Op.FLUSH_SITE, stop=stop)
             report.notes.insert(
                 0,
                 f"postqueue -s {site} was refused (fast flush is not configured for it); "
@@ -303,7 +304,7 @@ class QueueEngine:
         queue; they count as requested and are reported (and audited) as skipped.
         """
         ids = [m.queue_id for m in targets]
-        report = await self._flush_each(ids, "flush-ids", progress, stop)
+        report = await self._flush_each(ids, Op.FLUSH_IDS, progress, stop)
         report.requested += len(missing)
         report.skipped.extend((qid, SKIP_NOT_FOUND) for qid in missing)
         self._audit(report, [*ids, *missing])
@@ -312,12 +313,12 @@ class QueueEngine:
     async def _flush_each(
         self,
         ids: Sequence[str],
-        action: str,
+        op: Op,
         progress: Optional[ProgressCallback] = None,
         stop: Optional[asyncio.Event] = None,
     ) -> ActionReport:
         unique = list(dict.fromkeys(ids))
-        report = ActionReport(action=action, requested=len(unique))
+        report = ActionReport(action=op.value, requested=len(unique))
         valid = [qid for qid in unique if is_valid_queue_id(qid)]
         report.skipped = [(qid, SKIP_INVALID) for qid in unique if qid not in set(valid)]
         res = await flush_mod.flush_ids(self.tools, valid, progress=progress, stop=stop)

@@ -209,7 +209,7 @@ class RecordedBackend:
     async def flush_all(self) -> ActionReport:
         """Pretend ``postqueue -f`` was accepted."""
         self.calls.append(("flush-all", []))
-        return self._flush("flush", 1)
+        return self._flush("flush-all", 1)
 
     async def flush_site(
         self,

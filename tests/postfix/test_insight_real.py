@@ -13,6 +13,7 @@ from textual.widgets import Input
 
 from mailq_tui.engine import QueueEngine
 from mailq_tui.model.reasons import normalise_reason
+from mailq_tui.operations import Op
 from mailq_tui.sandbox.instance import Sandbox
 from mailq_tui.ui.app import MailqApp
 from mailq_tui.ui.screens.confirm import ConfirmScreen
@@ -120,7 +121,7 @@ async def test_health_panel_on_a_real_instance_then_postfix_stopped(
         assert f"master {master} up " in text
         assert "qmgr 1" in text and "pickup 1" in text
         assert "POSTFIX DOWN" not in str(screen.query_one("#status").render())
-        assert screen.unavailable_reason("flush", ["all"]) == ""
+        assert screen.why(Op.FLUSH_ALL) == ""
         box.stop()
         await pilot.press("g")
         await settle(pilot)
@@ -128,7 +129,7 @@ async def test_health_panel_on_a_real_instance_then_postfix_stopped(
         assert status.startswith(" POSTFIX DOWN: flush will not work ")
         text = str(screen.query_one(HealthPanel).query_one("#health-text").render())
         assert "Postfix is NOT running" in text
-        assert "not running" in screen.unavailable_reason("flush", ["all"])
+        assert "not running" in screen.why(Op.FLUSH_ALL)
 
 
 async def test_shape_screen_equals_qshape_then_drill_down_and_hold(

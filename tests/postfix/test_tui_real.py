@@ -188,7 +188,7 @@ async def test_ordinary_user_on_real_postfix(
             f"{what}: {reason}" for what in ("Delete", "Hold", "Release", "Requeue")
         ]
         assert all(n["markup"] is False for n in said)
-        assert screen.check_action("flush", ("ids",)) is True
+        assert screen.check_action("operate", ("flush-ids",)) is True
         # The insight views need nothing but the listing.
         await pilot.press("s")
         await settle(pilot)

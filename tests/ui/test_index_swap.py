@@ -9,6 +9,7 @@ import gc
 import random
 import threading
 import weakref
+from dataclasses import replace
 
 import pytest
 from textual.pilot import Pilot
@@ -121,8 +122,7 @@ async def _filter(pilot: Pilot[None], text: str) -> None:
     """Apply a filter as the filter bar does, minus the bar's own layout pass (typing asks
     for one, which would hide whether the list needed one)."""
     screen = queue_screen(pilot.app)  # type: ignore[arg-type]
-    screen.query_text = text
-    screen.apply_view()
+    screen.change_view(replace(screen.spec, query_text=text))
     await settle(pilot)
 
 

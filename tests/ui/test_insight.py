@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Input, Sparkline
 
 from mailq_tui.model.query import cluster_term
 from mailq_tui.model.reasons import normalise_reason
+from mailq_tui.operations import Op
 from mailq_tui.postfix.health import Health
 from mailq_tui.ui.backend import RecordedBackend
 from mailq_tui.ui.screens.confirm import ConfirmScreen
@@ -235,7 +236,7 @@ async def test_expanded_groups_and_the_cursor_survive_a_refresh(backend: Recorde
         assert screen.state.snapshot is not before
         qlist = screen.query_one(QueueList)
         assert qlist.current_group is not None and qlist.current_group.key == key
-        assert key in screen.expanded
+        assert key in screen.spec.expanded
         assert screen.state.lines[qlist.cursor + 1] >= 0
 
 
@@ -280,12 +281,12 @@ async def test_postfix_down_is_shown_and_disables_flush() -> None:
         screen = queue_screen(app)
         status = str(screen.query_one("#status").render())
         assert status.startswith(" POSTFIX DOWN: flush will not work ")
-        assert "not running" in screen.unavailable_reason("flush", ["all"])
+        assert "not running" in screen.why(Op.FLUSH_ALL)
         await pilot.press("F", "f", "t")
         await settle(pilot)
         assert isinstance(app.screen, type(screen)) and backend.calls == []
         # postsuper does not need the master: delete still works.
-        assert screen.unavailable_reason("act", ["delete"]) == ""
+        assert screen.why(Op.DELETE) == ""
         await pilot.press("i")
         await settle(pilot)
         text = str(screen.query_one(HealthPanel).query_one("#health-text").render())

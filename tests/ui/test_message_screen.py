@@ -50,8 +50,8 @@ async def test_postcat_not_permitted_says_so() -> None:
         screen = await open_recorded(pilot, app)
         status = str(screen.query_one("#content-status").render())
         assert "unavailable: postcat needs root or the mail owner" in status
-        assert screen.check_action("act", ("delete",)) is None
-        assert screen.check_action("act", ("flush-ids",)) is True
+        assert screen.check_action("operate", ("delete",)) is None
+        assert screen.check_action("operate", ("flush-ids",)) is True
 
 
 async def test_action_from_message_screen_confirms_one_message(backend: RecordedBackend) -> None:

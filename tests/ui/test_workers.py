@@ -22,7 +22,7 @@ def test_every_worker_has_a_description() -> None:
     for path in PACKAGE.rglob("*.py"):
         for match in WORK.finditer(path.read_text()):
             found.append((path.name, "description=" in match.group("args")))
-    assert len(found) >= 10
+    assert len(found) >= 9
     assert [name for name, ok in found if not ok] == []
 
 

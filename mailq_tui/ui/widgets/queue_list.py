@@ -45,7 +45,6 @@ class QueueList(ScrollView, can_focus=True):
         Binding("pagedown", "page_down", "Page down", show=False, id="list.page_down"),
         Binding("home", "first", "First", show=False, id="list.first"),
         Binding("end", "last", "Last", show=False, id="list.last"),
-        Binding("enter", "select", "Open", show=False, id="list.open"),
     ]
 
     COMPONENT_CLASSES = {
