@@ -347,7 +347,10 @@ class QueueEngine:
     # ------------------------------------------------------------------ audit
 
     def _audit(
-        self, report: ActionReport, requested_ids: Sequence[str], extra: Optional[dict] = None
+        self,
+        report: ActionReport,
+        requested_ids: Sequence[str],
+        extra: Optional[dict[str, str]] = None,
     ) -> None:
         name, uid = self.user
         record = audit_record(

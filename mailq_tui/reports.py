@@ -56,7 +56,7 @@ class ActionReport:
     done: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     #: Per queue id outcome lines Postfix printed (``ID: removed``), id -> outcome.
-    outcomes: dict = field(default_factory=dict)
+    outcomes: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     #: Extra facts worth telling the user (e.g. "site flush refused; flushed 40 ids one by one").
     notes: list[str] = field(default_factory=list)

@@ -11,7 +11,6 @@ ActionRunner`; whether each is available is :func:`~mailq_tui.operations.why_una
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from dataclasses import replace
 from typing import Callable, ClassVar, Optional
@@ -23,7 +22,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Input, Log, ProgressBar, Static
-from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
+from textual.worker import Worker, WorkerState
 
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import QuerySyntaxError, parse_query
@@ -40,6 +39,7 @@ from mailq_tui.ui.availability import ExplainingScreen
 from mailq_tui.ui.backend import QueueBackend
 from mailq_tui.ui.columns import SORT_KEYS, header_cells
 from mailq_tui.ui.commands import QUEUE_COMMANDS, Command, queue_bindings
+from mailq_tui.ui.keys import WorkGate
 from mailq_tui.ui.memory import settle_after_listing
 from mailq_tui.ui.plans import ActionRequest
 from mailq_tui.ui.view import (
@@ -115,6 +115,11 @@ class QueueScreen(ExplainingScreen[None]):
         self.last_refresh_end = 0.0
         self.refreshing = False
         self.refresh_error: Optional[str] = None
+        self._gate = WorkGate(
+            self,
+            filtering_possible=self._filtering_possible,
+            question=lambda: self.runner.question_shown,
+        )
         self._header_line = ""
         self._availability: Optional[tuple[str, ...]] = None
 
@@ -387,48 +392,17 @@ class QueueScreen(ExplainingScreen[None]):
             self.query_one(QueueList).focus()
 
     async def ready_for_keys(self) -> bool:
-        """Keys for the list wait until it shows the query typed before them (``/yahoo``,
-        Enter, ``*`` marks the yahoo messages, not those listed before the filter ran).
-        Keys typed into the filter do not wait: each one replaces the filter running. Keys
-        after one that starts a confirmed action wait for its dialog (which drops them).
-        True when it waited."""
+        """Keys for the list wait until it shows what the keys before them asked for (see
+        :class:`~mailq_tui.ui.keys.WorkGate`). Keys typed into the filter do not wait: each
+        one replaces the filter running. True when it waited."""
         if isinstance(self.focused, Input):
             return False
-        waited = await self._wait_for_question()
-        while True:
-            running = self._active_workers("filter")
-            if not running or not (self._index_ready() or self._active_workers("index")):
-                return waited  # a filter waiting for an index that failed would never end
-            waited = True
-            if running[0].state == WorkerState.PENDING:
-                await asyncio.sleep(0)  # its task starts on the next turn of the loop
-                continue
-            # Cancelled (a newer filter replaced it) or failed (on_worker_state_changed
-            # reports it): look again.
-            with contextlib.suppress(WorkerCancelled, WorkerFailed):
-                await running[0].wait()
+        return await self._gate.ready()
 
-    async def _wait_for_question(self) -> bool:
-        """Wait while an action started by a key prepares its confirm dialog (until it is
-        shown, or the action ended without asking); True when it waited."""
-        shown = self.runner.question_shown
-        if shown is None or shown.is_set():
-            return False
-        while not shown.is_set() and self._active_workers("action"):
-            # Look again now and then: the action may end without asking.
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(shown.wait(), 0.05)
-        return True
-
-    def _active_workers(self, group: str) -> list[Worker[object]]:
-        """This screen's workers of ``group`` that have not finished."""
-        active = (WorkerState.PENDING, WorkerState.RUNNING)
-        return [
-            w for w in self.app.workers if w.node is self and w.group == group and w.state in active
-        ]
-
-    def _index_ready(self) -> bool:
-        return self.state is not None and self.state.index.searchable
+    def _filtering_possible(self) -> bool:
+        """A filter can finish: the index is ready, or being built."""
+        index_ready = self.state is not None and self.state.index.searchable
+        return index_ready or bool(self._gate.active_workers("index"))
 
     def action_focus_filter(self) -> None:
         """Jump to the filter bar."""
