@@ -20,13 +20,14 @@ import msgspec
 from mailq_tui import cli_output as out
 from mailq_tui.cli_signals import stop_on_signals
 from mailq_tui.engine import PostfixError, QueueEngine
+from mailq_tui.formatting import breakdown_text, short_age, short_size
 from mailq_tui.model.expiry import Lifetimes, release_warning
 from mailq_tui.model.grouping import group_messages
 from mailq_tui.model.index import QueueIndex
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import Query, QuerySyntaxError, parse_query
 from mailq_tui.model.reasons import explain
-from mailq_tui.model.selection import SelectionSummary, breakdown_text, describe, summarise
+from mailq_tui.model.selection import SelectionSummary, describe, summarise
 from mailq_tui.model.shape import compute_shape, format_shape
 from mailq_tui.reports import EXIT_FAILED, EXIT_OK, EXIT_USAGE, ActionReport, exit_status
 from mailq_tui.safe_text import visible
@@ -93,7 +94,7 @@ async def cmd_ls(engine: QueueEngine, args: argparse.Namespace) -> int:
     else:
         out.print_table(messages, now=index.now)
         total = sum(m.message_size for m in messages)
-        print(f"-- {len(messages)} message(s), {out.short_size(total)}")
+        print(f"-- {len(messages)} message(s), {short_size(total)}")
     return EXIT_OK
 
 
@@ -135,9 +136,9 @@ def _print_groups(
         return
     print(f"{'MSGS':>7} {'RCPTS':>7} {'SIZE':>7} {'OLDEST':>6}  {by.upper()}")
     for g in groups:
-        age = out.short_age(index.now - g.oldest) if g.count else "-"
+        age = short_age(index.now - g.oldest) if g.count else "-"
         print(
-            f"{g.count:>7} {g.recipients:>7} {out.short_size(g.bytes):>7} {age:>6}  "
+            f"{g.count:>7} {g.recipients:>7} {short_size(g.bytes):>7} {age:>6}  "
             f"{visible(g.key or '(none)', limit=160)}"
         )
         if g.top_destinations and by != "domain":

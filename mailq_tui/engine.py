@@ -23,7 +23,7 @@ import asyncio
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Callable, Optional, Union
+from typing import Optional, Union
 
 from mailq_tui.model.message import Message
 from mailq_tui.model.snapshot import Snapshot
@@ -37,11 +37,9 @@ from mailq_tui.postfix.postsuper import run_postsuper
 from mailq_tui.postfix.privileges import current_user, detect_privileges
 from mailq_tui.postfix.queue_ids import is_valid_queue_id
 from mailq_tui.postfix.settings import PostfixSettings, read_settings
-from mailq_tui.reports import POSTSUPER_ACTIONS, ActionReport, Privileges
+from mailq_tui.reports import POSTSUPER_ACTIONS, ActionReport, Privileges, ProgressCallback
 
 __all__ = ["ActionReport", "PostcatResult", "PostfixError", "PostfixSettings", "QueueEngine"]
-
-ProgressCallback = Callable[[int, int], None]
 
 #: Skip reasons (stable strings: the UI and the CLI show them as they are).
 SKIP_INVALID = "not a valid queue id"

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from mailq_tui.formatting import breakdown_text
 from mailq_tui.model.index import QueueIndex
 from mailq_tui.model.message import QUEUE_NAMES, Message
 from mailq_tui.model.query import Query, Range, Term
@@ -76,11 +77,6 @@ def per_queue(messages: Iterable[Message]) -> dict[str, int]:
 def queue_breakdown(messages: Iterable[Message]) -> str:
     """``30 deferred, 7 hold``: how many of ``messages`` are in each queue."""
     return breakdown_text(per_queue(messages))
-
-
-def breakdown_text(counts: dict[str, int]) -> str:
-    """``30 deferred, 7 hold`` from per-queue counts."""
-    return ", ".join(f"{n} {q}" for q, n in counts.items())
 
 
 def _warnings(index: QueueIndex, query: Query) -> Iterable[str]:

@@ -21,9 +21,7 @@ from mailq_tui.model.snapshot import Snapshot
 from mailq_tui.postfix.health import Health
 from mailq_tui.postfix.postcat import PostcatResult, parse_postcat
 from mailq_tui.postfix.settings import PostfixSettings
-from mailq_tui.reports import ActionReport, Capability, Privileges
-
-ProgressCallback = Callable[[int, int], None]
+from mailq_tui.reports import ActionReport, Capability, Privileges, ProgressCallback
 
 
 class QueueBackend(Protocol):

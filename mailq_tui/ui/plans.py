@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Optional
 
-from mailq_tui.cli_output import short_size
+from mailq_tui.formatting import plural, short_size
 from mailq_tui.model.expiry import release_warning
 from mailq_tui.model.message import Message
 from mailq_tui.model.selection import SelectionSummary, query_line, queue_breakdown, warning_lines
@@ -46,11 +46,6 @@ RECHECK = (
     "Each queue id is checked against a fresh listing first: a message that left, or whose id "
     "now names another message, is skipped and reported."
 )
-
-
-def plural(n: int, word: str) -> str:
-    """``1 message`` / ``3 messages``."""
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def describe_targets(targets: Sequence[Message]) -> str:

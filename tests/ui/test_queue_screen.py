@@ -43,7 +43,7 @@ async def test_first_screen_lists_every_message(backend: RecordedBackend) -> Non
         await settle(pilot)
         assert len(shown_ids(app)) == len(backend.messages) == 60
         status = str(app.screen.query_one("#status").render())
-        assert "deferred 55 · hold 5" in status
+        assert "55 deferred, 5 hold" in status
         assert "shown 60" in status
 
 

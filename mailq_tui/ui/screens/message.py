@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Log, Static
 
-from mailq_tui.cli_output import short_age, short_size
+from mailq_tui.formatting import short_age, short_size
 from mailq_tui.model.expiry import expiry
 from mailq_tui.model.message import Message
 from mailq_tui.postfix.postcat import PostcatResult
