@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sys
 import time
 from collections.abc import Awaitable
 from pathlib import Path
@@ -18,9 +19,13 @@ from textual.pilot import Pilot
 
 from mailq_tui.model.message import Message
 from mailq_tui.ui.app import MailqApp
-from mailq_tui.ui.backend import ORDINARY_USER, RecordedBackend
 
 ROOT = Path(__file__).resolve().parent.parent
+# The recorded backend is a test double, not part of the package: it is imported from this
+# checkout's tests/ (run as a file, the script does not have the checkout on sys.path).
+sys.path.insert(0, str(ROOT))
+from tests.doubles import ORDINARY_USER, RecordedBackend  # noqa: E402
+
 DATA = ROOT / "tests" / "ui" / "data"
 OUT = ROOT / "screenshots"
 QUEUE = DATA / "queue.jsonl"

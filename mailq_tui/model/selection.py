@@ -1,5 +1,6 @@
 """How a selection was read, before anything acts on it: the query in one canonical spelling,
-how many messages it selects in which queues, whether that is the whole queue, and warnings.
+how many messages it selects in which queues, whether that is the whole queue, and warnings;
+and which messages a site flush covers (:func:`site_flush_candidates`).
 
 One home for the CLI's bulk actions and the app's confirm dialog. A query's normalised text
 shows the operator how their words were parsed: ``-domain:"hostile.example queue:deferred"``
@@ -15,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from mailq_tui.formatting import breakdown_text
+from mailq_tui.formatting import breakdown_text, plural
 from mailq_tui.model.index import QueueIndex
 from mailq_tui.model.message import QUEUE_NAMES, Message
 from mailq_tui.model.query import Query, Range, Term
@@ -77,6 +78,38 @@ def per_queue(messages: Iterable[Message]) -> dict[str, int]:
 def queue_breakdown(messages: Iterable[Message]) -> str:
     """``30 deferred, 7 hold``: how many of ``messages`` are in each queue."""
     return breakdown_text(per_queue(messages))
+
+
+def recipient_domain(address: str) -> str:
+    """The domain of a recipient ``address`` as Postfix files it for fast flush: the text after
+    the last ``@``, lowercased; ``""`` when there is no ``@`` (such mail is never in a site's
+    flush log)."""
+    _, at, domain = address.rpartition("@")
+    return domain.lower() if at else ""
+
+
+def site_flush_candidates(messages: Iterable[Message], site: str) -> list[Message]:
+    """The messages ``postqueue -s SITE`` covers: in the deferred queue, with at least one
+    recipient whose domain is ``site`` exactly (case-insensitively; subdomains are other sites).
+
+    That is what Postfix's fast-flush log holds: a deferral appends the recipient's domain and
+    the queue id, and ``postqueue -s`` asks the flush daemon to deliver those. Held mail is never
+    flushed (release it first), and mail in maildrop/incoming/active is already on its way. The
+    engine's per-message fallback (``postqueue -i``) flushes exactly these.
+    """
+    wanted = site.lower()
+    return [
+        m
+        for m in messages
+        if m.queue_name == "deferred"
+        and any(recipient_domain(r.address) == wanted for r in m.recipients)
+    ]
+
+
+def site_flush_line(site: str, candidates: Sequence[Message]) -> str:
+    """``3 deferred messages with a recipient at example.com``: what a site flush covers, said
+    the same way by the confirm dialog and the CLI."""
+    return f"{plural(len(candidates), 'deferred message')} with a recipient at {visible(site, 60)}"
 
 
 def _warnings(index: QueueIndex, query: Query) -> Iterable[str]:

@@ -8,11 +8,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Optional
 
+from mailq_tui.engine import PostfixSettings
 from mailq_tui.formatting import plural, short_size
 from mailq_tui.model.expiry import release_warning
 from mailq_tui.model.message import Message
-from mailq_tui.model.selection import SelectionSummary, query_line, queue_breakdown, warning_lines
-from mailq_tui.postfix.settings import PostfixSettings
+from mailq_tui.model.selection import (
+    SelectionSummary,
+    query_line,
+    queue_breakdown,
+    site_flush_line,
+    warning_lines,
+)
 from mailq_tui.reports import ActionReport
 from mailq_tui.safe_text import visible
 from mailq_tui.ui.columns import recipient_cell, sender_cell
@@ -123,13 +129,13 @@ def expiry_warning(
 
 
 def flush_site_text(site: str, candidates: Sequence[Message]) -> tuple[str, str]:
-    """Confirm text for ``postqueue -s SITE``."""
+    """Confirm text for ``postqueue -s SITE``: which messages it covers (``candidates``, from
+    :func:`~mailq_tui.model.selection.site_flush_candidates`) and the fallback."""
     title = f"Flush {visible(site, 60)}?"
     body = (
-        f"Ask Postfix to deliver the mail queued for {visible(site, 60)} now (postqueue -s). "
-        f"{plural(len(candidates), 'message')} here have a recipient there"
-        + (f" ({queue_breakdown(candidates)})." if candidates else ".")
-        + "\nIf fast flush is not configured for the site, they are flushed one by one "
+        f"Ask Postfix to deliver the deferred mail for {visible(site, 60)} now (postqueue -s): "
+        f"{site_flush_line(site, candidates)}. Mail on hold is never flushed.\n"
+        "If fast flush is not configured for the site, these are flushed one by one "
         "(postqueue -i)."
     )
     return title, body

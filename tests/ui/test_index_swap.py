@@ -14,8 +14,8 @@ import pytest
 from textual.pilot import Pilot
 
 from mailq_tui.model.index import QueueIndex
-from mailq_tui.ui.backend import RecordedBackend
 from mailq_tui.ui.widgets.queue_list import QueueList
+from tests.doubles import RecordedBackend
 
 from .conftest import make_app, until
 from .test_queue_screen import queue_screen, settle, shown_ids

@@ -5,10 +5,10 @@ from __future__ import annotations
 from textual.pilot import Pilot
 
 from mailq_tui.ui.app import MailqApp
-from mailq_tui.ui.backend import ORDINARY_USER, RecordedBackend
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.queue import QueueScreen
 from mailq_tui.ui.widgets.queue_list import QueueList
+from tests.doubles import ORDINARY_USER, RecordedBackend
 
 from .conftest import ListingWatch, hostile_message, make_app, make_backend, until
 

@@ -16,7 +16,6 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from mailq_tui.ui.app import MailqApp
-from mailq_tui.ui.backend import RecordedBackend
 from mailq_tui.ui.screens import queue as queue_module
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.message import MessageScreen
@@ -24,6 +23,7 @@ from mailq_tui.ui.screens.queue import QueueScreen
 from mailq_tui.ui.screens.reasons import ReasonsScreen
 from mailq_tui.ui.view import ViewSpec, compute_view
 from mailq_tui.ui.widgets.queue_list import QueueList
+from tests.doubles import RecordedBackend
 
 from .conftest import make_app
 from .test_queue_screen import settle

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from mailq_tui.ui.app import MailqApp
-from mailq_tui.ui.backend import ORDINARY_USER
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.message import MessageScreen
 from mailq_tui.ui.screens.queue import QueueScreen
+from tests.doubles import ORDINARY_USER
 
 from .conftest import make_app, make_backend
 from .test_queue_screen import settle

@@ -23,11 +23,10 @@ from textual.reactive import reactive
 from textual.widgets import Input, Log, ProgressBar, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
+from mailq_tui.engine import PostfixError, PostfixSettings
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import QuerySyntaxError, parse_query
 from mailq_tui.model.trend import Trend
-from mailq_tui.postfix.commands import PostfixError
-from mailq_tui.postfix.settings import PostfixSettings
 from mailq_tui.safe_text import visible
 from mailq_tui.ui import plans
 from mailq_tui.ui.columns import SORT_KEYS, header_cells

@@ -22,11 +22,10 @@ from textual.actions import parse
 from textual.reactive import reactive
 from textual.widgets import Log, ProgressBar
 
+from mailq_tui.engine import Health, PostfixSettings
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import parse_query
-from mailq_tui.model.selection import summarise
-from mailq_tui.postfix.health import Health
-from mailq_tui.postfix.settings import PostfixSettings
+from mailq_tui.model.selection import site_flush_candidates, summarise
 from mailq_tui.reports import ActionReport, Privileges
 from mailq_tui.safe_text import visible
 from mailq_tui.ui import plans
@@ -249,20 +248,14 @@ class QueueActionsScreen(ExplainingScreen[None]):
         """Confirm and run ``postqueue -s SITE`` (with the per-message fallback)."""
         state = self.state
         messages = state.messages if state else []
-        suffix = "@" + site.lower()
-        candidates = [
-            m
-            for m in messages
-            if m.queue_name != "hold"
-            and any(r.address.lower().endswith(suffix) for r in m.recipients)
-        ]
+        candidates = site_flush_candidates(messages, site)
         title, body = plans.flush_site_text(site, candidates)
         if not await self._ask(ConfirmScreen(title, body)):
             self.log_line(f"flush {visible(site, 60)}: cancelled")
             return
         stop = self._begin(0, f"flush of {visible(site, 60)}")
         try:
-            report = await self.mailq.backend.flush_site(site, candidates, stop=stop)
+            report = await self.mailq.backend.flush_site(site, messages, stop=stop)
         finally:
             self._end()
         self._report(report)
