@@ -27,15 +27,14 @@ from typing import Optional, Union
 
 from mailq_tui.model.message import Message
 from mailq_tui.model.recheck import (
-    DUPLICATES_NOTE,
     SKIP_ALREADY_HELD,
     SKIP_INVALID,
     SKIP_NOT_FOUND,
     SKIP_NOT_HELD,
     SKIP_REUSED,
     SKIP_VANISHED,
-    distinct_targets,
     recheck,
+    screen_targets,
 )
 from mailq_tui.model.selection import site_flush_candidates
 from mailq_tui.model.snapshot import Snapshot
@@ -206,12 +205,7 @@ class QueueEngine:
         progress: Optional[ProgressCallback],
         stop: Optional[asyncio.Event],
     ) -> None:
-        distinct = distinct_targets(targets, is_valid_queue_id)
-        report.skipped.extend(distinct.invalid)
-        if distinct.requested < len(targets):
-            report.requested = distinct.requested
-            report.notes.append(DUPLICATES_NOTE)
-        seen = distinct.by_id
+        seen = screen_targets(report, targets, is_valid_queue_id)
         if not seen:
             return
         privs = await self.privileges()

@@ -20,7 +20,7 @@ from typing import Callable, Optional, Union
 import msgspec
 
 from mailq_tui.model.message import Message
-from mailq_tui.model.recheck import DUPLICATES_NOTE, distinct_targets, recheck
+from mailq_tui.model.recheck import recheck, screen_targets
 from mailq_tui.model.selection import site_flush_candidates
 from mailq_tui.model.snapshot import Snapshot
 from mailq_tui.postfix.health import Health
@@ -138,25 +138,21 @@ class RecordedBackend:
         stop: Optional[asyncio.Event] = None,
     ) -> ActionReport:
         """Apply ``action`` to the listing as postsuper would, after the engine's own checks
-        (:func:`~mailq_tui.model.recheck.distinct_targets`, then
+        (:func:`~mailq_tui.model.recheck.screen_targets`, then
         :func:`~mailq_tui.model.recheck.recheck` against this listing); when ``stop`` is set,
         the remaining survivors are left alone (``interrupted``)."""
         if action not in POSTSUPER_ACTIONS:
             raise ValueError(f"unknown action {action!r}; one of {sorted(POSTSUPER_ACTIONS)}")
         self.calls.append((action, [m.queue_id for m in targets]))
         report = ActionReport(action=action, requested=len(targets))
-        distinct = distinct_targets(targets, is_valid_queue_id)
-        report.skipped.extend(distinct.invalid)
-        if distinct.requested < len(targets):
-            report.requested = distinct.requested
-            report.notes.append(DUPLICATES_NOTE)
-        if not distinct.by_id:
+        seen = screen_targets(report, targets, is_valid_queue_id)
+        if not seen:
             return report
         if not self._privileges.postsuper.allowed:
             report.errors.append(self._privileges.postsuper.reason)
             return report
         current = {m.queue_id: m for m in self.messages}
-        checked = recheck(action, distinct.by_id, current)
+        checked = recheck(action, seen, current)
         report.skipped.extend(checked.skipped)
         for n, (qid, now) in enumerate(checked.survivors.items(), 1):
             if stop is not None and stop.is_set():

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from mailq_tui.model.message import Message
+from mailq_tui.reports import ActionReport
 
 #: Skip reasons (stable strings: the UI and the CLI show them as they are).
 SKIP_INVALID = "not a valid queue id"
@@ -53,6 +54,20 @@ def distinct_targets(targets: Sequence[Message], is_valid: Callable[[str], bool]
         elif msg.queue_id not in result.by_id:
             result.by_id[msg.queue_id] = msg
     return result
+
+
+def screen_targets(
+    report: ActionReport, targets: Sequence[Message], is_valid: Callable[[str], bool]
+) -> dict[str, Message]:
+    """The first step of an action on ``targets``: record in ``report`` the ids refused before
+    any lookup (and that duplicate ids count once); return the rest by id
+    (:func:`distinct_targets`)."""
+    distinct = distinct_targets(targets, is_valid)
+    report.skipped.extend(distinct.invalid)
+    if distinct.requested < len(targets):
+        report.requested = distinct.requested
+        report.notes.append(DUPLICATES_NOTE)
+    return distinct.by_id
 
 
 def skip_reason(action: str, saw: Message, now: Optional[Message]) -> str:
