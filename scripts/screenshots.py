@@ -17,13 +17,15 @@ from typing import Callable
 import msgspec
 from textual.pilot import Pilot
 
-from mailq_tui.model.message import Message
-from mailq_tui.ui.app import MailqApp
-
 ROOT = Path(__file__).resolve().parent.parent
-# The recorded backend is a test double, not part of the package: it is imported from this
-# checkout's tests/ (run as a file, the script does not have the checkout on sys.path).
+# Run as a file, the script has scripts/ on sys.path, not the checkout: put the checkout first,
+# so that this checkout's package is shown, with the recorded test double from its tests/ (the
+# double is not part of the package).
 sys.path.insert(0, str(ROOT))
+
+# isort: split
+from mailq_tui.model.message import Message  # noqa: E402
+from mailq_tui.ui.app import MailqApp  # noqa: E402
 from tests.doubles import ORDINARY_USER, RecordedBackend  # noqa: E402
 
 DATA = ROOT / "tests" / "ui" / "data"
