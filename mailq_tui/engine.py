@@ -285,7 +285,8 @@ class QueueEngine:
             report.errors.append(problem)
             self._audit(report, [], {"site": site})
             return report
-        candidates = site_flush_candidates(listing, site)
+        # A pass over the whole listing: off the event loop (the app's runs there too).
+        candidates = await asyncio.to_thread(site_flush_candidates, listing, site)
         res = await flush_mod.flush_site(self.tools, site)
         if res.not_configured and candidates:
             ids = [m.queue_id for m in candidates]

@@ -80,17 +80,10 @@ def queue_breakdown(messages: Iterable[Message]) -> str:
     return breakdown_text(per_queue(messages))
 
 
-def recipient_domain(address: str) -> str:
-    """The domain of a recipient ``address`` as Postfix files it for fast flush: the text after
-    the last ``@``, lowercased; ``""`` when there is no ``@`` (such mail is never in a site's
-    flush log)."""
-    _, at, domain = address.rpartition("@")
-    return domain.lower() if at else ""
-
-
 def site_flush_candidates(messages: Iterable[Message], site: str) -> list[Message]:
     """The messages ``postqueue -s SITE`` covers: in the deferred queue, with at least one
-    recipient whose domain is ``site`` exactly (case-insensitively; subdomains are other sites).
+    recipient whose domain (the text after the last ``@``) is ``site`` exactly,
+    case-insensitively; a subdomain is another site.
 
     That is what Postfix's fast-flush log holds: a deferral appends the recipient's domain and
     the queue id, and ``postqueue -s`` asks the flush daemon to deliver those. Held mail is never
@@ -98,11 +91,16 @@ def site_flush_candidates(messages: Iterable[Message], site: str) -> list[Messag
     engine's per-message fallback (``postqueue -i``) flushes exactly these.
     """
     wanted = site.lower()
+    if not wanted or "@" in wanted:  # no domain after the last @ can be empty or hold an @
+        return []
+    # The domain is `wanted` exactly when the lowercased address ends with "@" + wanted (it
+    # holds no @): one string test per recipient (a listing may hold 500k messages).
+    suffix = "@" + wanted
     return [
         m
         for m in messages
         if m.queue_name == "deferred"
-        and any(recipient_domain(r.address) == wanted for r in m.recipients)
+        and any(r.address.lower().endswith(suffix) for r in m.recipients)
     ]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mailq_tui.model.message import Message, Recipient
-from mailq_tui.model.selection import recipient_domain, site_flush_candidates, site_flush_line
+from mailq_tui.model.selection import site_flush_candidates, site_flush_line
 from mailq_tui.ui import plans
 
 
@@ -40,10 +40,11 @@ def test_a_site_in_brackets_matches_a_literal_recipient_domain() -> None:
     assert [m.queue_id for m in site_flush_candidates(listing, "[10.0.0.1]")] == ["L1"]
 
 
-def test_recipient_domain_is_after_the_last_at_and_lowercase() -> None:
-    assert recipient_domain('"a@b"@Mail.Example.COM') == "mail.example.com"
-    assert recipient_domain("postmaster") == ""
-    assert recipient_domain("a@") == ""
+def test_the_domain_is_after_the_last_at() -> None:
+    listing = [msg("Q1", "deferred", '"a@b"@Mail.Example.COM'), msg("Q2", "deferred", "a@")]
+    assert [m.queue_id for m in site_flush_candidates(listing, "mail.example.com")] == ["Q1"]
+    assert site_flush_candidates(listing, "") == []
+    assert site_flush_candidates(listing, 'b"@mail.example.com') == []
 
 
 def test_the_cli_and_the_confirm_dialog_say_what_is_covered() -> None:

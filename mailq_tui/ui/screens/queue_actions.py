@@ -248,7 +248,7 @@ class QueueActionsScreen(ExplainingScreen[None]):
         """Confirm and run ``postqueue -s SITE`` (with the per-message fallback)."""
         state = self.state
         messages = state.messages if state else []
-        candidates = site_flush_candidates(messages, site)
+        candidates = await asyncio.to_thread(site_flush_candidates, messages, site)
         title, body = plans.flush_site_text(site, candidates)
         if not await self._ask(ConfirmScreen(title, body)):
             self.log_line(f"flush {visible(site, 60)}: cancelled")
