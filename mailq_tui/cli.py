@@ -126,7 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     flush = sub.add_parser("flush", help="attempt delivery now (all, one site, or ids)")
     target = flush.add_mutually_exclusive_group()
-    target.add_argument("--site", help="flush one destination (postqueue -s)")
+    target.add_argument(
+        "--site", help="flush the deferred mail for one domain (postqueue -s, else -i each)"
+    )
     target.add_argument("--id", dest="ids", action="append", metavar="ID", help="repeatable")
     flush.add_argument(
         "--dry-run", action="store_true", help="show which messages would be flushed"
