@@ -8,12 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 
 from mailq_tui.cli import main
 from mailq_tui.engine import QueueEngine
 from mailq_tui.ui.app import MailqApp
 from mailq_tui.ui.screens.confirm import ConfirmScreen
+from tests.pilot import settle
 from tests.postfix.conftest import Instance
 
 pytestmark = pytest.mark.sandbox
@@ -66,12 +66,6 @@ def test_cli_flush_site_covers_deferred_mail_at_exactly_the_site(
 
     code = main(["-c", pf.config_dir, "flush", "--site", "remote.test;x"])
     assert code == 2 and "not a destination postqueue -s accepts" in capsys.readouterr().err
-
-
-async def settle(pilot: Pilot) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def test_cli_and_app_flush_the_same_messages(

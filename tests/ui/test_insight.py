@@ -10,7 +10,6 @@ from textual.widgets import DataTable, Input, Sparkline
 
 from mailq_tui.model.query import cluster_term
 from mailq_tui.model.reasons import normalise_reason
-from mailq_tui.postfix.health import Health
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.reasons import ReasonsScreen
 from mailq_tui.ui.screens.shape import ShapeScreen
@@ -18,9 +17,9 @@ from mailq_tui.ui.widgets.health import HealthPanel
 from mailq_tui.ui.widgets.heatmap import HeatTable
 from mailq_tui.ui.widgets.queue_list import QueueList
 from tests.doubles import RecordedBackend
+from tests.pilot import queue_screen, row_text, settle, shown_ids
 
-from .conftest import NOW, make_app, make_backend
-from .test_queue_screen import queue_screen, row_text, settle, shown_ids
+from .conftest import DOWN, NOW, make_app, make_backend
 
 
 def clusters_of(backend: RecordedBackend) -> dict[str, set[str]]:
@@ -237,17 +236,6 @@ async def test_expanded_groups_and_the_cursor_survive_a_refresh(backend: Recorde
         assert qlist.current_group is not None and qlist.current_group.key == key
         assert key in screen.expanded
         assert screen.state.lines[qlist.cursor + 1] >= 0
-
-
-DOWN = Health(
-    running=False,
-    master_pid=None,
-    started_at=None,
-    services={},
-    load=(3.5, 2.0, 1.0),
-    checked_at=NOW,
-    problem="no master.pid in /var/spool/postfix/pid: Postfix is not running",
-)
 
 
 async def test_health_panel_shows_master_processes_load_and_trend(

@@ -8,9 +8,9 @@ from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.message import MessageScreen, expiry_text
 from mailq_tui.ui.screens.queue import QueueScreen
 from tests.doubles import ORDINARY_USER, RecordedBackend
+from tests.pilot import settle
 
 from .conftest import NOW, make_app, make_backend
-from .test_queue_screen import settle
 
 RECORDED_ID = "6CBC820C09E"  # tests/ui/data/postcat-6CBC820C09E.txt
 

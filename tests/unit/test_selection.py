@@ -10,7 +10,7 @@ from mailq_tui.model.index import QueueIndex
 from mailq_tui.model.query import Query, QuerySyntaxError, Term, parse_query
 from mailq_tui.model.selection import count_line, describe, normalise, summarise
 from mailq_tui.ui import plans
-from tests.unit.test_query import MESSAGES, NOW, msg
+from tests.unit.samples import MESSAGES, NOW, msg
 
 
 def shape(query: Query) -> list[tuple[str, object, bool]]:
