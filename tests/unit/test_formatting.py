@@ -10,7 +10,7 @@ from mailq_tui.model.selection import count_line, per_queue, summarise
 from mailq_tui.ui import plans
 from mailq_tui.ui.view import totals
 from mailq_tui.ui.widgets.status import status_text
-from tests.unit.test_query import msg
+from tests.unit.samples import msg
 
 MESSAGES = [msg("H1", queue="hold"), msg("D1"), msg("A1", queue="active"), msg("D2")]
 SAID = "1 active, 2 deferred, 1 hold"
