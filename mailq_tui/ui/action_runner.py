@@ -117,7 +117,7 @@ class ActionRunner:
         if op is Op.FLUSH_ALL:
             return await backend.flush_all()
         if op is Op.FLUSH_SITE:
-            return await backend.flush_site(plan.site, plan.targets, stop=stop)
+            return await backend.flush_site(plan.site, plan.listing, stop=stop)
         if op is Op.FLUSH_IDS:
             return await backend.flush_ids(plan.targets, progress=self._advance, stop=stop)
         return await backend.act(op.value, plan.targets, progress=self._advance, stop=stop)

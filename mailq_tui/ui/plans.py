@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Optional
 
-from mailq_tui.cli_output import short_size
+from mailq_tui.engine import PostfixSettings
+from mailq_tui.formatting import plural, short_size
 from mailq_tui.model.expiry import release_warning
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import parse_query
@@ -20,11 +21,12 @@ from mailq_tui.model.selection import (
     SelectionSummary,
     query_line,
     queue_breakdown,
+    site_flush_candidates,
+    site_flush_line,
     summarise,
     warning_lines,
 )
 from mailq_tui.operations import Op
-from mailq_tui.postfix.settings import PostfixSettings
 from mailq_tui.reports import ActionReport
 from mailq_tui.safe_text import visible
 from mailq_tui.ui.columns import recipient_cell, sender_cell
@@ -62,11 +64,6 @@ RECHECK = (
     "Each queue id is checked against a fresh listing first: a message that left, or whose id "
     "now names another message, is skipped and reported."
 )
-
-
-def plural(n: int, word: str) -> str:
-    """``1 message`` / ``3 messages``."""
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def describe_targets(targets: Sequence[Message]) -> str:
@@ -145,13 +142,13 @@ def expiry_warning(
 
 
 def flush_site_text(site: str, candidates: Sequence[Message]) -> tuple[str, str]:
-    """Confirm text for ``postqueue -s SITE``."""
+    """Confirm text for ``postqueue -s SITE``: which messages it covers (``candidates``, from
+    :func:`~mailq_tui.model.selection.site_flush_candidates`) and the fallback."""
     title = f"Flush {visible(site, 60)}?"
     body = (
-        f"Ask Postfix to deliver the mail queued for {visible(site, 60)} now (postqueue -s). "
-        f"{plural(len(candidates), 'message')} here have a recipient there"
-        + (f" ({queue_breakdown(candidates)})." if candidates else ".")
-        + "\nIf fast flush is not configured for the site, they are flushed one by one "
+        f"Ask Postfix to deliver the deferred mail for {visible(site, 60)} now (postqueue -s): "
+        f"{site_flush_line(site, candidates)}. Mail on hold is never flushed.\n"
+        "If fast flush is not configured for the site, these are flushed one by one "
         "(postqueue -i)."
     )
     return title, body
@@ -215,6 +212,8 @@ class ActionPlan:
     what: str
     targets: Sequence[Message] = ()
     site: str = ""
+    #: The whole listing, for a site flush (the engine picks the site's messages from it).
+    listing: Sequence[Message] = ()
     #: A word to type instead of "y" (acting on every message in the queue).
     confirm_word: Optional[str] = None
 
@@ -234,9 +233,10 @@ def build_plan(
         return ActionPlan(op, title, body, "flush all")
     if op is Op.FLUSH_SITE:
         site = request.site
-        candidates = site_candidates(messages, site)
+        candidates = site_flush_candidates(messages, site)
         title, body = flush_site_text(site, candidates)
-        return ActionPlan(op, title, body, f"flush of {visible(site, 60)}", candidates, site)
+        what = f"flush of {visible(site, 60)}"
+        return ActionPlan(op, title, body, what, candidates, site, listing=messages)
     targets = request.targets
     whole_queue, notes = selection_facts(state, targets, request.marked, request.bulk)
     title, body = confirm_text(
@@ -251,16 +251,6 @@ def build_plan(
         targets,
         confirm_word=WHOLE_QUEUE_WORD if whole_queue else None,
     )
-
-
-def site_candidates(messages: Sequence[Message], site: str) -> list[Message]:
-    """The messages a flush of ``site`` covers: not on hold, a recipient at the site."""
-    suffix = "@" + site.lower()
-    return [
-        m
-        for m in messages
-        if m.queue_name != "hold" and any(r.address.lower().endswith(suffix) for r in m.recipients)
-    ]
 
 
 def selection_facts(

@@ -17,7 +17,7 @@ from mailq_tui.model.message import Message
 from mailq_tui.model.snapshot import Snapshot
 from mailq_tui.postfix.health import Health
 from mailq_tui.ui.app import MailqApp
-from mailq_tui.ui.backend import RecordedBackend
+from tests.doubles import RecordedBackend
 
 DATA = Path(__file__).parent / "data"
 QUEUE_FILE = DATA / "queue.jsonl"

@@ -16,8 +16,8 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from mailq_tui.model.index import QueueIndex
-from mailq_tui.ui.backend import RecordedBackend
 from mailq_tui.ui.widgets.queue_list import QueueList
+from tests.doubles import RecordedBackend
 from tests.pilot import change_view, queue_screen, settle, shown_ids
 
 from .conftest import make_app, until

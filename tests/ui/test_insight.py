@@ -11,13 +11,13 @@ from textual.widgets import DataTable, Input, Sparkline
 from mailq_tui.model.query import cluster_term
 from mailq_tui.model.reasons import normalise_reason
 from mailq_tui.operations import Op
-from mailq_tui.ui.backend import RecordedBackend
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.reasons import ReasonsScreen
 from mailq_tui.ui.screens.shape import ShapeScreen
 from mailq_tui.ui.widgets.health import HealthPanel
 from mailq_tui.ui.widgets.heatmap import HeatTable
 from mailq_tui.ui.widgets.queue_list import QueueList
+from tests.doubles import RecordedBackend
 from tests.pilot import queue_screen, row_text, settle, shown_ids
 
 from .conftest import DOWN, NOW, make_app, make_backend

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from mailq_tui.model.message import Message, Recipient
 from mailq_tui.postfix.settings import PostfixSettings
-from mailq_tui.ui.backend import ORDINARY_USER, RecordedBackend
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.message import MessageScreen, expiry_text
 from mailq_tui.ui.screens.queue import QueueScreen
+from tests.doubles import ORDINARY_USER, RecordedBackend
 from tests.pilot import settle
 
 from .conftest import NOW, make_app, make_backend

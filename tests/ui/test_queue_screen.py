@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from mailq_tui.operations import Op
 from mailq_tui.ui.app import MailqApp
-from mailq_tui.ui.backend import ORDINARY_USER, RecordedBackend
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.queue import QueueScreen
 from mailq_tui.ui.widgets.queue_list import QueueList
+from tests.doubles import ORDINARY_USER, RecordedBackend
 from tests.pilot import queue_screen, row_text, settle, shown_ids
 
 from .conftest import ListingWatch, hostile_message, make_app, make_backend, until
@@ -19,7 +19,7 @@ async def test_first_screen_lists_every_message(backend: RecordedBackend) -> Non
         await settle(pilot)
         assert len(shown_ids(app)) == len(backend.messages) == 60
         status = str(app.screen.query_one("#status").render())
-        assert "deferred 55 · hold 5" in status
+        assert "55 deferred, 5 hold" in status
         assert "shown 60" in status
 
 

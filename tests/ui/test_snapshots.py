@@ -70,7 +70,7 @@ def test_help_screen(snap_compare) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_ordinary_user_footer(snap_compare) -> None:  # type: ignore[no-untyped-def]
-    from mailq_tui.ui.backend import ORDINARY_USER
+    from tests.doubles import ORDINARY_USER
 
     async def run_before(pilot: Pilot) -> None:
         await settle(pilot)

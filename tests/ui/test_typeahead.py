@@ -14,7 +14,6 @@ import pytest
 from textual.widgets import Input
 
 from mailq_tui.ui.app import MailqApp
-from mailq_tui.ui.backend import RecordedBackend
 from mailq_tui.ui.screens import queue as queue_module
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.message import MessageScreen
@@ -22,6 +21,7 @@ from mailq_tui.ui.screens.queue import QueueScreen
 from mailq_tui.ui.screens.reasons import ReasonsScreen
 from mailq_tui.ui.view import ViewSpec, compute_view
 from mailq_tui.ui.widgets.queue_list import QueueList
+from tests.doubles import RecordedBackend
 from tests.pilot import burst, post_burst, settle
 
 from .conftest import make_app

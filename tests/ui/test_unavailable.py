@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from mailq_tui.ui.backend import ORDINARY_USER
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.message import MessageScreen
 from mailq_tui.ui.screens.queue import QueueScreen
+from tests.doubles import ORDINARY_USER
 from tests.pilot import footer_keys, notifications, settle
 
 from .conftest import make_app, make_backend

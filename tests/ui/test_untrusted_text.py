@@ -13,12 +13,12 @@ from textual import events
 from mailq_tui.model.message import Message, Recipient
 from mailq_tui.model.reasons import normalise_reason
 from mailq_tui.ui.app import MailqApp
-from mailq_tui.ui.backend import RecordedBackend
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.message import MessageScreen
 from mailq_tui.ui.screens.reasons import ReasonsScreen
 from mailq_tui.ui.screens.shape import ShapeScreen
 from mailq_tui.ui.widgets.safe_input import MARKER, SafeInput
+from tests.doubles import RecordedBackend
 from tests.pilot import RLO, assert_safe, queue_screen, screen_text, settle, shown_ids
 
 from .conftest import NOW, make_app, make_backend

@@ -21,12 +21,11 @@ from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Log, Static
 
-from mailq_tui.cli_output import short_age, short_size
+from mailq_tui.engine import PostcatResult, PostfixSettings
+from mailq_tui.formatting import short_age, short_size
 from mailq_tui.model.expiry import expiry
 from mailq_tui.model.message import Message
 from mailq_tui.operations import Op
-from mailq_tui.postfix.postcat import PostcatResult
-from mailq_tui.postfix.settings import PostfixSettings
 from mailq_tui.reports import Privileges
 from mailq_tui.safe_text import visible
 from mailq_tui.ui.availability import ExplainingScreen

@@ -24,13 +24,12 @@ from textual.reactive import reactive
 from textual.widgets import Input, Log, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
+from mailq_tui.engine import Health, PostfixError, PostfixSettings
+from mailq_tui.formatting import plural
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import QuerySyntaxError, parse_query
 from mailq_tui.model.trend import Trend
 from mailq_tui.operations import Op, why_unavailable
-from mailq_tui.postfix.commands import PostfixError
-from mailq_tui.postfix.health import Health
-from mailq_tui.postfix.settings import PostfixSettings
 from mailq_tui.reports import ActionReport, Privileges
 from mailq_tui.safe_text import visible
 from mailq_tui.ui import plans
@@ -222,7 +221,7 @@ class QueueScreen(ExplainingScreen[None]):
         self._show_health()
         dropped = self.marks.prune(state.messages)
         if dropped:
-            self.log_line(f"{plans.plural(dropped, 'marked message')} left the queue; unmarked")
+            self.log_line(f"{plural(dropped, 'marked message')} left the queue; unmarked")
         for warning in snapshot.warnings:
             self.log_line(f"postqueue: {visible(warning, 300)}")
         self._show(state)
@@ -344,7 +343,7 @@ class QueueScreen(ExplainingScreen[None]):
             view = f"indexing… │ {view}"
         if state is not None and state.groups is not None and state.spec.group_by:
             label = GROUP_BY_LABELS.get(state.spec.group_by, state.spec.group_by)
-            view = f"{plans.plural(len(state.groups), 'group')} by {label} │ {view}"
+            view = f"{plural(len(state.groups), 'group')} by {label} │ {view}"
         text = status_text(
             (state.counts or totals(state.messages)) if state else None,
             len(state.rows) if state else 0,

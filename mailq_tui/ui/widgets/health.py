@@ -17,8 +17,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Sparkline, Static
 
+from mailq_tui.engine import Health
 from mailq_tui.model.trend import Trend, format_span
-from mailq_tui.postfix.health import Health
 from mailq_tui.safe_text import visible
 
 
