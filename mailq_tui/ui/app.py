@@ -74,7 +74,7 @@ class MailqApp(App[None]):
 
         Listing, indexing and filtering run in threads that compete with this one for the
         GIL; by default a waiting thread gets it after 5 ms, which on a 500k-message queue
-        made every frame wait behind the workers. 1 ms keeps typing and scrolling fluid.
+        makes every frame wait behind the workers. 1 ms keeps typing and scrolling fluid.
         """
         sys.setswitchinterval(SWITCH_INTERVAL)
         self.push_screen(

@@ -108,7 +108,7 @@ OPERATION_KEYS: dict[Op, OperationKey] = {
     ),
 }
 
-#: The id of each operation's command (``queue.delete``, ``message.flush``...): user keymaps
+#: The id of each operation's command (``queue.delete``, ``message.flush_ids``...): user keymaps
 #: name these.
 OPERATION_IDS = {
     Op.DELETE: "delete",

@@ -4,9 +4,10 @@ Textual routes a key when the app takes it off its queue: it is posted to the wi
 at that moment, and each widget handles it later from its own queue. Focus changes are
 deferred too (``Widget.focus`` runs ``Screen.set_focus`` through ``App.call_later``) and so
 is ``Input.Submitted``. Keys that arrive together (a terminal delivers a paste, ``tmux
-send-keys`` or typing on a loaded server in one read) were therefore all routed to the widget
-focused before the first of them was handled: ``/ail`` left the filter empty while ``a``
-marked every message, and ``R`` after Enter in the filter was typed into it.
+send-keys`` or typing on a loaded server in one read) are therefore all routed to the widget
+focused before the first of them is handled: left to Textual, ``/ail`` would leave the filter
+empty while ``a`` marks every message, and ``R`` after Enter in the filter would be typed
+into it.
 
 :class:`TypedInput` holds input events (keys and pastes) as they arrive and lets the next one
 through only when everything the previous one caused has been handled: every queue of the

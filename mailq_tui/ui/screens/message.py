@@ -2,10 +2,10 @@
 
 Headers and body come from ``postcat -q`` in a worker; the text is made safe and split into
 lines off the UI thread, then shown in a ``Log`` (a Line-API view: only visible lines are
-drawn, so multi-MB bodies scroll smoothly). Actions dismiss the screen with the action name;
-the queue screen confirms and runs it on this message. The keys are the queue screen's
-(:func:`~mailq_tui.ui.commands.message_bindings`), and so is the rule for when each is
-available (the ``why`` the queue screen passes in).
+drawn, so multi-MB bodies scroll smoothly). An operation's key dismisses the screen with its
+:class:`~mailq_tui.operations.Op`; the queue screen confirms and runs it on this message. The
+keys are the queue screen's (:func:`~mailq_tui.ui.commands.message_bindings`), and so is the
+rule for when each is available (the ``why`` the queue screen passes in).
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@ what can be done on the selection, and the keys that open the insight screens.
 All I/O runs in workers (listing, index building, filtering, health, actions); the UI thread
 only swaps in finished :class:`~mailq_tui.ui.view.ViewState` objects. What the user asked to
 see is one immutable :class:`~mailq_tui.ui.view.ViewSpec`, replaced as a whole. Operations on
-mail are asked, run and reported by the screen's :class:`~mailq_tui.ui.action_runner.
-ActionRunner`; whether each is available is :func:`~mailq_tui.operations.why_unavailable`.
+mail are asked, run and reported by the screen's
+:class:`~mailq_tui.ui.action_runner.ActionRunner`; whether each is available is
+:func:`~mailq_tui.operations.why_unavailable`.
 """
 
 from __future__ import annotations
