@@ -1,9 +1,9 @@
 """Every Textual worker of the app names itself.
 
 Without ``description=``, Textual's ``@work`` describes a worker by the ``repr`` of its
-arguments, on the UI thread, when it starts: a listing of 500k messages handed to a worker froze
-the screen for 2.6 s before the worker began (seen when indexing a listing, and it would hit a
-bulk action on every message and each shape computation alike).
+arguments, on the UI thread, when it starts: a listing of 500k messages handed to a worker
+freezes the screen for seconds before the worker begins, and so would a bulk action on every
+message or a shape computation.
 """
 
 from __future__ import annotations
