@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from textual.widgets import ProgressBar
@@ -31,37 +32,35 @@ Ask = Callable[[ConfirmScreen], Awaitable[Optional[bool]]]
 Notify = Callable[[str, str, Severity], None]
 
 
+def _idle_event() -> asyncio.Event:
+    idle = asyncio.Event()
+    idle.set()
+    return idle
+
+
+@dataclass(eq=False)
 class ActionRunner:
     """Asks, runs and reports the actions of one screen, one at a time.
 
-    ``backend``: what runs them. ``ask``: shows a confirm dialog, returns its answer.
+    ``backend``: what runs them. ``confirm``: shows a confirm dialog, returns its answer.
     ``log``: appends a line to the action log. ``progress``: the progress bar to drive.
     ``notify``: shows a report's summary. ``changed``: called when an action starts or ends
     (what is available changes with it).
     """
 
-    def __init__(
-        self,
-        backend: QueueBackend,
-        *,
-        ask: Ask,
-        log: Callable[[str], None],
-        progress: Callable[[], ProgressBar],
-        notify: Notify,
-        changed: Callable[[], None],
-    ) -> None:
-        self._backend = backend
-        self._ask = ask
-        self._log = log
-        self._progress = progress
-        self._notify = notify
-        self._changed = changed
-        #: Set once the question of the action a key started is on screen (see ask).
-        self.question_shown: Optional[asyncio.Event] = None
-        self._stop: Optional[asyncio.Event] = None
-        self._what = ""
-        self._idle = asyncio.Event()
-        self._idle.set()
+    backend: QueueBackend
+    confirm: Ask
+    log: Callable[[str], None]
+    progress: Callable[[], ProgressBar]
+    notify: Notify
+    changed: Callable[[], None]
+    #: Set once the question of the action a key started is on screen (see :meth:`ask`).
+    question_shown: Optional[asyncio.Event] = field(default=None, init=False)
+    #: The running action's stop request (None: no action runs) and what it is.
+    _stop: Optional[asyncio.Event] = field(default=None, init=False)
+    _what: str = field(default="", init=False)
+    #: Set whenever no action runs.
+    _idle: asyncio.Event = field(default_factory=_idle_event, init=False)
 
     @property
     def busy(self) -> bool:
@@ -82,7 +81,7 @@ class ActionRunner:
     async def run(self, plan: ActionPlan) -> Optional[ActionReport]:
         """Ask ``plan``'s question; on yes run it and report. None when the user said no."""
         if not await self.ask(ConfirmScreen(plan.title, plan.body, confirm_word=plan.confirm_word)):
-            self._log(f"{plan.what}: cancelled")
+            self.log(f"{plan.what}: cancelled")
             return None
         stop = self._begin(plan)
         try:
@@ -96,7 +95,7 @@ class ActionRunner:
         """Show ``dialog`` and wait for its answer (the question now counts as shown, so
         keys held behind it are let through, to be dropped by the dialog)."""
         try:
-            answer = self._ask(dialog)
+            answer = self.confirm(dialog)
         finally:
             if self.question_shown is not None:
                 self.question_shown.set()
@@ -106,14 +105,14 @@ class ActionRunner:
         """Ask the running action to stop cleanly (no-op when none runs)."""
         if self._stop is not None and not self._stop.is_set():
             self._stop.set()
-            self._log(f"stopping {self._what}: Postfix finishes what it has read")
+            self.log(f"stopping {self._what}: Postfix finishes what it has read")
 
     async def wait_idle(self) -> None:
         """Return once no action runs (its report and audit line are written by then)."""
         await self._idle.wait()
 
     async def _execute(self, plan: ActionPlan, stop: asyncio.Event) -> ActionReport:
-        backend, op = self._backend, plan.op
+        backend, op = self.backend, plan.op
         if op is Op.FLUSH_ALL:
             return await backend.flush_all()
         if op is Op.FLUSH_SITE:
@@ -129,26 +128,26 @@ class ActionRunner:
         # Per-message progress for operations on messages; a site or the whole queue is one
         # request whose progress Postfix does not tell.
         total = len(plan.targets) if plan.op not in (Op.FLUSH_SITE, Op.FLUSH_ALL) else None
-        bar = self._progress()
+        bar = self.progress()
         bar.update(total=total, progress=0)
         bar.display = True
-        self._changed()
+        self.changed()
         return self._stop
 
     def _advance(self, done: int, total: int) -> None:
-        self._progress().update(total=total, progress=done)
+        self.progress().update(total=total, progress=done)
 
     def _end(self) -> None:
         self._stop = None
         self._idle.set()
-        self._progress().display = False
-        self._changed()
+        self.progress().display = False
+        self.changed()
 
     def _report(self, report: ActionReport) -> None:
         for line in plans.report_lines(report):
-            self._log(line)
+            self.log(line)
         detail = ""
         if report.skipped:
             shown = ", ".join(visible(qid, 20) for qid, _ in report.skipped[:5])
             detail = f"\nskipped: {shown}{' …' if len(report.skipped) > 5 else ''} (see log: l)"
-        self._notify(visible(report.summary(), 400) + detail, report.action, plans.severity(report))
+        self.notify(visible(report.summary(), 400) + detail, report.action, plans.severity(report))

@@ -103,7 +103,7 @@ class QueueScreen(ExplainingScreen[None]):
         self.trend = Trend()
         self.runner = ActionRunner(
             backend,
-            ask=lambda dialog: self.app.push_screen(dialog, wait_for_dismiss=True),
+            confirm=lambda dialog: self.app.push_screen(dialog, wait_for_dismiss=True),
             log=self.log_line,
             progress=lambda: self.query_one("#progress", ProgressBar),
             notify=lambda text, title, severity: self.notify(
