@@ -554,10 +554,11 @@ class QueueScreen(ExplainingScreen[None]):
         qlist = self.query_one(QueueList)
         return bool(len(self.marks)) or qlist.current is not None or qlist.current_group is not None
 
-    def why(self, op: Op, on_message: bool = False) -> str:
-        """Why ``op`` cannot run now on the selection (``on_message``: on the message shown
-        by the message screen); "" when it can."""
-        has_target = on_message or self._has_selection()
+    def why(self, op: Op, has_target: Optional[bool] = None) -> str:
+        """Why ``op`` cannot run now ("" when it can). ``has_target``: whether it has
+        something to act on (default: the list's marks, group or cursor message)."""
+        if has_target is None:
+            has_target = self._has_selection()
         return why_unavailable(op, self.privileges, self.health, self.runner.busy, has_target)
 
     def unavailable_reason(self, action: str, parameters: tuple[object, ...] = ()) -> str:
@@ -637,12 +638,9 @@ class QueueScreen(ExplainingScreen[None]):
 
     def start(self, request: ActionRequest) -> None:
         """Confirm and run ``request`` (a key, or the message screen for its message)."""
-        on_message = not request.bulk and len(request.targets) == 1
-        why = self.why(request.op, on_message=on_message)
+        why = self.why(request.op, has_target=bool(request.targets or request.site))
         if why:
             self.notify(why, title=request.op.value, severity="warning", markup=False)
-            return
-        if request.op.needs_target and not (request.targets or request.site):
             return
         self.runner.expect_question()
         self._perform(request)
@@ -694,6 +692,6 @@ class QueueScreen(ExplainingScreen[None]):
             backend=self.backend,
             settings=self.settings,
             privileges=self.privileges,
-            why=lambda op: self.why(op, on_message=True),
+            why=lambda op: self.why(op, has_target=True),
         )
         self.app.push_screen(screen, callback=after)
