@@ -30,7 +30,7 @@ from mailq_tui.postfix.commands import PostfixError
 from mailq_tui.postfix.settings import PostfixSettings
 from mailq_tui.safe_text import visible
 from mailq_tui.ui import plans
-from mailq_tui.ui.columns import SORT_KEYS, header_cells
+from mailq_tui.ui.columns import SORT_CYCLE, header_cells
 from mailq_tui.ui.commands import queue_bindings
 from mailq_tui.ui.memory import settle_after_listing
 from mailq_tui.ui.screens.queue_actions import QueueActionsScreen
@@ -434,8 +434,8 @@ class QueueScreen(QueueActionsScreen):
 
     def action_cycle_sort(self) -> None:
         """Sort by the next column."""
-        idx = SORT_KEYS.index(self.sort_key) if self.sort_key in SORT_KEYS else -1
-        self.sort_key = SORT_KEYS[(idx + 1) % len(SORT_KEYS)]
+        idx = SORT_CYCLE.index(self.sort_key) if self.sort_key in SORT_CYCLE else -1
+        self.sort_key = SORT_CYCLE[(idx + 1) % len(SORT_CYCLE)]
         self.apply_view()
 
     def action_cycle_group(self) -> None:
