@@ -468,41 +468,54 @@ def _column_field(
     return _Field(cost, rows)
 
 
+#: Where a field's block lies in each haystack: (starts, ends, skip), None for the start or
+#: end of the whole haystack, ``skip`` characters past each start.
+_Block = Callable[[SearchColumns], tuple[Optional[tuple[int, ...]], Optional[tuple[int, ...]], int]]
+
+
+def _block_field(block: _Block) -> Callable[[QueueIndex, Term, Rows], list[int]]:
+    """Rows whose haystack ``block`` contains the term's value (``str.count`` with bounds:
+    no slicing) or matches its regex, negation included."""
+
+    def rows(index: QueueIndex, term: Term, rows: Rows) -> list[int]:
+        search = index.search_columns()
+        starts, ends, skip = block(search)
+        hay: Iterable[str] = search.hay
+        lows: Iterable[int] = repeat(0) if starts is None else starts
+        highs: Iterable[int] = repeat(sys.maxsize) if ends is None else ends
+        if rows is not None:
+            hay = map(search.hay.__getitem__, rows)
+            lows = lows if starts is None else map(starts.__getitem__, rows)
+            highs = highs if ends is None else map(ends.__getitem__, rows)
+        if skip:
+            lows = map(add, lows, repeat(skip))
+        value = term.value
+        if isinstance(value, re.Pattern):
+            tests: Iterator[object] = map(value.search, hay, lows, highs)
+        else:
+            tests = map(str.count, hay, repeat(str(value)), lows, highs)
+        return _select(tests, rows, len(index), term.negate)
+
+    return rows
+
+
+#: A free regex searches the whole haystack, ``to:`` the addresses, ``reason:`` the
+#: reasons (past the newline that ends the addresses).
+_haystack_rows = _block_field(lambda search: (None, None, 0))
+_address_rows = _block_field(lambda search: (search.addr_at, search.addr_end, 0))
+_reason_rows = _block_field(lambda search: (search.addr_end, None, 1))
+
+
 def _text_rows(index: QueueIndex, term: Term, rows: Rows) -> list[int]:
     """Free text: a substring of the whole haystack (one character: from the masks), or a
     regex search of it."""
     value = term.value
     if not isinstance(value, str):
-        return _block_rows(index, term, rows)
+        return _haystack_rows(index, term, rows)
     mask = index._char_masks.get(value)
     if mask is not None:
         return index._masked(mask, term.negate, rows)
     return _contains(index.search_columns().hay, value, term.negate, rows)
-
-
-def _block_rows(index: QueueIndex, term: Term, rows: Rows) -> list[int]:
-    """Rows whose haystack block for ``term`` (``to:`` the addresses, ``reason:`` the
-    reasons, free text the whole haystack) contains the value or matches the regex."""
-    search = index.search_columns()
-    hay: Iterable[str] = search.hay
-    lows: Iterable[int] = repeat(0)
-    highs: Iterable[int] = repeat(sys.maxsize)
-    if term.field == "to":
-        lows, highs = search.addr_at, search.addr_end
-    elif term.field == "reason":
-        lows = search.addr_end
-    if rows is not None:
-        hay = map(search.hay.__getitem__, rows)
-        lows = map(lows.__getitem__, rows) if isinstance(lows, tuple) else lows
-        highs = map(highs.__getitem__, rows) if isinstance(highs, tuple) else highs
-    if term.field == "reason":
-        lows = map(add, lows, repeat(1))  # past the newline that ends the addresses
-    value = term.value
-    if isinstance(value, re.Pattern):
-        tests: Iterator[object] = map(value.search, hay, lows, highs)
-    else:
-        tests = map(str.count, hay, repeat(str(value)), lows, highs)
-    return _select(tests, rows, len(index), term.negate)
 
 
 def _domain_rows(index: QueueIndex, term: Term, rows: Rows) -> list[int]:
@@ -617,8 +630,8 @@ _FIELDS: dict[str, _Field] = {
     "from": _column_field(5, _senders, _from_test),
     "domain": _Field(6, _domain_rows, _domains, _domain_truth, exact=True),
     "text": _Field(8, _text_rows),
-    "to": _Field(8, _block_rows, _addresses, _text_truth),
-    "reason": _Field(8, _block_rows, _reasons, _text_truth),
+    "to": _Field(8, _address_rows, _addresses, _text_truth),
+    "reason": _Field(8, _reason_rows, _reasons, _text_truth),
     "cluster": _Field(8, _cluster_rows, _clusters, _cluster_truth, exact=True),
 }
 
