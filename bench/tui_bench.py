@@ -38,10 +38,10 @@ from textual.widgets import Input
 from bench.synthetic import synthetic_lines
 from mailq_tui.model.message import Message
 from mailq_tui.ui.app import MailqApp
-from mailq_tui.ui.backend import RecordedBackend
 from mailq_tui.ui.screens.queue import QueueScreen
 from mailq_tui.ui.view import ViewState
 from mailq_tui.ui.widgets.queue_list import QueueList
+from tests.doubles import RecordedBackend
 
 #: What is typed, and how many times.
 WORD = "gmail."

@@ -8,7 +8,7 @@ Subcommands share the engine and the query language with the app::
     mailq-tui groups --by domain|sender|sender-domain|queue|reason [QUERY]
     mailq-tui shape [--by rcpt|sender] [--queue Q] [-b N] [-t T] [-l] [QUERY]
     mailq-tui delete|hold|release|requeue [QUERY] [--all] [--dry-run] [--yes]
-    mailq-tui flush [--site S | --id ID ...]
+    mailq-tui flush [--site S | --id ID ...] [--dry-run]
     mailq-tui privileges
     mailq-tui demo [--count N]
 
@@ -126,8 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     flush = sub.add_parser("flush", help="attempt delivery now (all, one site, or ids)")
     target = flush.add_mutually_exclusive_group()
-    target.add_argument("--site", help="flush one destination (postqueue -s)")
+    target.add_argument(
+        "--site", help="flush the deferred mail for one domain (postqueue -s, else -i each)"
+    )
     target.add_argument("--id", dest="ids", action="append", metavar="ID", help="repeatable")
+    flush.add_argument(
+        "--dry-run", action="store_true", help="show which messages would be flushed"
+    )
 
     sub.add_parser("privileges", help="what this user may do, and why not")
 

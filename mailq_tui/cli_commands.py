@@ -20,14 +20,22 @@ import msgspec
 from mailq_tui import cli_output as out
 from mailq_tui.cli_signals import stop_on_signals
 from mailq_tui.engine import PostfixError, QueueEngine
+from mailq_tui.formatting import breakdown_text, plural, short_age, short_size
 from mailq_tui.model.expiry import Lifetimes, release_warning
 from mailq_tui.model.grouping import group_messages
 from mailq_tui.model.index import QueueIndex
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import Query, QuerySyntaxError, parse_query
 from mailq_tui.model.reasons import explain
-from mailq_tui.model.selection import SelectionSummary, breakdown_text, describe, summarise
+from mailq_tui.model.selection import (
+    SelectionSummary,
+    describe,
+    site_flush_candidates,
+    site_flush_line,
+    summarise,
+)
 from mailq_tui.model.shape import compute_shape, format_shape
+from mailq_tui.model.snapshot import Snapshot
 from mailq_tui.reports import EXIT_FAILED, EXIT_OK, EXIT_USAGE, ActionReport, exit_status
 from mailq_tui.safe_text import visible
 
@@ -67,11 +75,18 @@ async def select(engine: QueueEngine, words: Sequence[str]) -> tuple[QueueIndex,
 
 async def select_query(engine: QueueEngine, query: Query) -> tuple[QueueIndex, list[int]]:
     """Take a listing and return the index and the rows matching ``query``."""
+    snapshot = await take_listing(engine)
+    index = QueueIndex(snapshot.messages, now=time.time())
+    return index, index.filter(query)
+
+
+async def take_listing(engine: QueueEngine) -> Snapshot:
+    """A listing of every queue; what postqueue warned about (e.g. Postfix is down) goes to
+    stderr."""
     snapshot = await engine.snapshot()
     for warning in snapshot.warnings:
         print(f"mailq-tui: postqueue: {visible(warning, 300)}", file=sys.stderr)
-    index = QueueIndex(snapshot.messages, now=time.time())
-    return index, index.filter(query)
+    return snapshot
 
 
 async def cmd_ls(engine: QueueEngine, args: argparse.Namespace) -> int:
@@ -93,7 +108,7 @@ async def cmd_ls(engine: QueueEngine, args: argparse.Namespace) -> int:
     else:
         out.print_table(messages, now=index.now)
         total = sum(m.message_size for m in messages)
-        print(f"-- {len(messages)} message(s), {out.short_size(total)}")
+        print(f"-- {len(messages)} message(s), {short_size(total)}")
     return EXIT_OK
 
 
@@ -135,9 +150,9 @@ def _print_groups(
         return
     print(f"{'MSGS':>7} {'RCPTS':>7} {'SIZE':>7} {'OLDEST':>6}  {by.upper()}")
     for g in groups:
-        age = out.short_age(index.now - g.oldest) if g.count else "-"
+        age = short_age(index.now - g.oldest) if g.count else "-"
         print(
-            f"{g.count:>7} {g.recipients:>7} {out.short_size(g.bytes):>7} {age:>6}  "
+            f"{g.count:>7} {g.recipients:>7} {short_size(g.bytes):>7} {age:>6}  "
             f"{visible(g.key or '(none)', limit=160)}"
         )
         if g.top_destinations and by != "domain":
@@ -249,20 +264,52 @@ def _say(lines: Sequence[str]) -> None:
 
 
 async def cmd_flush(engine: QueueEngine, args: argparse.Namespace) -> int:
-    """``flush``: all, one site (falls back to per-id flush when Postfix refuses), or ids."""
+    """``flush``: all, one site (falls back to per-id flush when Postfix refuses), or ids;
+    ``--dry-run`` says which messages that would be and does nothing."""
     if args.ids:
-        snapshot = await engine.snapshot()
-        by_id = {m.queue_id: m for m in snapshot.messages}
-        targets = [by_id[i] for i in args.ids if i in by_id]
-        missing = [i for i in args.ids if i not in by_id]
-        with stop_on_signals("flush") as stop:
-            report = await engine.flush_ids(targets, stop=stop, missing=missing)
-    elif args.site:
-        index, rows = await select(engine, [f"domain:{args.site}"])
-        with stop_on_signals("flush") as stop:
-            report = await engine.flush_site(args.site, [index.messages[r] for r in rows], stop)
-    else:
-        report = await engine.flush_all()
+        return await _flush_ids(engine, args.ids, args.dry_run)
+    if args.site:
+        return await _flush_site(engine, args.site, args.dry_run)
+    if args.dry_run:
+        snapshot = await take_listing(engine)
+        print(
+            f"dry run: would flush all {plural(len(snapshot.messages), 'message')} (postqueue -f)"
+        )
+        return EXIT_OK
+    return _finish(await engine.flush_all())
+
+
+async def _flush_ids(engine: QueueEngine, ids: Sequence[str], dry_run: bool) -> int:
+    snapshot = await take_listing(engine)
+    by_id = {m.queue_id: m for m in snapshot.messages}
+    targets = [by_id[i] for i in ids if i in by_id]
+    missing = [i for i in ids if i not in by_id]
+    if dry_run:
+        print(f"dry run: would flush {plural(len(targets), 'message')} (postqueue -i)")
+        out.print_ids(targets)
+        _say([f"not in the queue: {visible(i, 40)}" for i in missing])
+        return EXIT_OK
+    with stop_on_signals("flush") as stop:
+        report = await engine.flush_ids(targets, stop=stop, missing=missing)
+    return _finish(report)
+
+
+async def _flush_site(engine: QueueEngine, site: str, dry_run: bool) -> int:
+    """Say which messages the site flush covers (the engine picks the same ones from the same
+    listing), then flush, or only list them with ``dry_run``."""
+    problem = engine.site_problem(site)
+    if problem:
+        raise CliError(f"flush --site: {problem}")
+    snapshot = await take_listing(engine)
+    candidates = site_flush_candidates(snapshot.messages, site)
+    covered = site_flush_line(site, candidates)
+    if dry_run:
+        print(f"dry run: would flush {visible(site, 60)} (postqueue -s): {covered}")
+        out.print_ids(candidates)
+        return EXIT_OK
+    _say([f"flush {visible(site, 60)}: {covered}"])
+    with stop_on_signals("flush") as stop:
+        report = await engine.flush_site(site, snapshot.messages, stop)
     return _finish(report)
 
 

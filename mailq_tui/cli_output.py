@@ -15,34 +15,14 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Optional, TextIO
 
-import humanize
 import msgspec
 
+from mailq_tui.formatting import short_age, short_size
 from mailq_tui.model.message import Message
 from mailq_tui.reports import ActionReport
 from mailq_tui.safe_text import visible
 
 CSV_FIELDS = ("queue_id", "queue", "arrival_time", "size", "sender", "recipient", "delay_reason")
-
-
-def short_age(seconds: float) -> str:
-    """``45s``, ``12m``, ``3h``, ``2d``: compact ages for narrow columns."""
-    seconds = max(0, int(seconds))
-    for unit, width in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= width:
-            return f"{seconds // width}{unit}"
-    return f"{seconds}s"
-
-
-def short_size(size: int) -> str:
-    """``812B``, ``4.1K``, ``2.0M`` (binary units, like ``ls -h``)."""
-    return (
-        humanize.naturalsize(size, binary=True, format="%.1f")
-        .replace("iB", "")
-        .replace(" ", "")
-        .replace("Bytes", "B")
-        .replace("Byte", "B")
-    )
 
 
 def sender_text(msg: Message) -> str:

@@ -8,8 +8,8 @@ errors, or as :class:`~mailq_tui.postfix.commands.PostfixError` with a friendly 
 Safety of bulk actions (:meth:`QueueEngine.act`): queue ids are validated, then re-checked
 against a fresh listing right before ``postsuper`` runs. Postfix reuses short ids, so an id that
 vanished, or now names a message with another arrival time or sender, is skipped and reported;
-only the survivors go to ONE ``postsuper`` process, restricted to the queues they are in now.
-Counts come from postsuper's own output.
+only the survivors go to ONE ``postsuper`` process, restricted to the queues they are in now
+(the decision itself: :mod:`mailq_tui.model.recheck`). Counts come from postsuper's own output.
 
 Stopping: actions take a ``stop`` :class:`asyncio.Event` (set on Ctrl+C, SIGTERM, hangup or
 quit). It is a request, not a cancellation: the running Postfix command finishes what it has
@@ -23,10 +23,22 @@ import asyncio
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Callable, Optional, Union
+from typing import Optional, Union
 
 from mailq_tui.model.message import Message
+from mailq_tui.model.recheck import (
+    SKIP_ALREADY_HELD,
+    SKIP_INVALID,
+    SKIP_NOT_FOUND,
+    SKIP_NOT_HELD,
+    SKIP_REUSED,
+    SKIP_VANISHED,
+    recheck,
+    screen_targets,
+)
+from mailq_tui.model.selection import site_flush_candidates
 from mailq_tui.model.snapshot import Snapshot
+from mailq_tui.operations import Op
 from mailq_tui.postfix import flush as flush_mod
 from mailq_tui.postfix.audit import audit_record, default_audit_path, write_audit
 from mailq_tui.postfix.commands import PostfixError, PostfixTools
@@ -37,19 +49,25 @@ from mailq_tui.postfix.postsuper import run_postsuper
 from mailq_tui.postfix.privileges import current_user, detect_privileges
 from mailq_tui.postfix.queue_ids import is_valid_queue_id
 from mailq_tui.postfix.settings import PostfixSettings, read_settings
-from mailq_tui.reports import POSTSUPER_ACTIONS, ActionReport, Privileges
+from mailq_tui.reports import POSTSUPER_ACTIONS, ActionReport, Privileges, ProgressCallback
 
-__all__ = ["ActionReport", "PostcatResult", "PostfixError", "PostfixSettings", "QueueEngine"]
-
-ProgressCallback = Callable[[int, int], None]
-
-#: Skip reasons (stable strings: the UI and the CLI show them as they are).
-SKIP_INVALID = "not a valid queue id"
-SKIP_VANISHED = "no longer in the queue"
-SKIP_NOT_FOUND = "not in the queue"
-SKIP_REUSED = "the id now names another message (Postfix reused it)"
-SKIP_NOT_HELD = "not on hold any more"
-SKIP_ALREADY_HELD = "already on hold"
+#: The value types the app and the CLI meet are re-exported here: they reach Postfix through
+#: the engine only (``ui/`` never imports ``mailq_tui.postfix``; checked by the import contracts).
+__all__ = [
+    "SKIP_ALREADY_HELD",
+    "SKIP_INVALID",
+    "SKIP_NOT_FOUND",
+    "SKIP_NOT_HELD",
+    "SKIP_REUSED",
+    "SKIP_VANISHED",
+    "ActionReport",
+    "Health",
+    "PostcatResult",
+    "PostfixError",
+    "PostfixSettings",
+    "ProgressCallback",
+    "QueueEngine",
+]
 
 
 def _record_abort(report: ActionReport, exc: BaseException) -> None:
@@ -188,15 +206,7 @@ class QueueEngine:
         progress: Optional[ProgressCallback],
         stop: Optional[asyncio.Event],
     ) -> None:
-        seen: dict[str, Message] = {}
-        for msg in targets:
-            if not is_valid_queue_id(msg.queue_id):
-                report.skipped.append((msg.queue_id, SKIP_INVALID))
-            elif msg.queue_id not in seen:
-                seen[msg.queue_id] = msg
-        if len(seen) + len(report.skipped) < len(targets):
-            report.requested = len(seen) + len(report.skipped)
-            report.notes.append("duplicate ids were counted once")
+        seen = screen_targets(report, targets, is_valid_queue_id)
         if not seen:
             return
         privs = await self.privileges()
@@ -208,28 +218,16 @@ class QueueEngine:
         except PostfixError as exc:
             report.errors.append(f"could not re-check the queue before acting: {exc.message}")
             return
-        survivors: list[str] = []
-        queues: set[str] = set()
-        for qid, saw in seen.items():
-            now = current.get(qid)
-            if now is None:
-                report.skipped.append((qid, SKIP_VANISHED))
-            elif now.identity() != saw.identity():
-                report.skipped.append((qid, SKIP_REUSED))
-            elif action == "release" and now.queue_name != "hold":
-                report.skipped.append((qid, SKIP_NOT_HELD))
-            elif action == "hold" and now.queue_name == "hold":
-                report.skipped.append((qid, SKIP_ALREADY_HELD))
-            else:
-                survivors.append(qid)
-                queues.add(now.queue_name)
+        checked = recheck(action, seen, current)
+        report.skipped.extend(checked.skipped)
+        survivors, queues = list(checked.survivors), checked.queues
         if not survivors:
             return
         if stop is not None and stop.is_set():
             report.notes.append("stopped before postsuper ran: nothing was done")
             return
         result = await run_postsuper(
-            self.tools, action, survivors, sorted(queues), progress=progress, stop=stop
+            self.tools, action, survivors, queues, progress=progress, stop=stop
         )
         report.postfix_exit_code = result.exit_code
         report.done = result.done
@@ -251,32 +249,49 @@ class QueueEngine:
 
     async def flush_all(self) -> ActionReport:
         """``postqueue -f``. done = 1 when Postfix accepted the request."""
-        report = ActionReport(action="flush", requested=1)
+        report = ActionReport(action=Op.FLUSH_ALL.value, requested=1)
         res = await flush_mod.flush_all(self.tools)
         self._fill_flush(report, res)
         report.notes.append("Postfix schedules delivery; it does not report per-message results")
         self._audit(report, [])
         return report
 
+    @staticmethod
+    def site_problem(site: str) -> str:
+        """Why ``postqueue -s`` must not be given ``site`` ("" when it may): the one check of a
+        site, used before a flush and by the CLI's dry run."""
+        return (
+            ""
+            if flush_mod.is_valid_site(site)
+            else f"not a destination postqueue -s accepts: {site!r}"
+        )
+
     async def flush_site(
         self,
         site: str,
-        candidates: Sequence[Message] = (),
+        listing: Sequence[Message] = (),
         stop: Optional[asyncio.Event] = None,
     ) -> ActionReport:
         """``postqueue -s SITE``; when Postfix refuses because fast flush is not configured for
-        the site, flush ``candidates`` (the messages for that site) one by one with ``-i``
-        (``stop`` ends that loop cleanly, as in :meth:`flush_ids`)."""
-        report = ActionReport(action="flush-site", requested=1)
-        try:
-            res = await flush_mod.flush_site(self.tools, site)
-        except ValueError as exc:
-            report.errors.append(str(exc))
+        the site, flush the site's messages one by one with ``-i`` (``stop`` ends that loop
+        cleanly, as in :meth:`flush_ids`).
+
+        ``listing``: the messages the caller has (its last listing). The engine picks the
+        site's messages from it (:func:`~mailq_tui.model.selection.site_flush_candidates`:
+        deferred, a recipient at exactly SITE), so the CLI and the app cannot differ.
+        """
+        report = ActionReport(action=Op.FLUSH_SITE.value, requested=1)
+        problem = self.site_problem(site)
+        if problem:
+            report.errors.append(problem)
             self._audit(report, [], {"site": site})
             return report
+        # A pass over the whole listing: off the event loop (the app's runs there too).
+        candidates = await asyncio.to_thread(site_flush_candidates, listing, site)
+        res = await flush_mod.flush_site(self.tools, site)
         if res.not_configured and candidates:
             ids = [m.queue_id for m in candidates]
-            report = await self._flush_each(ids, "flush-site", stop=stop)
+            report = await self._flush_each(ids, Op.FLUSH_SITE, stop=stop)
             report.notes.insert(
                 0,
                 f"postqueue -s {site} was refused (fast flush is not configured for it); "
@@ -285,7 +300,9 @@ class QueueEngine:
         else:
             self._fill_flush(report, res)
             if res.not_configured:
-                report.notes.append("no queued messages were given for a per-message fallback")
+                report.notes.append(
+                    f"no deferred message has a recipient at {site}: nothing to flush one by one"
+                )
         self._audit(report, [m.queue_id for m in candidates], {"site": site})
         return report
 
@@ -303,7 +320,7 @@ class QueueEngine:
         queue; they count as requested and are reported (and audited) as skipped.
         """
         ids = [m.queue_id for m in targets]
-        report = await self._flush_each(ids, "flush-ids", progress, stop)
+        report = await self._flush_each(ids, Op.FLUSH_IDS, progress, stop)
         report.requested += len(missing)
         report.skipped.extend((qid, SKIP_NOT_FOUND) for qid in missing)
         self._audit(report, [*ids, *missing])
@@ -312,12 +329,12 @@ class QueueEngine:
     async def _flush_each(
         self,
         ids: Sequence[str],
-        action: str,
+        op: Op,
         progress: Optional[ProgressCallback] = None,
         stop: Optional[asyncio.Event] = None,
     ) -> ActionReport:
         unique = list(dict.fromkeys(ids))
-        report = ActionReport(action=action, requested=len(unique))
+        report = ActionReport(action=op.value, requested=len(unique))
         valid = [qid for qid in unique if is_valid_queue_id(qid)]
         report.skipped = [(qid, SKIP_INVALID) for qid in unique if qid not in set(valid)]
         res = await flush_mod.flush_ids(self.tools, valid, progress=progress, stop=stop)
@@ -346,7 +363,10 @@ class QueueEngine:
     # ------------------------------------------------------------------ audit
 
     def _audit(
-        self, report: ActionReport, requested_ids: Sequence[str], extra: Optional[dict] = None
+        self,
+        report: ActionReport,
+        requested_ids: Sequence[str],
+        extra: Optional[dict[str, str]] = None,
     ) -> None:
         name, uid = self.user
         record = audit_record(

@@ -6,10 +6,14 @@ Plain dataclasses, no behaviour beyond formatting, so every layer may import the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 #: Bulk postsuper actions the engine knows, with the postsuper flag each one uses.
 POSTSUPER_ACTIONS = {"delete": "-d", "hold": "-h", "release": "-H", "requeue": "-r"}
+
+#: ``progress(done, total)``: how a long action reports how far it got (the postsuper batch
+#: and the per-message flushes call it from the event loop; the app moves its progress bar).
+ProgressCallback = Callable[[int, int], None]
 
 #: mailq-tui exit statuses: all done; something failed or was skipped; an action was
 #: interrupted (SIGINT/SIGTERM/SIGHUP or quit) and stopped cleanly (128 + SIGINT, as shells do).
@@ -56,7 +60,7 @@ class ActionReport:
     done: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     #: Per queue id outcome lines Postfix printed (``ID: removed``), id -> outcome.
-    outcomes: dict = field(default_factory=dict)
+    outcomes: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     #: Extra facts worth telling the user (e.g. "site flush refused; flushed 40 ids one by one").
     notes: list[str] = field(default_factory=list)

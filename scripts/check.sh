@@ -7,4 +7,5 @@ export PATH="$PWD/.venv/bin:$PATH"
 echo "== ruff check";        ruff check mailq_tui tests bench scripts
 echo "== ruff format";       ruff format --check mailq_tui tests bench scripts
 echo "== mypy";              mypy
+echo "== import contracts";  lint-imports --no-cache
 echo "== pytest";            pytest -q "$@"

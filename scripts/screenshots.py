@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sys
 import time
 from collections.abc import Awaitable
 from pathlib import Path
@@ -16,11 +17,17 @@ from typing import Callable
 import msgspec
 from textual.pilot import Pilot
 
-from mailq_tui.model.message import Message
-from mailq_tui.ui.app import MailqApp
-from mailq_tui.ui.backend import ORDINARY_USER, RecordedBackend
-
 ROOT = Path(__file__).resolve().parent.parent
+# Run as a file, the script has scripts/ on sys.path, not the checkout: put the checkout first,
+# so that this checkout's package is shown, with the recorded test double from its tests/ (the
+# double is not part of the package).
+sys.path.insert(0, str(ROOT))
+
+# isort: split
+from mailq_tui.model.message import Message  # noqa: E402
+from mailq_tui.ui.app import MailqApp  # noqa: E402
+from tests.doubles import ORDINARY_USER, RecordedBackend  # noqa: E402
+
 DATA = ROOT / "tests" / "ui" / "data"
 OUT = ROOT / "screenshots"
 QUEUE = DATA / "queue.jsonl"

@@ -1,5 +1,6 @@
 """scripts/setup.sh reports the Postfix version also on a "No configuration" install (no
-main.cf), where ``postconf -h mail_version`` fails and printed an empty version."""
+main.cf), where ``postconf -h mail_version`` fails: without ``-d`` the version would be
+empty."""
 
 from __future__ import annotations
 

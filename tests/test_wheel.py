@@ -1,5 +1,6 @@
 """A wheel install finds its styles: build the wheel, install it in a fresh venv, start the app
-headless from another directory and check the stylesheet really applied."""
+headless from another directory and check the stylesheet really applied. The recorded test
+double is loaded from this checkout by file path: the wheel must not carry it."""
 
 from __future__ import annotations
 
@@ -11,15 +12,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDING = ROOT / "tests" / "ui" / "data" / "queue.jsonl"
+DOUBLES = ROOT / "tests" / "doubles.py"
 
 SCRIPT = textwrap.dedent(
     """
-    import asyncio, sys
+    import asyncio, importlib.util, sys
     import mailq_tui
     from mailq_tui.ui import styles_dir
     from mailq_tui.ui.app import MailqApp
-    from mailq_tui.ui.backend import RecordedBackend
     from mailq_tui.ui.widgets.queue_list import QueueList
+
+    spec = importlib.util.spec_from_file_location("doubles", sys.argv[2])
+    doubles = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(doubles)
+    RecordedBackend = doubles.RecordedBackend
 
     assert mailq_tui.__file__.startswith(sys.prefix), mailq_tui.__file__
     assert str(styles_dir()).startswith(sys.prefix), styles_dir()
@@ -87,10 +93,15 @@ def test_wheel_install_finds_its_styles(tmp_path: Path) -> None:
     )
     Path(site, "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     assert (Path(site) / "mailq_tui" / "styles" / "app.tcss").is_file()
+    assert not (Path(site) / "tests").exists()
+    carried = [
+        p for p in (Path(site) / "mailq_tui").rglob("*.py") if "RecordedBackend" in p.read_text()
+    ]
+    assert carried == [], carried
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     run = subprocess.run(
-        [str(python), "-c", SCRIPT, str(RECORDING)],
+        [str(python), "-c", SCRIPT, str(RECORDING), str(DOUBLES)],
         cwd=elsewhere,
         capture_output=True,
         text=True,

@@ -59,9 +59,9 @@ def _keep_codes(text: str) -> str:
     return "".join(out)
 
 
-#: Distinct raw reasons remembered across refreshes: a 500k-message queue had 264k (most
-#: carry the recipient's address); a smaller cache thrashed and gained nothing. The cached
-#: values are interned, so an entry costs about 100 bytes.
+#: Distinct raw reasons remembered across refreshes: a 500k-message queue can hold ~264k
+#: (most carry the recipient's address), and a smaller cache thrashes and gains nothing. The
+#: cached values are interned, so an entry costs about 100 bytes.
 REASON_CACHE = 1 << 19
 
 

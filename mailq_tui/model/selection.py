@@ -1,5 +1,6 @@
 """How a selection was read, before anything acts on it: the query in one canonical spelling,
-how many messages it selects in which queues, whether that is the whole queue, and warnings.
+how many messages it selects in which queues, whether that is the whole queue, and warnings;
+and which messages a site flush covers (:func:`site_flush_candidates`).
 
 One home for the CLI's bulk actions and the app's confirm dialog. A query's normalised text
 shows the operator how their words were parsed: ``-domain:"hostile.example queue:deferred"``
@@ -15,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from mailq_tui.formatting import breakdown_text, plural
 from mailq_tui.model.index import QueueIndex
 from mailq_tui.model.message import QUEUE_NAMES, Message
 from mailq_tui.model.query import Query, Range, Term
@@ -78,9 +80,34 @@ def queue_breakdown(messages: Iterable[Message]) -> str:
     return breakdown_text(per_queue(messages))
 
 
-def breakdown_text(counts: dict[str, int]) -> str:
-    """``30 deferred, 7 hold`` from per-queue counts."""
-    return ", ".join(f"{n} {q}" for q, n in counts.items())
+def site_flush_candidates(messages: Iterable[Message], site: str) -> list[Message]:
+    """The messages ``postqueue -s SITE`` covers: in the deferred queue, with at least one
+    recipient whose domain (the text after the last ``@``) is ``site`` exactly,
+    case-insensitively; a subdomain is another site.
+
+    That is what Postfix's fast-flush log holds: a deferral appends the recipient's domain and
+    the queue id, and ``postqueue -s`` asks the flush daemon to deliver those. Held mail is never
+    flushed (release it first), and mail in maildrop/incoming/active is already on its way. The
+    engine's per-message fallback (``postqueue -i``) flushes exactly these.
+    """
+    wanted = site.lower()
+    if not wanted or "@" in wanted:  # no domain after the last @ can be empty or hold an @
+        return []
+    # The domain is `wanted` exactly when the lowercased address ends with "@" + wanted (it
+    # holds no @): one string test per recipient (a listing may hold 500k messages).
+    suffix = "@" + wanted
+    return [
+        m
+        for m in messages
+        if m.queue_name == "deferred"
+        and any(r.address.lower().endswith(suffix) for r in m.recipients)
+    ]
+
+
+def site_flush_line(site: str, candidates: Sequence[Message]) -> str:
+    """``3 deferred messages with a recipient at example.com``: what a site flush covers, said
+    the same way by the confirm dialog and the CLI."""
+    return f"{plural(len(candidates), 'deferred message')} with a recipient at {visible(site, 60)}"
 
 
 def _warnings(index: QueueIndex, query: Query) -> Iterable[str]:

@@ -13,10 +13,11 @@ import asyncio
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Optional
 
 from mailq_tui.postfix.commands import PostfixError, PostfixTools, friendly_error, run_tool
 from mailq_tui.postfix.queue_ids import is_valid_queue_id
+from mailq_tui.reports import ProgressCallback
 
 #: A destination as ``postqueue -s`` takes it: a domain, ``[host]``, ``[ip]:port``. No leading
 #: ``-`` (it would be read as an option) and nothing exotic.
@@ -84,7 +85,7 @@ async def flush_ids(
     tools: PostfixTools,
     queue_ids: Sequence[str],
     concurrency: int = 4,
-    progress: Optional[Callable[[int, int], None]] = None,
+    progress: Optional[ProgressCallback] = None,
     stop: Optional[asyncio.Event] = None,
 ) -> FlushResult:
     """``postqueue -i ID`` for each id (it takes one per run), a few at a time.

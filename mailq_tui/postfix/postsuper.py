@@ -25,7 +25,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Optional
 
 from mailq_tui.model.message import QUEUE_NAMES
 from mailq_tui.postfix.commands import (
@@ -37,9 +37,7 @@ from mailq_tui.postfix.commands import (
     spawn,
 )
 from mailq_tui.postfix.queue_ids import is_valid_queue_id
-from mailq_tui.reports import POSTSUPER_ACTIONS
-
-ProgressCallback = Callable[[int, int], None]
+from mailq_tui.reports import POSTSUPER_ACTIONS, ProgressCallback
 
 #: Ids written to postsuper per chunk (a stop request is checked between chunks).
 CHUNK_IDS = 256

@@ -166,7 +166,9 @@ class Upstream:
         self._stopped = asyncio.Event()
         for mode, port in self.ports.items():
 
-            async def handler(r: asyncio.StreamReader, w: asyncio.StreamWriter, m=mode) -> None:
+            async def handler(
+                r: asyncio.StreamReader, w: asyncio.StreamWriter, m: str = mode
+            ) -> None:
                 await self._handle(m, r, w)
 
             server = await asyncio.start_server(

@@ -23,13 +23,13 @@ from textual.worker import Worker
 
 from mailq_tui.safe_text import visible_lines
 from mailq_tui.ui import styles_dir
+from mailq_tui.ui.action_runner import ActionRunner
 from mailq_tui.ui.backend import QueueBackend
 from mailq_tui.ui.commands import QueueCommands
 from mailq_tui.ui.exit_signals import clean_exit_on_signals
 from mailq_tui.ui.keys import TypedInput, typed_before_shown
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.queue import QueueScreen
-from mailq_tui.ui.screens.queue_actions import QueueActionsScreen
 
 #: Default seconds between live refreshes.
 DEFAULT_REFRESH = 3.0
@@ -74,10 +74,12 @@ class MailqApp(App[None]):
 
         Listing, indexing and filtering run in threads that compete with this one for the
         GIL; by default a waiting thread gets it after 5 ms, which on a 500k-message queue
-        made every frame wait behind the workers. 1 ms keeps typing and scrolling fluid.
+        makes every frame wait behind the workers. 1 ms keeps typing and scrolling fluid.
         """
         sys.setswitchinterval(SWITCH_INTERVAL)
-        self.push_screen(QueueScreen())
+        self.push_screen(
+            QueueScreen(self.backend, clock=self.clock, refresh_interval=self.refresh_interval)
+        )
 
     def notify(
         self,
@@ -99,11 +101,9 @@ class MailqApp(App[None]):
             markup=markup,
         )
 
-    def running_actions(self) -> list[QueueActionsScreen]:
-        """The screens whose action is running now."""
-        return [
-            s for s in self.screen_stack if isinstance(s, QueueActionsScreen) and s.running_action
-        ]
+    def running_actions(self) -> list[ActionRunner]:
+        """The actions running now (their screens' runners)."""
+        return [s.runner for s in self.screen_stack if isinstance(s, QueueScreen) and s.runner.busy]
 
     async def action_quit(self) -> None:
         """Quit; while an action runs, ask first (yes stops it cleanly, then quits)."""
@@ -111,7 +111,7 @@ class MailqApp(App[None]):
         if not running:
             self.exit()
             return
-        what = running[0].running_action
+        what = running[0].running
         if self._exiting is not None:
             self.notify(
                 f"Stopping {what}: waiting for Postfix to finish what it has read, "
@@ -152,10 +152,10 @@ class MailqApp(App[None]):
 
     async def _stop_actions_then_exit(self, return_code: int) -> None:
         running = self.running_actions()
-        for screen in running:
-            screen.stop_action()
-        for screen in running:
-            await screen.wait_idle()
+        for runner in running:
+            runner.stop()
+        for runner in running:
+            await runner.wait_idle()
         self.exit(return_code=return_code)
 
     async def on_event(self, event: events.Event) -> None:

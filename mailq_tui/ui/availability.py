@@ -1,11 +1,10 @@
-"""Which actions this user may run, and saying why not when a key asks for one they may not.
+"""Saying why when a key asks for something that cannot be done, and showing what can.
 
-:func:`privilege_reason` is the one rule for what the user's privileges allow (postsuper for
-delete, hold, release and requeue; postqueue for flushes). :class:`ExplainingScreen` is the
-base of the screens whose keys act on mail: an unavailable action's key shows the reason in
-a notification instead of doing nothing, and the footer shows what this user can do: keys
-their privileges forbid are hidden (their room goes to "spare" keys such as flush site and
-flush all), keys unavailable for now (nothing selected, an action running) are dimmed.
+:class:`ExplainingScreen` is the base of the screens whose keys act on mail: an unavailable
+action's key shows the reason in a notification instead of doing nothing, and the footer
+shows what this user can do: keys their privileges forbid are hidden (their room goes to
+"spare" keys such as flush site and flush all), keys unavailable for now (nothing selected, an
+action running) are dimmed. The rule itself is :func:`mailq_tui.operations.why_unavailable`.
 """
 
 from __future__ import annotations
@@ -17,28 +16,14 @@ from textual.actions import parse
 from textual.binding import ActiveBinding
 from textual.screen import Screen
 
-from mailq_tui.reports import POSTSUPER_ACTIONS, Privileges
+from mailq_tui.operations import Op, privilege_reason
+from mailq_tui.reports import Privileges
 
 ResultT = TypeVar("ResultT")
 
 
-def privilege_reason(privileges: Optional[Privileges], operation: str) -> str:
-    """Why this user may not run ``operation`` (delete, hold, release, requeue, or a flush:
-    ``flush``, ``flush-ids``...); "" when they may. ``privileges`` is None while they are
-    being checked."""
-    if privileges is None:
-        return "checking privileges"
-    if operation in POSTSUPER_ACTIONS:  # every other acting operation is a flush
-        cap, tool = privileges.postsuper, "postsuper"
-    else:
-        cap, tool = privileges.flush, "flush"
-    if cap.allowed:
-        return ""
-    return cap.reason or f"{tool} is not allowed"
-
-
 def action_text(action: str, parameters: tuple[object, ...]) -> str:
-    """``act('delete')``: an action as a binding spells it."""
+    """``operate('delete')``: an action as a binding spells it."""
     if not parameters:
         return action
     return f"{action}({', '.join(repr(p) for p in parameters)})"
@@ -47,10 +32,13 @@ def action_text(action: str, parameters: tuple[object, ...]) -> str:
 class ExplainingScreen(Screen[ResultT]):
     """A screen whose unavailable actions say why when their key is pressed.
 
-    Subclasses say why an action cannot run (:meth:`unavailable_reason`), whether that is
-    for good because of the user's privileges (:meth:`forbidden`), and which footer keys
-    stand in for forbidden ones (:meth:`spare_binding_ids`).
+    Subclasses say why an action cannot run (:meth:`unavailable_reason`) and which footer
+    keys stand in for forbidden ones (:meth:`spare_binding_ids`); an operation the user's
+    ``privileges`` never allow is forbidden (hidden from the footer).
     """
+
+    #: What this user may do (None while it is being checked).
+    privileges: Optional[Privileges] = None
 
     #: True while Textual asks ``check_action`` to draw the footer, not to run an action.
     _describing = False
@@ -60,8 +48,12 @@ class ExplainingScreen(Screen[ResultT]):
         return ""
 
     def forbidden(self, action: str, parameters: tuple[object, ...]) -> bool:
-        """True when the user's privileges forbid ``action`` (hidden from the footer)."""
-        return False
+        """True when ``action`` is an operation the user's privileges (once known) forbid:
+        its key leaves the footer."""
+        op = Op.from_action(action, parameters)
+        if op is None or self.privileges is None:
+            return False
+        return bool(privilege_reason(op, self.privileges))
 
     def action_label(self, action: str, parameters: tuple[object, ...]) -> str:
         """How the notification names ``action`` (its footer description)."""

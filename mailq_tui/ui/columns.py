@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mailq_tui.cli_output import short_age, short_size
+from mailq_tui.formatting import short_age, short_size
 from mailq_tui.model.grouping import Group
 from mailq_tui.model.message import Message
 from mailq_tui.safe_text import visible

@@ -1,17 +1,23 @@
-"""Every queue-screen command, defined once: it feeds the key bindings, the command palette
+"""Every command, defined once: it feeds the key bindings, the command palette
 (:class:`QueueCommands`) and the help screen.
 
 Each command has a stable id (``queue.delete``...) usable in a user keymap
-(``App.set_keymap``), a key, a short footer description and a longer tooltip/help text.
+(``App.set_keymap``), a key, a short footer description and a longer tooltip/help text. A
+command that operates on mail names its :class:`~mailq_tui.operations.Op`; its Textual action
+is derived from it, and the queue and message screens take their operation keys from the same
+table (:data:`OPERATION_KEYS`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
+from typing import Optional
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from mailq_tui.operations import MESSAGE_OPS, Op
 
 
 @dataclass(frozen=True)
@@ -20,6 +26,7 @@ class Command:
 
     id: str
     key: str
+    #: The Textual action (derived from ``op`` for an operation: see :func:`operation`).
     action: str
     description: str
     help: str
@@ -31,6 +38,8 @@ class Command:
     group: str = ""
     #: Shown in the palette (list navigation keys are not).
     palette: bool = True
+    #: The operation on mail this command runs (None for views, marks, navigation).
+    op: Optional[Op] = None
 
     def binding(self) -> Binding:
         """The Textual binding for this command."""
@@ -43,6 +52,89 @@ class Command:
             id=self.id,
             group=Binding.Group(self.group) if self.group else None,
         )
+
+
+@dataclass(frozen=True)
+class OperationKey:
+    """How an operation is offered: its key, footer word, and what it does to the list's
+    selection or to the one message shown."""
+
+    key: str
+    description: str
+    list_help: str
+    message_help: str = ""
+
+
+#: Every operation's key, on the queue screen and (for those that act on one message) on the
+#: message screen.
+OPERATION_KEYS: dict[Op, OperationKey] = {
+    Op.DELETE: OperationKey(
+        "d",
+        "Delete",
+        "Delete the marked messages (or the one under the cursor)",
+        "Delete this message",
+    ),
+    Op.HOLD: OperationKey(
+        "h",
+        "Hold",
+        "Put the marked messages (or the one under the cursor) on hold",
+        "Put this message on hold",
+    ),
+    Op.RELEASE: OperationKey(
+        "H",
+        "Release",
+        "Release the marked messages (or the one under the cursor) from hold",
+        "Release this message from hold",
+    ),
+    Op.REQUEUE: OperationKey(
+        "r",
+        "Requeue",
+        "Requeue the marked messages (or the one under the cursor)",
+        "Requeue this message",
+    ),
+    Op.FLUSH_IDS: OperationKey(
+        "f",
+        "Flush",
+        "One delivery attempt now for the marked messages (or the one under the cursor)",
+        "One delivery attempt now",
+    ),
+    Op.FLUSH_SITE: OperationKey(
+        "t",
+        "Flush site",
+        "Flush the destination of the message under the cursor (postqueue -s)",
+    ),
+    Op.FLUSH_ALL: OperationKey(
+        "F", "Flush all", "Attempt delivery of everything now (postqueue -f)"
+    ),
+}
+
+#: The id of each operation's command (``queue.delete``, ``message.flush_ids``...): user keymaps
+#: name these.
+OPERATION_IDS = {
+    Op.DELETE: "delete",
+    Op.HOLD: "hold",
+    Op.RELEASE: "release",
+    Op.REQUEUE: "requeue",
+    Op.FLUSH_IDS: "flush_ids",
+    Op.FLUSH_SITE: "flush_site",
+    Op.FLUSH_ALL: "flush_all",
+}
+
+
+def operation(op: Op, *, show: bool = True, spare: bool = False, group: str = "") -> Command:
+    """The queue screen's command for ``op``."""
+    keys = OPERATION_KEYS[op]
+    return Command(
+        f"queue.{OPERATION_IDS[op]}",
+        keys.key,
+        op.action,
+        keys.description,
+        keys.list_help,
+        show=show,
+        spare=spare,
+        group=group,
+        op=op,
+    )
 
 
 #: The flushes side by side in the footer (an ordinary user's only actions): ``f t F Flush
@@ -68,62 +160,13 @@ QUEUE_COMMANDS: tuple[Command, ...] = (
         "Mark every message the filter matches",
     ),
     Command("queue.clear_marks", "u", "clear_marks", "Unmark", "Clear all marks"),
-    Command(
-        "queue.delete",
-        "d",
-        "act('delete')",
-        "Delete",
-        "Delete the marked messages (or the one under the cursor)",
-    ),
-    Command(
-        "queue.hold",
-        "h",
-        "act('hold')",
-        "Hold",
-        "Put the marked messages (or the one under the cursor) on hold",
-    ),
-    Command(
-        "queue.release",
-        "H",
-        "act('release')",
-        "Release",
-        "Release the marked messages (or the one under the cursor) from hold",
-    ),
-    Command(
-        "queue.requeue",
-        "r",
-        "act('requeue')",
-        "Requeue",
-        "Requeue the marked messages (or the one under the cursor)",
-    ),
-    Command(
-        "queue.flush_ids",
-        "f",
-        "flush('ids')",
-        "Flush",
-        "One delivery attempt now for the marked messages (or the one under the cursor)",
-        group=FLUSH_GROUP,
-    ),
-    Command(
-        "queue.flush_site",
-        "t",
-        "flush('site')",
-        "Flush site",
-        "Flush the destination of the message under the cursor (postqueue -s)",
-        show=False,
-        spare=True,
-        group=FLUSH_GROUP,
-    ),
-    Command(
-        "queue.flush_all",
-        "F",
-        "flush('all')",
-        "Flush all",
-        "Attempt delivery of everything now (postqueue -f)",
-        show=False,
-        spare=True,
-        group=FLUSH_GROUP,
-    ),
+    operation(Op.DELETE),
+    operation(Op.HOLD),
+    operation(Op.RELEASE),
+    operation(Op.REQUEUE),
+    operation(Op.FLUSH_IDS, group=FLUSH_GROUP),
+    operation(Op.FLUSH_SITE, show=False, spare=True, group=FLUSH_GROUP),
+    operation(Op.FLUSH_ALL, show=False, spare=True, group=FLUSH_GROUP),
     Command(
         "queue.sort",
         "o",
@@ -186,6 +229,26 @@ def queue_bindings() -> list[Binding]:
     return [cmd.binding() for cmd in QUEUE_COMMANDS]
 
 
+def message_bindings() -> list[Binding]:
+    """The message screen's bindings: back, the operations on one message (same keys as on
+    the queue screen), next pane."""
+    operations = [
+        Binding(
+            OPERATION_KEYS[op].key,
+            op.action,
+            OPERATION_KEYS[op].description,
+            tooltip=OPERATION_KEYS[op].message_help,
+            id=f"message.{OPERATION_IDS[op]}",
+        )
+        for op in MESSAGE_OPS
+    ]
+    return [
+        Binding("escape,q", "close", "Back", tooltip="Back to the queue", id="message.back"),
+        *operations,
+        Binding("tab", "focus_next", "Next pane", show=False, id="message.next"),
+    ]
+
+
 class QueueCommands(Provider):
     """Command palette entries for every queue-screen command.
 
@@ -203,7 +266,7 @@ class QueueCommands(Provider):
         for cmd in QUEUE_COMMANDS:
             if not cmd.palette:
                 continue
-            why = screen.unavailable_reason(cmd.action)
+            why = screen.command_unavailable(cmd)
             help_text = f"{cmd.help} (key: {cmd.key})" + (f" — unavailable: {why}" if why else "")
             out.append((cmd.help, help_text, cmd))
         return out

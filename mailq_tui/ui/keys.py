@@ -4,9 +4,10 @@ Textual routes a key when the app takes it off its queue: it is posted to the wi
 at that moment, and each widget handles it later from its own queue. Focus changes are
 deferred too (``Widget.focus`` runs ``Screen.set_focus`` through ``App.call_later``) and so
 is ``Input.Submitted``. Keys that arrive together (a terminal delivers a paste, ``tmux
-send-keys`` or typing on a loaded server in one read) were therefore all routed to the widget
-focused before the first of them was handled: ``/ail`` left the filter empty while ``a``
-marked every message, and ``R`` after Enter in the filter was typed into it.
+send-keys`` or typing on a loaded server in one read) are therefore all routed to the widget
+focused before the first of them is handled: left to Textual, ``/ail`` would leave the filter
+empty while ``a`` marks every message, and ``R`` after Enter in the filter would be typed
+into it.
 
 :class:`TypedInput` holds input events (keys and pastes) as they arrive and lets the next one
 through only when everything the previous one caused has been handled: every queue of the
@@ -22,13 +23,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from textual import events
 from textual._time import get_time
 from textual.app import App
 from textual.dom import DOMNode
 from textual.message_pump import MessagePump
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 #: Seconds to wait for one round of :func:`_barrier` before starting another. Only a widget
 #: removed during the round (its queue never runs the marker) or a handler slower than this
@@ -200,3 +202,61 @@ def _is_priority(app: App[Any], event: events.Event) -> bool:
         return False
     active = app.active_bindings.get(event.key)
     return active is not None and active.binding.priority
+
+
+class WorkGate:
+    """What keys for a screen's list wait for: the work the keys before them started.
+
+    ``/yahoo`` Enter ``*`` must mark the yahoo messages, not those listed before the filter
+    ran; a key typed after one that opens a confirm dialog must not act behind the dialog.
+    :meth:`ready` (the screen's ``ready_for_keys``, see :func:`settled`) waits for the
+    ``node``'s running filter worker (while ``filtering_possible()``: a filter waiting for an
+    index that failed would never end) and for the action's ``question()`` to be shown.
+    """
+
+    def __init__(
+        self,
+        node: DOMNode,
+        *,
+        filtering_possible: Callable[[], bool],
+        question: Callable[[], Optional[asyncio.Event]],
+    ) -> None:
+        self._node = node
+        self._filtering_possible = filtering_possible
+        self._question = question
+
+    async def ready(self) -> bool:
+        """Wait for the question, then the filter, to be shown; True when it waited."""
+        waited = await self._wait_for_question()
+        while True:
+            running = self.active_workers("filter")
+            if not running or not self._filtering_possible():
+                return waited
+            waited = True
+            if running[0].state == WorkerState.PENDING:
+                await asyncio.sleep(0)  # its task starts on the next turn of the loop
+                continue
+            # Cancelled (a newer filter replaced it) or failed (the screen reports it): look
+            # again.
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await running[0].wait()
+
+    async def _wait_for_question(self) -> bool:
+        """Wait while an action started by a key prepares its confirm dialog (until it is
+        shown, or the action ended without asking); True when it waited."""
+        shown = self._question()
+        if shown is None or shown.is_set():
+            return False
+        while not shown.is_set() and self.active_workers("action"):
+            # Look again now and then: the action may end without asking.
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(shown.wait(), 0.05)
+        return True
+
+    def active_workers(self, group: str) -> list[Worker[Any]]:
+        """The node's workers of ``group`` that have not finished."""
+        active = (WorkerState.PENDING, WorkerState.RUNNING)
+        node = self._node
+        return [
+            w for w in node.app.workers if w.node is node and w.group == group and w.state in active
+        ]

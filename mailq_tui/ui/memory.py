@@ -19,10 +19,9 @@ def settle_after_listing(garbage: list[Any]) -> None:
     million objects) is freed in this thread, not on the UI thread when the worker ends.
 
     A listing leaves enough new objects to trigger a full collection, and one lands on
-    whatever keystroke comes next (80 ms at 100k messages before the index columns became
-    tuples). Collected here and followed by ``gc.freeze()``, later automatic collections only
-    walk objects made since. The next listing unfreezes first, so garbage among the frozen
-    objects waits one listing at most.
+    whatever keystroke comes next. Collected here and followed by ``gc.freeze()``, later
+    automatic collections only walk objects made since. The next listing unfreezes first, so
+    garbage among the frozen objects waits one listing at most.
     """
     garbage.clear()
     gc.unfreeze()
@@ -34,9 +33,9 @@ def settle_after_listing(garbage: list[Any]) -> None:
 def release_free_heap() -> None:
     """Give free pages of the C heap back to the system (glibc's ``malloc_trim``).
 
-    Swapping in the oldest-first index frees the first one, but glibc keeps the pages: the
-    resident size stayed ~20% higher (350 vs 279 MB at 100k messages, 1.58 vs 1.18 GB at
-    500k). Nothing happens where the C library has no ``malloc_trim``.
+    Swapping in the oldest-first index frees the first one, but glibc keeps the pages: without
+    the trim the resident size stays ~20% higher (350 vs 279 MB at 100k messages, 1.58 vs
+    1.18 GB at 500k). Nothing happens where the C library has no ``malloc_trim``.
     """
     try:
         trim = ctypes.CDLL(None).malloc_trim

@@ -1,42 +1,60 @@
 """What an action will do, in words, before the user confirms it; and how a report reads after.
 
-Pure text builders (no Textual), so the confirm dialog's promises are unit-tested.
+:func:`build_plan` turns what the user asked for (an :class:`ActionRequest`: an operation and
+its targets) into an :class:`ActionPlan`: the question to ask and what to run once the answer
+is yes. Pure (no Textual), so the confirm dialog's promises are unit-tested; a plan is built
+in a thread, because describing a selection may filter the whole index.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Optional
+from dataclasses import dataclass
+from typing import Literal, Optional
 
-from mailq_tui.cli_output import short_size
+from mailq_tui.engine import PostfixSettings
+from mailq_tui.formatting import plural, short_size
 from mailq_tui.model.expiry import release_warning
 from mailq_tui.model.message import Message
-from mailq_tui.model.selection import SelectionSummary, query_line, queue_breakdown, warning_lines
-from mailq_tui.postfix.settings import PostfixSettings
+from mailq_tui.model.query import parse_query
+from mailq_tui.model.selection import (
+    SelectionSummary,
+    query_line,
+    queue_breakdown,
+    site_flush_candidates,
+    site_flush_line,
+    summarise,
+    warning_lines,
+)
+from mailq_tui.operations import Op
 from mailq_tui.reports import ActionReport
 from mailq_tui.safe_text import visible
 from mailq_tui.ui.columns import recipient_cell, sender_cell
+from mailq_tui.ui.view import ViewState
 
-#: action -> (verb for the title, what happens).
+#: What the operator types in the confirm dialog to act on every message in the queue.
+WHOLE_QUEUE_WORD = "all"
+
+#: operation on messages -> (verb for the title, what happens).
 EFFECTS = {
-    "delete": (
+    Op.DELETE: (
         "Delete",
         "They are removed from the queue for good (postsuper -d): no delivery, no bounce.",
     ),
-    "hold": (
+    Op.HOLD: (
         "Hold",
         "They move to the hold queue (postsuper -h): no delivery attempts until released.",
     ),
-    "release": (
+    Op.RELEASE: (
         "Release",
         "They leave the hold queue (postsuper -H) and are retried at the next queue run.",
     ),
-    "requeue": (
+    Op.REQUEUE: (
         "Requeue",
         "They are requeued (postsuper -r): destinations are looked up again and delivery is "
         "retried soon. They get new queue ids.",
     ),
-    "flush-ids": (
+    Op.FLUSH_IDS: (
         "Flush",
         "Postfix makes one immediate delivery attempt for each (postqueue -i).",
     ),
@@ -46,11 +64,6 @@ RECHECK = (
     "Each queue id is checked against a fresh listing first: a message that left, or whose id "
     "now names another message, is skipped and reported."
 )
-
-
-def plural(n: int, word: str) -> str:
-    """``1 message`` / ``3 messages``."""
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def describe_targets(targets: Sequence[Message]) -> str:
@@ -72,7 +85,7 @@ def describe_targets(targets: Sequence[Message]) -> str:
 
 
 def confirm_text(
-    action: str,
+    op: Op,
     targets: Sequence[Message],
     *,
     whole_queue: bool = False,
@@ -80,20 +93,21 @@ def confirm_text(
     now: Optional[float] = None,
     settings: Optional[PostfixSettings] = None,
 ) -> tuple[str, str]:
-    """(title, body) of the confirm dialog for a postsuper action or an id flush.
+    """(title, body) of the confirm dialog for an operation on messages (not a site or
+    the whole queue: see :func:`flush_site_text`, :func:`flush_all_text`).
 
     ``whole_queue``: the targets are every message in the queue (the title says ALL).
     ``notes``: lines shown under the description of the targets (how the selection was read,
     warnings). ``now`` and ``settings`` (the queue lifetimes) let a release warn about mail
     that would expire.
     """
-    verb, effect = EFFECTS[action]
+    verb, effect = EFFECTS[op]
     count = plural(len(targets), "message")
     title = f"{verb} ALL {count} in the queue?" if whole_queue else f"{verb} {count}?"
     body = "\n".join([describe_targets(targets), *notes, "", effect])
-    if action != "flush-ids":
+    if op.uses_postsuper:
         body += f"\n{RECHECK}"
-    body += expiry_warning(action, targets, now, settings)
+    body += expiry_warning(op, targets, now, settings)
     return title, body
 
 
@@ -114,27 +128,27 @@ def selection_notes(
 
 
 def expiry_warning(
-    action: str,
+    op: Op,
     targets: Sequence[Message],
     now: Optional[float],
     settings: Optional[PostfixSettings],
 ) -> str:
     """Extra confirm lines for a release of held mail past its queue lifetime (``""`` for
     anything else): released, it expires at once; requeue gives it a new lifetime."""
-    if action != "release" or now is None:
+    if op is not Op.RELEASE or now is None:
         return ""
     lines = release_warning(targets, now, (settings or PostfixSettings()).lifetimes)
     return "".join(f"\n\n{line}" if i == 0 else f"\n{line}" for i, line in enumerate(lines))
 
 
 def flush_site_text(site: str, candidates: Sequence[Message]) -> tuple[str, str]:
-    """Confirm text for ``postqueue -s SITE``."""
+    """Confirm text for ``postqueue -s SITE``: which messages it covers (``candidates``, from
+    :func:`~mailq_tui.model.selection.site_flush_candidates`) and the fallback."""
     title = f"Flush {visible(site, 60)}?"
     body = (
-        f"Ask Postfix to deliver the mail queued for {visible(site, 60)} now (postqueue -s). "
-        f"{plural(len(candidates), 'message')} here have a recipient there"
-        + (f" ({queue_breakdown(candidates)})." if candidates else ".")
-        + "\nIf fast flush is not configured for the site, they are flushed one by one "
+        f"Ask Postfix to deliver the deferred mail for {visible(site, 60)} now (postqueue -s): "
+        f"{site_flush_line(site, candidates)}. Mail on hold is never flushed.\n"
+        "If fast flush is not configured for the site, these are flushed one by one "
         "(postqueue -i)."
     )
     return title, body
@@ -159,8 +173,98 @@ def report_lines(report: ActionReport) -> list[str]:
     return lines
 
 
-def severity(report: ActionReport) -> str:
+#: How serious a report is (Textual's notification severities).
+Severity = Literal["information", "warning", "error"]
+
+
+def severity(report: ActionReport) -> Severity:
     """Notification severity for a report."""
     if report.errors or (report.done == 0 and report.requested):
         return "error"
     return "information" if report.ok else "warning"
+
+
+@dataclass(frozen=True)
+class ActionRequest:
+    """What the user asked for: an operation and what it applies to.
+
+    ``targets``: the messages (marks, a group, the cursor's message). ``site``: the
+    destination of a site flush. ``marked``: how many of the targets are marks (the dialog
+    says how many of them the filter hides). ``bulk``: the targets are marks or a group, so
+    the dialog says how the filter was read.
+    """
+
+    op: Op
+    targets: Sequence[Message] = ()
+    site: str = ""
+    marked: int = 0
+    bulk: bool = False
+
+
+@dataclass(frozen=True)
+class ActionPlan:
+    """A confirmed-before-run action: the question, and what runs once the answer is yes."""
+
+    op: Op
+    title: str
+    body: str
+    #: What runs, for the log and the quit dialog (``hold of 3 messages``).
+    what: str
+    targets: Sequence[Message] = ()
+    site: str = ""
+    #: The whole listing, for a site flush (the engine picks the site's messages from it).
+    listing: Sequence[Message] = ()
+    #: A word to type instead of "y" (acting on every message in the queue).
+    confirm_word: Optional[str] = None
+
+
+def build_plan(
+    request: ActionRequest,
+    state: Optional[ViewState],
+    now: Optional[float] = None,
+    settings: Optional[PostfixSettings] = None,
+) -> ActionPlan:
+    """The plan for ``request`` over the listing in ``state`` (run in a thread: describing
+    a bulk selection filters the whole index)."""
+    op = request.op
+    messages = state.messages if state is not None else []
+    if op is Op.FLUSH_ALL:
+        title, body = flush_all_text(len(messages))
+        return ActionPlan(op, title, body, "flush all")
+    if op is Op.FLUSH_SITE:
+        site = request.site
+        candidates = site_flush_candidates(messages, site)
+        title, body = flush_site_text(site, candidates)
+        what = f"flush of {visible(site, 60)}"
+        return ActionPlan(op, title, body, what, candidates, site, listing=messages)
+    targets = request.targets
+    whole_queue, notes = selection_facts(state, targets, request.marked, request.bulk)
+    title, body = confirm_text(
+        op, targets, whole_queue=whole_queue, notes=notes, now=now, settings=settings
+    )
+    verb = "flush" if op is Op.FLUSH_IDS else op.value
+    return ActionPlan(
+        op,
+        title,
+        body,
+        f"{verb} of {plural(len(targets), 'message')}",
+        targets,
+        confirm_word=WHOLE_QUEUE_WORD if whole_queue else None,
+    )
+
+
+def selection_facts(
+    state: Optional[ViewState], targets: Sequence[Message], marked: int, bulk: bool
+) -> tuple[bool, list[str]]:
+    """Whether ``targets`` are the whole queue of ``state``, and the confirm dialog's notes
+    about them: how many of the ``marked`` ones the filter hides and, for a ``bulk`` selection
+    (marks or a group), the filter as read with its warnings. Slow at 500k (the warnings
+    filter the whole index once per negated term): call from a thread."""
+    if state is None:
+        return False, []
+    index = state.index
+    rows = [r for r in map(index.row_of, (m.queue_id for m in targets)) if r is not None]
+    # The view's query parsed when it was applied (a malformed one is never applied).
+    summary = summarise(index, parse_query(state.spec.query_text), rows)
+    hidden = len(set(rows).difference(state.rows)) if marked else 0
+    return summary.whole_queue, selection_notes(summary if bulk else None, marked, hidden)

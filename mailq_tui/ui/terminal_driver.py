@@ -9,7 +9,8 @@ stop its action cleanly, write the audit line and exit.
 
 from __future__ import annotations
 
-from typing import IO, Any
+from io import TextIOWrapper
+from typing import IO, Any, Optional, cast
 
 from textual.app import App
 from textual.drivers.linux_driver import LinuxDriver
@@ -54,7 +55,10 @@ class HangupSafeDriver(LinuxDriver):
         *,
         debug: bool = False,
         mouse: bool = True,
-        size: Any = None,
+        size: Optional[tuple[int, int]] = None,
     ) -> None:
         super().__init__(app, debug=debug, mouse=mouse, size=size)
-        self._file = TerminalOutput(self._file)  # type: ignore[assignment,arg-type]
+        if self._file is not None:
+            # Typed as the stream it replaces: Textual's writer thread only writes and
+            # flushes it, which TerminalOutput does (and forwards everything else).
+            self._file = cast(TextIOWrapper, TerminalOutput(self._file))

@@ -120,7 +120,7 @@ def test_flush(queue: Instance, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = run(capsys, queue, "flush", "--id", some, "--id", "ABCDEF12345")
     assert code == 1 and "ABCDEF12345: not in the queue" in out
     code, out = run(capsys, queue, "flush")
-    assert code == 0 and "flush: 1 of 1 done" in out
+    assert code == 0 and "flush-all: 1 of 1 done" in out
 
 
 def test_privileges(pf: Instance, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

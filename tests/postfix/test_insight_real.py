@@ -13,6 +13,7 @@ from textual.widgets import Input
 
 from mailq_tui.engine import QueueEngine
 from mailq_tui.model.reasons import normalise_reason
+from mailq_tui.operations import Op
 from mailq_tui.sandbox.instance import Sandbox
 from mailq_tui.ui.app import MailqApp
 from mailq_tui.ui.screens.confirm import ConfirmScreen
@@ -22,8 +23,8 @@ from mailq_tui.ui.screens.shape import ShapeScreen
 from mailq_tui.ui.widgets.health import HealthPanel
 from mailq_tui.ui.widgets.heatmap import HeatTable
 from mailq_tui.ui.widgets.queue_list import QueueList
+from tests.pilot import settle, shown_ids
 from tests.postfix.conftest import Instance, qshape_rows
-from tests.postfix.test_tui_real import settle, shown
 
 pytestmark = pytest.mark.sandbox
 
@@ -61,7 +62,7 @@ async def test_reasons_drill_down_then_delete_the_rate_limited_cluster(
             await pilot.press("down")
         await pilot.press("enter")
         await settle(pilot)
-        ids = set(shown(app))
+        ids = set(shown_ids(app))
         assert ids == before[target.key]
         await pilot.press("a", "d")
         await pilot.pause()
@@ -96,7 +97,7 @@ async def test_group_by_domain_then_hold_a_whole_group(filled: Instance, tmp_pat
         assert "Hold 3 messages?" in str(app.screen.query_one("#confirm-title").render())
         await pilot.press("y")
         await settle(pilot)
-        assert len(shown(app)) == 7
+        assert len(shown_ids(app)) == 7
     queues = {m.queue_id: m.queue_name for m in filled.listing()}
     assert {queues[q] for q in yahoo} == {"hold"}
     assert sorted(queues.values()).count("hold") == 3
@@ -120,7 +121,7 @@ async def test_health_panel_on_a_real_instance_then_postfix_stopped(
         assert f"master {master} up " in text
         assert "qmgr 1" in text and "pickup 1" in text
         assert "POSTFIX DOWN" not in str(screen.query_one("#status").render())
-        assert screen.unavailable_reason("flush", ["all"]) == ""
+        assert screen.why(Op.FLUSH_ALL) == ""
         box.stop()
         await pilot.press("g")
         await settle(pilot)
@@ -128,7 +129,7 @@ async def test_health_panel_on_a_real_instance_then_postfix_stopped(
         assert status.startswith(" POSTFIX DOWN: flush will not work ")
         text = str(screen.query_one(HealthPanel).query_one("#health-text").render())
         assert "Postfix is NOT running" in text
-        assert "not running" in screen.unavailable_reason("flush", ["all"])
+        assert "not running" in screen.why(Op.FLUSH_ALL)
 
 
 async def test_shape_screen_equals_qshape_then_drill_down_and_hold(
@@ -177,7 +178,7 @@ async def test_shape_screen_equals_qshape_then_drill_down_and_hold(
         gmail = {
             m.queue_id for m in pf.listing() if any("gmail" in r.address for r in m.recipients)
         }
-        assert set(shown(app)) == gmail and len(gmail) == 10
+        assert set(shown_ids(app)) == gmail and len(gmail) == 10
         await pilot.press("a", "h")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 
 from mailq_tui.cli import main
 from mailq_tui.engine import QueueEngine
@@ -18,6 +17,7 @@ from mailq_tui.ui.app import MailqApp
 from mailq_tui.ui.screens.queue import QueueScreen
 from mailq_tui.ui.widgets.status import StatusBar
 from tests.conftest import require_sandbox
+from tests.pilot import settle
 
 pytestmark = pytest.mark.sandbox
 
@@ -69,19 +69,13 @@ async def test_engine_errors_and_health(config_dir: tuple[str, str], tmp_path: P
     assert advice in health.summary() and "NOT running" not in health.summary()
 
 
-async def _settle(pilot: Pilot) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
 async def test_the_app_shows_the_reason_not_a_permanent_reading_the_queue(
     config_dir: tuple[str, str], tmp_path: Path
 ) -> None:
     directory, advice = config_dir
     app = MailqApp(QueueEngine(directory, audit_log=tmp_path / "audit.log"), refresh_interval=0)
     async with app.run_test(size=(200, 30), notifications=True) as pilot:
-        await _settle(pilot)
+        await settle(pilot)
         screen = app.screen
         assert isinstance(screen, QueueScreen)
         status = str(screen.query_one(StatusBar).render())

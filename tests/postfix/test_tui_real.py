@@ -7,7 +7,6 @@ import pwd
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 
 from mailq_tui.engine import QueueEngine
 from mailq_tui.postfix.commands import PostfixTools
@@ -17,23 +16,10 @@ from mailq_tui.ui.screens.queue import QueueScreen
 from mailq_tui.ui.screens.reasons import ReasonsScreen
 from mailq_tui.ui.screens.shape import ShapeScreen
 from mailq_tui.ui.widgets.health import HealthPanel
+from tests.pilot import burst, footer_keys, notifications, settle, shown_ids
 from tests.postfix.conftest import Instance
-from tests.ui.test_typeahead import burst
-from tests.ui.test_unavailable import footer_keys, notifications
 
 pytestmark = pytest.mark.sandbox
-
-
-async def settle(pilot: Pilot) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-def shown(app: MailqApp) -> list[str]:
-    screen = app.screen
-    assert isinstance(screen, QueueScreen) and screen.state is not None
-    return [m.queue_id for m in screen.state.visible_messages()]
 
 
 @pytest.fixture
@@ -45,10 +31,10 @@ async def test_filter_mark_all_and_delete_for_real(filled: Instance, engine: Que
     app = MailqApp(engine, refresh_interval=0)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        assert len(shown(app)) == 7
+        assert len(shown_ids(app)) == 7
         await pilot.press("slash", *"domain:yahoo.com", "enter")
         await settle(pilot)
-        yahoo = set(shown(app))
+        yahoo = set(shown_ids(app))
         assert len(yahoo) == 3
         await pilot.press("asterisk", "d")
         await pilot.pause()
@@ -58,7 +44,7 @@ async def test_filter_mark_all_and_delete_for_real(filled: Instance, engine: Que
         await settle(pilot)
         left = {m.queue_id for m in filled.listing()}
         assert len(left) == 4 and not (left & yahoo)
-        assert shown(app) == []
+        assert shown_ids(app) == []
 
 
 async def test_cancel_leaves_the_queue_alone(filled: Instance, engine: QueueEngine) -> None:
@@ -148,7 +134,7 @@ async def test_refresh_while_marked_keeps_marks_and_cursor(
         filled.wait_deferred(9)
         await pilot.press("g")
         await settle(pilot)
-        assert len(shown(app)) == 9
+        assert len(shown_ids(app)) == 9
         assert screen.marks.ids() == marked and len(marked) == 2
         assert screen.query_one("QueueList").current.queue_id == current  # type: ignore[attr-defined]
 
@@ -171,7 +157,7 @@ async def test_ordinary_user_on_real_postfix(
     app = MailqApp(engine, refresh_interval=0)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        assert len(shown(app)) == 7
+        assert len(shown_ids(app)) == 7
         screen = app.screen
         assert isinstance(screen, QueueScreen)
         privileges = str(screen.query_one("#privileges").render())
@@ -188,7 +174,7 @@ async def test_ordinary_user_on_real_postfix(
             f"{what}: {reason}" for what in ("Delete", "Hold", "Release", "Requeue")
         ]
         assert all(n["markup"] is False for n in said)
-        assert screen.check_action("flush", ("ids",)) is True
+        assert screen.check_action("operate", ("flush-ids",)) is True
         # The insight views need nothing but the listing.
         await pilot.press("s")
         await settle(pilot)

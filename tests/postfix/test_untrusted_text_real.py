@@ -22,8 +22,7 @@ from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.reasons import ReasonsScreen
 from mailq_tui.ui.widgets.safe_input import SafeInput
 from tests.conftest import require_sandbox
-from tests.postfix.test_tui_real import settle, shown
-from tests.ui.test_untrusted_text import RLO, assert_safe, screen_text
+from tests.pilot import RLO, assert_safe, screen_text, settle, shown_ids
 
 pytestmark = pytest.mark.sandbox
 
@@ -86,7 +85,7 @@ async def test_hostile_reason_drill_down_then_hold_exactly_its_cluster(
         assert_safe(screen_text(app))
         await pilot.press("enter")
         await settle(pilot)
-        assert set(shown(app)) == ids[HOSTILE]
+        assert set(shown_ids(app)) == ids[HOSTILE]
         bar = app.screen.query_one("#filter", SafeInput)
         assert RLO not in bar.value and "\\u202e" in bar.value
         text = screen_text(app)

@@ -15,8 +15,9 @@ from textual.pilot import Pilot
 
 from mailq_tui.model.message import Message
 from mailq_tui.model.snapshot import Snapshot
+from mailq_tui.postfix.health import Health
 from mailq_tui.ui.app import MailqApp
-from mailq_tui.ui.backend import RecordedBackend
+from tests.doubles import RecordedBackend
 
 DATA = Path(__file__).parent / "data"
 QUEUE_FILE = DATA / "queue.jsonl"
@@ -71,6 +72,18 @@ def hostile_message(queue_id: str = "ABCDEF1234") -> Message:
             Recipient("victim@x.example", "host said: [/etc/postfix] \x1b]0;pwned\x07 \u202egnp"),
         ],
     )
+
+
+#: Health of a machine whose Postfix is not running.
+DOWN = Health(
+    running=False,
+    master_pid=None,
+    started_at=None,
+    services={},
+    load=(3.5, 2.0, 1.0),
+    checked_at=NOW,
+    problem="no master.pid in /var/spool/postfix/pid: Postfix is not running",
+)
 
 
 #: Seconds after which a wait for an event fails the test instead of hanging the run (an app

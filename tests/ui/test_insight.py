@@ -10,17 +10,17 @@ from textual.widgets import DataTable, Input, Sparkline
 
 from mailq_tui.model.query import cluster_term
 from mailq_tui.model.reasons import normalise_reason
-from mailq_tui.postfix.health import Health
-from mailq_tui.ui.backend import RecordedBackend
+from mailq_tui.operations import Op
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.reasons import ReasonsScreen
 from mailq_tui.ui.screens.shape import ShapeScreen
 from mailq_tui.ui.widgets.health import HealthPanel
 from mailq_tui.ui.widgets.heatmap import HeatTable
 from mailq_tui.ui.widgets.queue_list import QueueList
+from tests.doubles import RecordedBackend
+from tests.pilot import queue_screen, row_text, settle, shown_ids
 
-from .conftest import NOW, make_app, make_backend
-from .test_queue_screen import queue_screen, row_text, settle, shown_ids
+from .conftest import DOWN, NOW, make_app, make_backend
 
 
 def clusters_of(backend: RecordedBackend) -> dict[str, set[str]]:
@@ -235,19 +235,8 @@ async def test_expanded_groups_and_the_cursor_survive_a_refresh(backend: Recorde
         assert screen.state.snapshot is not before
         qlist = screen.query_one(QueueList)
         assert qlist.current_group is not None and qlist.current_group.key == key
-        assert key in screen.expanded
+        assert key in screen.spec.expanded
         assert screen.state.lines[qlist.cursor + 1] >= 0
-
-
-DOWN = Health(
-    running=False,
-    master_pid=None,
-    started_at=None,
-    services={},
-    load=(3.5, 2.0, 1.0),
-    checked_at=NOW,
-    problem="no master.pid in /var/spool/postfix/pid: Postfix is not running",
-)
 
 
 async def test_health_panel_shows_master_processes_load_and_trend(
@@ -280,12 +269,12 @@ async def test_postfix_down_is_shown_and_disables_flush() -> None:
         screen = queue_screen(app)
         status = str(screen.query_one("#status").render())
         assert status.startswith(" POSTFIX DOWN: flush will not work ")
-        assert "not running" in screen.unavailable_reason("flush", ["all"])
+        assert "not running" in screen.why(Op.FLUSH_ALL)
         await pilot.press("F", "f", "t")
         await settle(pilot)
         assert isinstance(app.screen, type(screen)) and backend.calls == []
         # postsuper does not need the master: delete still works.
-        assert screen.unavailable_reason("act", ["delete"]) == ""
+        assert screen.why(Op.DELETE) == ""
         await pilot.press("i")
         await settle(pilot)
         text = str(screen.query_one(HealthPanel).query_one("#health-text").render())

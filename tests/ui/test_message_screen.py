@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from mailq_tui.model.message import Message, Recipient
 from mailq_tui.postfix.settings import PostfixSettings
-from mailq_tui.ui.backend import ORDINARY_USER, RecordedBackend
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.message import MessageScreen, expiry_text
 from mailq_tui.ui.screens.queue import QueueScreen
+from tests.doubles import ORDINARY_USER, RecordedBackend
+from tests.pilot import settle
 
 from .conftest import NOW, make_app, make_backend
-from .test_queue_screen import settle
 
 RECORDED_ID = "6CBC820C09E"  # tests/ui/data/postcat-6CBC820C09E.txt
 
@@ -50,8 +50,8 @@ async def test_postcat_not_permitted_says_so() -> None:
         screen = await open_recorded(pilot, app)
         status = str(screen.query_one("#content-status").render())
         assert "unavailable: postcat needs root or the mail owner" in status
-        assert screen.check_action("act", ("delete",)) is None
-        assert screen.check_action("act", ("flush-ids",)) is True
+        assert screen.check_action("operate", ("delete",)) is None
+        assert screen.check_action("operate", ("flush-ids",)) is True
 
 
 async def test_action_from_message_screen_confirms_one_message(backend: RecordedBackend) -> None:

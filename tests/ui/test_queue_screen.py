@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-from textual.pilot import Pilot
-
+from mailq_tui.operations import Op
 from mailq_tui.ui.app import MailqApp
-from mailq_tui.ui.backend import ORDINARY_USER, RecordedBackend
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.queue import QueueScreen
 from mailq_tui.ui.widgets.queue_list import QueueList
+from tests.doubles import ORDINARY_USER, RecordedBackend
+from tests.pilot import queue_screen, row_text, settle, shown_ids
 
 from .conftest import ListingWatch, hostile_message, make_app, make_backend, until
-
-
-async def settle(pilot: Pilot) -> None:
-    """Let workers finish and the screen repaint."""
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-def queue_screen(app: MailqApp) -> QueueScreen:
-    screen = app.screen
-    assert isinstance(screen, QueueScreen), screen
-    return screen
-
-
-def shown_ids(app: MailqApp) -> list[str]:
-    screen = queue_screen(app)
-    assert screen.state is not None
-    return [m.queue_id for m in screen.state.visible_messages()]
-
-
-def row_text(app: MailqApp, y: int) -> str:
-    qlist = app.screen.query_one(QueueList)
-    return "".join(seg.text for seg in qlist.render_line(y))
 
 
 async def test_first_screen_lists_every_message(backend: RecordedBackend) -> None:
@@ -43,7 +19,7 @@ async def test_first_screen_lists_every_message(backend: RecordedBackend) -> Non
         await settle(pilot)
         assert len(shown_ids(app)) == len(backend.messages) == 60
         status = str(app.screen.query_one("#status").render())
-        assert "deferred 55 · hold 5" in status
+        assert "55 deferred, 5 hold" in status
         assert "shown 60" in status
 
 
@@ -99,6 +75,26 @@ async def test_marks_survive_sort_filter_and_refresh(backend: RecordedBackend) -
         assert "marked 2" in str(screen.query_one("#status").render())
         await pilot.press("u")
         assert len(screen.marks) == 0
+
+
+async def test_o_sorts_by_the_next_column_and_shift_o_reverses(backend: RecordedBackend) -> None:
+    """The keys themselves (other tests set the sort they need with ``sort_by``)."""
+    size = {m.queue_id: m.message_size for m in backend.messages}
+    app = make_app(backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        status = app.screen.query_one("#status")
+        assert "sort age desc" in str(status.render())
+        await pilot.press("o")
+        await settle(pilot)
+        assert "sort size desc" in str(status.render())
+        sizes = [size[qid] for qid in shown_ids(app)]
+        assert sizes == sorted(sizes, reverse=True) and sizes[0] > sizes[-1]
+        await pilot.press("O")
+        await settle(pilot)
+        assert "sort size asc" in str(status.render())
+        sizes = [size[qid] for qid in shown_ids(app)]
+        assert sizes == sorted(sizes) and sizes[0] < sizes[-1]
 
 
 async def test_mark_all_matching_then_delete_confirms_exact_count(
@@ -212,11 +208,9 @@ async def test_ordinary_user_sees_actions_disabled_with_reason() -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         screen = queue_screen(app)
-        assert screen.check_action("act", ("delete",)) is None
-        assert screen.check_action("flush", ("ids",)) is True
-        assert "postsuper is reserved for the superuser" in screen.unavailable_reason(
-            "act('delete')"
-        )
+        assert screen.check_action("operate", ("delete",)) is None
+        assert screen.check_action("operate", ("flush-ids",)) is True
+        assert "postsuper is reserved for the superuser" in screen.why(Op.DELETE)
         privs = str(screen.query_one("#privileges").render())
         assert "postsuper ✗" in privs and "reserved for the superuser" in privs
         await pilot.press("d", "h", "r")

@@ -6,18 +6,12 @@ from __future__ import annotations
 from typing import Optional
 
 import pytest
-from textual.pilot import Pilot
 
 from mailq_tui.postfix.settings import PostfixSettings
 from mailq_tui.ui.screens.confirm import ConfirmScreen
+from tests.pilot import settle
 
 from .conftest import make_app, make_backend
-
-
-async def _settle(pilot: Pilot) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def _release_dialog_body(settings: Optional[PostfixSettings]) -> tuple[str, int]:
@@ -25,9 +19,9 @@ async def _release_dialog_body(settings: Optional[PostfixSettings]) -> tuple[str
     held = sum(m.queue_name == "hold" for m in backend.messages)
     app = make_app(backend)
     async with app.run_test(size=(100, 40)) as pilot:
-        await _settle(pilot)
+        await settle(pilot)
         await pilot.press("slash", *"queue:hold")
-        await _settle(pilot)
+        await settle(pilot)
         await pilot.press("enter", "asterisk", "H")
         await pilot.pause()  # the action's worker waits in the dialog: do not wait for it
         dialog = app.screen

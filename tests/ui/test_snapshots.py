@@ -9,8 +9,9 @@ from __future__ import annotations
 import pytest
 from textual.pilot import Pilot
 
-from .conftest import make_app, make_backend
-from .test_queue_screen import settle
+from tests.pilot import settle, sort_by
+
+from .conftest import DOWN, make_app, make_backend
 
 SIZES = [(100, 30), (80, 24)]
 
@@ -19,8 +20,7 @@ SIZES = [(100, 30), (80, 24)]
 def test_queue_screen(snap_compare, size) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot) -> None:
         await settle(pilot)
-        await pilot.press("o", "o", "o")  # sort by queue id: a stable order
-        await settle(pilot)
+        await sort_by(pilot, "id", reverse=True)  # a stable order
         await pilot.press("down", "space", "space", "down")
 
     assert snap_compare(make_app(make_backend()), terminal_size=size, run_before=run_before)
@@ -29,7 +29,8 @@ def test_queue_screen(snap_compare, size) -> None:  # type: ignore[no-untyped-de
 def test_queue_screen_filtered_with_log(snap_compare) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot) -> None:
         await settle(pilot)
-        await pilot.press("o", "o", "o", "slash", *"gmail", "enter")
+        await sort_by(pilot, "id", reverse=True)
+        await pilot.press("slash", *"gmail", "enter")
         await settle(pilot)
         await pilot.press("l")
 
@@ -40,8 +41,7 @@ def test_queue_screen_filtered_with_log(snap_compare) -> None:  # type: ignore[n
 def test_confirm_dialog(snap_compare, size) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot) -> None:
         await settle(pilot)
-        await pilot.press("o", "o", "o")
-        await settle(pilot)
+        await sort_by(pilot, "id", reverse=True)
         await pilot.press("space", "space", "space", "d")
         await pilot.pause()
 
@@ -70,12 +70,11 @@ def test_help_screen(snap_compare) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_ordinary_user_footer(snap_compare) -> None:  # type: ignore[no-untyped-def]
-    from mailq_tui.ui.backend import ORDINARY_USER
+    from tests.doubles import ORDINARY_USER
 
     async def run_before(pilot: Pilot) -> None:
         await settle(pilot)
-        await pilot.press("o", "o", "o")
-        await settle(pilot)
+        await sort_by(pilot, "id", reverse=True)
 
     app = make_app(make_backend(privileges=ORDINARY_USER))
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
@@ -97,8 +96,7 @@ def test_reasons_screen(snap_compare, size) -> None:  # type: ignore[no-untyped-
 def test_grouped_by_domain(snap_compare, size) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot) -> None:
         await settle(pilot)
-        await pilot.press("o", "o", "o")  # members sorted by queue id: a stable order
-        await settle(pilot)
+        await sort_by(pilot, "id", reverse=True)  # members in a stable order
         await pilot.press("b")
         await settle(pilot)
         await pilot.press("down", "enter")
@@ -121,12 +119,9 @@ def test_shape_screen_from_the_queue(snap_compare) -> None:  # type: ignore[no-u
 
 
 def test_health_panel_with_postfix_down(snap_compare) -> None:  # type: ignore[no-untyped-def]
-    from .test_insight import DOWN
-
     async def run_before(pilot: Pilot) -> None:
         await settle(pilot)
-        await pilot.press("o", "o", "o")
-        await settle(pilot)
+        await sort_by(pilot, "id", reverse=True)
         await pilot.press("i")
         await settle(pilot)
 
@@ -137,8 +132,7 @@ def test_health_panel_with_postfix_down(snap_compare) -> None:  # type: ignore[n
 def test_health_panel_running(snap_compare) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot) -> None:
         await settle(pilot)
-        await pilot.press("o", "o", "o")
-        await settle(pilot)
+        await sort_by(pilot, "id", reverse=True)
         await pilot.press("i")
         await settle(pilot)
 

@@ -9,9 +9,9 @@ import pytest
 from textual.pilot import Pilot
 
 from mailq_tui.ui.widgets.queue_list import QueueList
+from tests.pilot import queue_screen, row_text, settle, shown_ids, sort_by
 
 from .conftest import make_app, make_backend
-from .test_queue_screen import queue_screen, row_text, settle, shown_ids
 
 
 async def test_resize_while_loading() -> None:
@@ -59,7 +59,8 @@ def test_no_color(snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:  # typ
 
     async def run_before(pilot: Pilot) -> None:
         await settle(pilot)
-        await pilot.press("o", "o", "o", "down", "space")
+        await sort_by(pilot, "id", reverse=True)
+        await pilot.press("down", "space")
         await settle(pilot)
 
     assert snap_compare(make_app(make_backend()), terminal_size=(80, 24), run_before=run_before)

@@ -11,12 +11,9 @@ import threading
 from typing import Any
 
 import pytest
-from textual._xterm_parser import XTermParser
-from textual.pilot import Pilot
 from textual.widgets import Input
 
 from mailq_tui.ui.app import MailqApp
-from mailq_tui.ui.backend import RecordedBackend
 from mailq_tui.ui.screens import queue as queue_module
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.message import MessageScreen
@@ -24,30 +21,10 @@ from mailq_tui.ui.screens.queue import QueueScreen
 from mailq_tui.ui.screens.reasons import ReasonsScreen
 from mailq_tui.ui.view import ViewSpec, compute_view
 from mailq_tui.ui.widgets.queue_list import QueueList
+from tests.doubles import RecordedBackend
+from tests.pilot import burst, post_burst, settle
 
 from .conftest import make_app
-from .test_queue_screen import settle
-
-
-def post_burst(app: MailqApp, *reads: str) -> None:
-    """Post the events of ``reads`` (each one driver read, its escape timeout expired) to the
-    app before it handles any of them."""
-    events = []
-    for data in reads:
-        parser = XTermParser()
-        events.extend(parser.feed(data))
-        events.extend(parser.feed(""))  # end of the read: a lone Esc is a key
-    for event in events:
-        event.set_sender(app)
-        app.post_message(event)
-
-
-async def burst(pilot: Pilot, *reads: str) -> None:
-    """:func:`post_burst`, then wait until every key was handled (not for the workers: one
-    may be waiting for a dialog's answer)."""
-    post_burst(pilot.app, *reads)  # type: ignore[arg-type]
-    await pilot.app.typed.wait_handled()  # type: ignore[attr-defined]
-    await pilot.pause()
 
 
 def queue_screen(app: MailqApp) -> QueueScreen:

@@ -2,42 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from mailq_tui.ui.app import MailqApp
-from mailq_tui.ui.backend import ORDINARY_USER
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.message import MessageScreen
 from mailq_tui.ui.screens.queue import QueueScreen
+from tests.doubles import ORDINARY_USER
+from tests.pilot import footer_keys, notifications, settle
 
 from .conftest import make_app, make_backend
-from .test_queue_screen import settle
 
 POSTSUPER_DENIED = "postsuper is reserved for the superuser (try --sudo)"
-
-
-def notifications(app: MailqApp, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Every ``notify`` call of ``app`` from now on, with its arguments."""
-    said: list[dict[str, Any]] = []
-    real = app.notify
-
-    def record(message: str, **kwargs: Any) -> None:
-        said.append({"message": message, **kwargs})
-        real(message, **kwargs)
-
-    monkeypatch.setattr(app, "notify", record)
-    return said
-
-
-def footer_keys(app: MailqApp) -> dict[str, bool]:
-    """Key -> enabled, for the keys the footer shows."""
-    return {
-        key: active.enabled
-        for key, active in app.screen.active_bindings.items()
-        if active.binding.show
-    }
 
 
 @pytest.mark.parametrize("key", ["d", "h", "H", "r"])

@@ -13,17 +13,16 @@ from textual import events
 from mailq_tui.model.message import Message, Recipient
 from mailq_tui.model.reasons import normalise_reason
 from mailq_tui.ui.app import MailqApp
-from mailq_tui.ui.backend import RecordedBackend
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.message import MessageScreen
 from mailq_tui.ui.screens.reasons import ReasonsScreen
 from mailq_tui.ui.screens.shape import ShapeScreen
 from mailq_tui.ui.widgets.safe_input import MARKER, SafeInput
+from tests.doubles import RecordedBackend
+from tests.pilot import RLO, assert_safe, queue_screen, screen_text, settle, shown_ids
 
 from .conftest import NOW, make_app, make_backend
-from .test_queue_screen import queue_screen, settle, shown_ids
 
-RLO = "\u202e"
 MARKUP = "[bold red]x[/]"
 #: A reason with a bidi override, a terminal escape sequence and Rich markup.
 HOSTILE_REASON = (
@@ -62,18 +61,6 @@ def hostile_backend() -> RecordedBackend:
     backend = make_backend()
     backend.messages[0:0] = hostile_messages()
     return backend
-
-
-def screen_text(app: MailqApp) -> str:
-    """What the active screen sends to the terminal, as text (styles left out)."""
-    strips = app.screen._compositor.render_strips()
-    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
-
-
-def assert_safe(text: str) -> None:
-    """No raw bidi override or ESC reaches the terminal."""
-    assert RLO not in text
-    assert "\x1b" not in text
 
 
 def bar_text(app: MailqApp) -> str:

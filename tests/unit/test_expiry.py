@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from mailq_tui.model.expiry import Lifetimes, bounces_when_released, expiry, release_warning
 from mailq_tui.model.message import Message, Recipient
+from mailq_tui.operations import Op
 from mailq_tui.postfix.settings import PostfixSettings
 from mailq_tui.ui.plans import confirm_text
 from mailq_tui.ui.screens.message import expiry_text
@@ -49,14 +50,14 @@ def test_release_warning_counts_the_late_ones_and_names_their_lifetime() -> None
 
 def test_the_release_confirm_dialog_warns_and_other_actions_do_not() -> None:
     targets = [_msg("hold", 6 * DAY, n=1), _msg("hold", 6 * DAY, "MAILER-DAEMON", n=2)]
-    _, body = confirm_text("release", targets, now=NOW, settings=SETTINGS)
+    _, body = confirm_text(Op.RELEASE, targets, now=NOW, settings=SETTINGS)
     assert "Warning: both messages have been queued longer than bounce_queue_lifetime (1d) / " in (
         body
     )
     assert "postsuper -r" in body
-    _, hold = confirm_text("hold", targets, now=NOW, settings=SETTINGS)
+    _, hold = confirm_text(Op.HOLD, targets, now=NOW, settings=SETTINGS)
     assert "queued longer" not in hold
-    _, fresh = confirm_text("release", [_msg("hold", DAY)], now=NOW, settings=SETTINGS)
+    _, fresh = confirm_text(Op.RELEASE, [_msg("hold", DAY)], now=NOW, settings=SETTINGS)
     assert "queued longer" not in fresh
 
 

@@ -9,6 +9,8 @@ import pytest
 from mailq_tui.model.grouping import group_messages
 from mailq_tui.model.index import QueueIndex
 from mailq_tui.model.message import Message, Recipient
+from tests.unit.samples import NOW as SAMPLES_NOW
+from tests.unit.samples import random_messages
 
 NOW = 1_700_000_000
 MESSAGES = [
@@ -127,11 +129,8 @@ def _reference(messages: list[Message], rows: list[int], by: str) -> dict[str, t
 @pytest.mark.parametrize("by", ["domain", "reason", "sender", "sender_domain", "queue"])
 @pytest.mark.parametrize("subset", ["all", "sorted-subset"])
 def test_grouping_equals_the_reference(by: str, subset: str) -> None:
-    from tests.unit.test_index import NOW as INDEX_NOW
-    from tests.unit.test_index import _messages
-
-    messages = _messages(500, seed=11)
-    index = QueueIndex(messages, now=INDEX_NOW)
+    messages = random_messages(500, seed=11)
+    index = QueueIndex(messages, now=SAMPLES_NOW)
     if subset == "all":
         rows = index.sort(range(len(messages)), "size", reverse=True)
     else:

@@ -25,43 +25,7 @@ from mailq_tui.model.query import (
     parse_query,
 )
 from mailq_tui.model.reasons import normalise_reason
-
-NOW = 1_700_000_000
-DOMAINS = ["gmail.com", "mx.gmail.com", "yahoo.com", "example.org", "ex.org", "İstanbul.tr"]
-REASONS = [
-    "",
-    "connect to mx1.gmail.com[1.2.3.4]:25: Connection refused",
-    "host mx.yahoo.com[5.6.7.8] said: 450 4.7.1 too many connections",
-    "451 4.7.1 Greylisted, try again",
-    "deferred transport",
-    "connect to mx2.gmail.com[9.9.9.9]:25: Connection refused",
-    'host mx.yahoo.com[5.6.7.8] said: 550 "quoted" <Bob@x.org> rejected',
-]
-
-
-def _messages(count: int, seed: int) -> list[Message]:
-    rng = random.Random(seed)
-    out = []
-    for n in range(count):
-        recipients = [
-            Recipient(f"{rng.choice(['bob', 'Carol', 'dave'])}@{rng.choice(DOMAINS)}", r)
-            for r in (rng.choice(REASONS) for _ in range(rng.choice([1, 1, 1, 2, 3, 5])))
-        ]
-        if rng.random() < 0.05:
-            recipients = []
-        sender = rng.choice([NULL_SENDER, "alice@example.org", "Eve@Yahoo.com", ""])
-        queue = rng.choice(["deferred", "deferred", "active", "hold", "incoming"])
-        out.append(
-            Message(
-                queue,
-                f"{n:05X}Q",
-                NOW - rng.randint(0, 3 * 86400),
-                rng.randint(100, 3_000_000),
-                sender,
-                recipients,
-            )
-        )
-    return out
+from tests.unit.samples import NOW, REASONS, random_messages
 
 
 def _reference_value(term: Term, text: str) -> bool:
@@ -186,7 +150,7 @@ QUERIES = [
 
 @pytest.fixture(scope="module")
 def corpus() -> tuple[list[Message], QueueIndex]:
-    messages = _messages(600, seed=7)
+    messages = random_messages(600, seed=7)
     return messages, QueueIndex(messages, now=NOW)
 
 
@@ -212,7 +176,7 @@ def test_reference_is_not_trivial(corpus: tuple[list[Message], QueueIndex]) -> N
 def test_random_narrowing_chains_equal_full_filters(seed: int) -> None:
     """Typing a query character by character (each step may narrow the previous one) gives
     exactly the full filter's rows at every step, through filter() and select()."""
-    messages = _messages(300, seed=seed)
+    messages = random_messages(300, seed=seed)
     index = QueueIndex(messages, now=NOW)
     fresh = QueueIndex(messages, now=NOW)
     rng = random.Random(seed)
@@ -318,7 +282,7 @@ def test_cluster_term_survives_quotes_slashes_and_regex_characters() -> None:
 
 
 def test_search_columns_are_built_on_first_use_only() -> None:
-    messages = _messages(200, seed=3)
+    messages = random_messages(200, seed=3)
     index = QueueIndex(messages, now=NOW)
     assert not index.searchable
     rows = index.select(parse_query(""), "age", reverse=True)
@@ -332,7 +296,7 @@ def test_search_columns_are_built_on_first_use_only() -> None:
 def test_concurrent_builds_build_once() -> None:
     import threading
 
-    messages = _messages(3000, seed=4)
+    messages = random_messages(3000, seed=4)
     index = QueueIndex(messages, now=NOW)
     seen: list[int] = []
     threads = [
@@ -357,7 +321,7 @@ def test_building_the_search_columns_assigns_one_whole_record() -> None:
     """No hidden attributes: before the build the index says it has no search columns;
     the build adds nothing to the index but that one immutable record, so a reader on
     another thread sees all of the columns or none."""
-    index = QueueIndex(_messages(50, seed=2), now=NOW)
+    index = QueueIndex(random_messages(50, seed=2), now=NOW)
     assert index.search is None and not index.searchable
     before = dict(vars(index))
     index.build_search_columns()
@@ -373,7 +337,7 @@ def test_building_the_search_columns_assigns_one_whole_record() -> None:
 def test_an_index_without_search_columns_answers_as_one_with_them(text: str) -> None:
     """Queries that need the search columns build them on the way; the answers are those
     of an index whose columns were built first, through filter() and select()."""
-    messages = _messages(200, seed=6)
+    messages = random_messages(200, seed=6)
     built = QueueIndex(messages, now=NOW)
     built.build_search_columns()
     for order in (("age", True), ("size", False), ("sender", False)):
@@ -391,7 +355,7 @@ def test_the_field_table_answers_every_field_of_the_query_language() -> None:
     assert set(table) == {*FIELDS.values(), "text", "null_sender"}
     assert {name for name, f in table.items() if f.values and f.truth} == RECIPIENT_FIELDS
     with pytest.raises(ValueError, match="cannot filter on 'colour'"):
-        QueueIndex(_messages(5, seed=1), now=NOW).filter(Query((Term("colour", "red"),)))
+        QueueIndex(random_messages(5, seed=1), now=NOW).filter(Query((Term("colour", "red"),)))
 
 
 def _sort_reference(m: Message, key: str) -> object:
@@ -412,7 +376,7 @@ def _sort_reference(m: Message, key: str) -> object:
 @pytest.mark.parametrize("key", SORT_KEYS)
 @pytest.mark.parametrize("reverse", [False, True])
 def test_every_sort_key_orders_as_documented(key: str, reverse: bool) -> None:
-    messages = _messages(300, seed=8)
+    messages = random_messages(300, seed=8)
     index = QueueIndex(messages, now=NOW)
     expected = sorted(
         range(len(messages)), key=lambda r: _sort_reference(messages[r], key), reverse=reverse
@@ -430,7 +394,7 @@ def test_the_sort_cycle_of_the_list_is_made_of_model_sort_keys() -> None:
 def test_filter_and_select_do_not_answer_from_each_others_results() -> None:
     """One remembered result serves both, but only a query in the same order may start
     from it: a select() in size order is not narrowed into row order, nor the reverse."""
-    messages = _messages(300, seed=10)
+    messages = random_messages(300, seed=10)
     index = QueueIndex(messages, now=NOW)
     fresh = QueueIndex(messages, now=NOW)
     expected = fresh.filter("gmail refused")
@@ -443,7 +407,7 @@ def test_filter_and_select_do_not_answer_from_each_others_results() -> None:
 
 
 def test_select_cost_says_how_many_rows_a_selection_searches() -> None:
-    messages = _messages(400, seed=5)
+    messages = random_messages(400, seed=5)
     index = QueueIndex(messages, now=NOW)
     assert index.select_cost("gmail", "age", True) == 400  # nothing sorted or indexed yet
     index.build_search_columns()
@@ -465,7 +429,7 @@ def test_arrival_ordered_copy_has_the_columns_of_an_index_built_in_that_order(
     column: exactly what indexing the messages in that order gives, haystacks copied. It
     is built in steps (the GIL is free between them): step boundaries must not show."""
     monkeypatch.setattr(index_columns, "STEP", step)
-    messages = _messages(400, seed=3)
+    messages = random_messages(400, seed=3)
     for m in messages[::2]:  # many ties: arrivals to the hour
         m.arrival_time -= m.arrival_time % 3600
     index = QueueIndex(messages, now=NOW)
@@ -488,7 +452,7 @@ def test_arrival_ordered_copy_has_the_columns_of_an_index_built_in_that_order(
 
 
 def test_an_index_already_in_arrival_order_is_its_own_ordered_copy() -> None:
-    messages = sorted(_messages(50, seed=4), key=lambda m: m.arrival_time)
+    messages = sorted(random_messages(50, seed=4), key=lambda m: m.arrival_time)
     index = QueueIndex(messages, now=NOW)
     assert index.arrival_ordered and index.in_arrival_order() is index
     assert index.searchable
@@ -496,7 +460,7 @@ def test_an_index_already_in_arrival_order_is_its_own_ordered_copy() -> None:
 
 @pytest.mark.parametrize("text", QUERIES)
 def test_arrival_ordered_copy_filters_equal_the_reference(text: str) -> None:
-    messages = _messages(300, seed=9)
+    messages = random_messages(300, seed=9)
     original = QueueIndex(messages, now=NOW)
     ordered = original.in_arrival_order()
     query = parse_query(text)
@@ -525,7 +489,7 @@ def test_character_masks_give_the_rows_a_scan_gives(
     """One-character free-text terms (a filter's first key) are answered from the masks:
     same rows as scanning, negated too, in every order; other terms still scan."""
     monkeypatch.setattr(index_columns, "STEP", 64)  # several steps per mask
-    messages = _messages(500, seed=12)
+    messages = random_messages(500, seed=12)
     plain = QueueIndex(messages, now=NOW)
     masked = QueueIndex(messages, now=NOW)
     if ordered:

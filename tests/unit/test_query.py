@@ -7,43 +7,8 @@ import re
 import pytest
 
 from mailq_tui.model.index import QueueIndex
-from mailq_tui.model.message import Message, Recipient
 from mailq_tui.model.query import QuerySyntaxError, parse_query
-
-NOW = 1_700_000_000
-
-
-def msg(qid, queue="deferred", age=3600, size=1000, sender="alice@example.org", rcpts=()):
-    recipients = [Recipient(a, r) for a, r in rcpts] or [Recipient("bob@example.com", "")]
-    return Message(queue, qid, NOW - age, size, sender, recipients)
-
-
-MESSAGES = [
-    msg("A1", rcpts=[("bob@gmail.com", "connect to 1.2.3.4[1.2.3.4]:25: Connection refused")]),
-    msg(
-        "B2",
-        rcpts=[
-            ("carol@gmail.com", "451 4.7.1 greylisted"),
-            ("dave@mx.yahoo.com", "connect to x: Connection refused"),
-        ],
-    ),
-    msg(
-        "C3",
-        queue="hold",
-        age=60,
-        size=5_000_000,
-        sender="MAILER-DAEMON",
-        rcpts=[("eve@sub.example.com", "")],
-    ),
-    msg(
-        "D4",
-        queue="active",
-        age=7 * 86400,
-        sender="MAILER-DAEMON@other.example",
-        rcpts=[("frank@example.com", "")],
-    ),
-    msg("E5", sender='"john doe"@example.org', rcpts=[("josé@exämple.org", "try again later")]),
-]
+from tests.unit.samples import MESSAGES, NOW
 
 
 def ids(query: str) -> list[str]:

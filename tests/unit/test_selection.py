@@ -9,8 +9,9 @@ from mailq_tui.cli_commands import join_query
 from mailq_tui.model.index import QueueIndex
 from mailq_tui.model.query import Query, QuerySyntaxError, Term, parse_query
 from mailq_tui.model.selection import count_line, describe, normalise, summarise
+from mailq_tui.operations import Op
 from mailq_tui.ui import plans
-from tests.unit.test_query import MESSAGES, NOW, msg
+from tests.unit.samples import MESSAGES, NOW, msg
 
 
 def shape(query: Query) -> list[tuple[str, object, bool]]:
@@ -138,11 +139,11 @@ def test_remember_false_leaves_the_filter_bar_query_alone() -> None:
 def test_confirm_text_for_the_whole_queue_and_hidden_marks() -> None:
     summary = summary_of("-domain:hostlie.example")
     title, body = plans.confirm_text(
-        "delete", MESSAGES, whole_queue=True, notes=plans.selection_notes(summary, 5, 4)
+        Op.DELETE, MESSAGES, whole_queue=True, notes=plans.selection_notes(summary, 5, 4)
     )
     assert title == "Delete ALL 5 messages in the queue?"
     assert "5 marked, 4 of them not shown by the current filter." in body
     assert "Filter: -domain:hostlie.example" in body
     assert "Warning: -domain:hostlie.example excludes nothing" in body
-    title, body = plans.confirm_text("hold", MESSAGES[:2], notes=["Extra: a warning line"])
+    title, body = plans.confirm_text(Op.HOLD, MESSAGES[:2], notes=["Extra: a warning line"])
     assert title == "Hold 2 messages?" and "Extra: a warning line" in body

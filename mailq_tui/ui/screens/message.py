@@ -2,35 +2,36 @@
 
 Headers and body come from ``postcat -q`` in a worker; the text is made safe and split into
 lines off the UI thread, then shown in a ``Log`` (a Line-API view: only visible lines are
-drawn, so multi-MB bodies scroll smoothly). Actions dismiss the screen with the action name;
-the queue screen confirms and runs it on this message.
+drawn, so multi-MB bodies scroll smoothly). An operation's key dismisses the screen with its
+:class:`~mailq_tui.operations.Op`; the queue screen confirms and runs it on this message. The
+keys are the queue screen's (:func:`~mailq_tui.ui.commands.message_bindings`), and so is the
+rule for when each is available (the ``why`` the queue screen passes in).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Optional
+from typing import Callable, ClassVar, Optional
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Log, Static
 
-from mailq_tui.cli_output import short_age, short_size
+from mailq_tui.engine import PostcatResult, PostfixSettings
+from mailq_tui.formatting import short_age, short_size
 from mailq_tui.model.expiry import expiry
 from mailq_tui.model.message import Message
-from mailq_tui.postfix.postcat import PostcatResult
-from mailq_tui.postfix.settings import PostfixSettings
+from mailq_tui.operations import Op
 from mailq_tui.reports import Privileges
 from mailq_tui.safe_text import visible
-from mailq_tui.ui.availability import ExplainingScreen, privilege_reason
+from mailq_tui.ui.availability import ExplainingScreen
+from mailq_tui.ui.backend import QueueBackend
+from mailq_tui.ui.commands import message_bindings
 from mailq_tui.ui.widgets.footer import Footer
-
-if TYPE_CHECKING:
-    from mailq_tui.ui.app import MailqApp
 
 #: Longest line shown in the content view (longer ones are cut, with a marker).
 MAX_LINE = 2000
@@ -98,46 +99,33 @@ def content_lines(result: PostcatResult) -> list[str]:
     return lines
 
 
-class MessageScreen(ExplainingScreen[Optional[str]]):
-    """Envelope and content of one message; keys act on it."""
+class MessageScreen(ExplainingScreen[Optional[Op]]):
+    """Envelope and content of one message; keys act on it.
 
-    BINDINGS = [
-        Binding("escape,q", "close", "Back", tooltip="Back to the queue", id="message.back"),
-        Binding("d", "act('delete')", "Delete", tooltip="Delete this message", id="message.delete"),
-        Binding("h", "act('hold')", "Hold", tooltip="Put this message on hold", id="message.hold"),
-        Binding(
-            "H",
-            "act('release')",
-            "Release",
-            tooltip="Release this message from hold",
-            id="message.release",
-        ),
-        Binding(
-            "r", "act('requeue')", "Requeue", tooltip="Requeue this message", id="message.requeue"
-        ),
-        Binding(
-            "f", "act('flush-ids')", "Flush", tooltip="One delivery attempt now", id="message.flush"
-        ),
-        Binding("tab", "focus_next", "Next pane", show=False, id="message.next"),
-    ]
+    ``backend``: reads the content. ``privileges``: what this user may do (keys they may
+    never use leave the footer). ``why``: why an operation cannot run on this message now
+    ("" when it can); the queue screen's rule.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = list(message_bindings())
 
     def __init__(
         self,
         message: Message,
         now: float,
+        *,
+        backend: QueueBackend,
         settings: Optional[PostfixSettings],
         privileges: Optional[Privileges],
+        why: Callable[[Op], str],
     ) -> None:
         super().__init__()
         self.message = message
         self.now = now
+        self.backend = backend
         self.settings = settings
         self.privileges = privileges
-
-    @property
-    def mailq(self) -> MailqApp:
-        """The app (typed)."""
-        return self.app  # type: ignore[return-value]
+        self._why = why
 
     def compose(self) -> ComposeResult:
         """Envelope on top, content below, footer."""
@@ -156,7 +144,7 @@ class MessageScreen(ExplainingScreen[Optional[str]]):
     async def load_content(self) -> None:
         """``postcat -q`` through the backend; lines prepared in a thread."""
         status = self.query_one("#content-status", Static)
-        result = await self.mailq.backend.postcat(self.message.queue_id)
+        result = await self.backend.postcat(self.message.queue_id)
         if result.error:
             status.update(Text(f"Headers and body unavailable: {visible(result.error, 300)}"))
             return
@@ -166,19 +154,13 @@ class MessageScreen(ExplainingScreen[Optional[str]]):
         self.query_one("#content", Log).write_lines(lines, scroll_end=False)
 
     def unavailable_reason(self, action: str, parameters: tuple[object, ...] = ()) -> str:
-        """Why this user may not run ``action`` on the message ("" when they may)."""
-        if action != "act" or not parameters:
-            return ""
-        return privilege_reason(self.privileges, str(parameters[0]))
+        """Why the Textual ``action`` cannot run on the message now ("" when it can)."""
+        op = Op.from_action(action, parameters)
+        return self._why(op) if op is not None else ""
 
-    def forbidden(self, action: str, parameters: tuple[object, ...]) -> bool:
-        """Every reason here is the user's privileges (once known): the key leaves the
-        footer."""
-        return self.privileges is not None and bool(self.unavailable_reason(action, parameters))
-
-    def action_act(self, action: str) -> None:
-        """Back to the queue screen, which confirms and runs ``action`` on this message."""
-        self.dismiss(action)
+    def action_operate(self, name: str) -> None:
+        """Back to the queue screen, which confirms and runs the operation on this message."""
+        self.dismiss(Op(name))
 
     def action_close(self) -> None:
         """Back to the queue."""

@@ -1,42 +1,51 @@
 """The queue screen: the list, the filter bar, marks, sort, grouping, live refresh, status,
-and the keys that open the insight screens.
+what can be done on the selection, and the keys that open the insight screens.
 
-All I/O runs in workers (listing, index building, filtering, health); the UI thread only swaps
-in finished :class:`~mailq_tui.ui.view.ViewState` objects. What can be done and doing it
-(targets, availability from the user's privileges, confirm and run, reporting) lives in the
-base class, :class:`~mailq_tui.ui.screens.queue_actions.QueueActionsScreen`.
+All I/O runs in workers (listing, index building, filtering, health, actions); the UI thread
+only swaps in finished :class:`~mailq_tui.ui.view.ViewState` objects. What the user asked to
+see is one immutable :class:`~mailq_tui.ui.view.ViewSpec`, replaced as a whole. Operations on
+mail are asked, run and reported by the screen's
+:class:`~mailq_tui.ui.action_runner.ActionRunner`; whether each is available is
+:func:`~mailq_tui.operations.why_unavailable`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from typing import Any, ClassVar, Optional
+from dataclasses import replace
+from typing import Callable, ClassVar, Optional
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Input, Log, ProgressBar, Static
-from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
+from textual.worker import Worker, WorkerState
 
+from mailq_tui.engine import Health, PostfixError, PostfixSettings
+from mailq_tui.formatting import plural
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import QuerySyntaxError, parse_query
 from mailq_tui.model.trend import Trend
-from mailq_tui.postfix.commands import PostfixError
-from mailq_tui.postfix.settings import PostfixSettings
+from mailq_tui.operations import Op, why_unavailable
+from mailq_tui.reports import ActionReport, Privileges
 from mailq_tui.safe_text import visible
 from mailq_tui.ui import plans
+from mailq_tui.ui.action_runner import ActionRunner
+from mailq_tui.ui.availability import ExplainingScreen
+from mailq_tui.ui.backend import QueueBackend
 from mailq_tui.ui.columns import SORT_CYCLE, header_cells
-from mailq_tui.ui.commands import queue_bindings
+from mailq_tui.ui.commands import QUEUE_COMMANDS, Command, queue_bindings
+from mailq_tui.ui.keys import WorkGate
 from mailq_tui.ui.memory import settle_after_listing
-from mailq_tui.ui.screens.queue_actions import QueueActionsScreen
+from mailq_tui.ui.plans import ActionRequest
 from mailq_tui.ui.view import (
     GROUP_BY_CHOICES,
     GROUP_BY_LABELS,
+    Marks,
     ViewSpec,
     ViewState,
     arrival_ordered_state,
@@ -53,32 +62,66 @@ from mailq_tui.ui.widgets.status import PrivilegesBar, StatusBar, privileges_tex
 #: Filters that search at most this many rows run on the UI thread (~10 ms at most at 500k).
 INLINE_ROWS = 30_000
 
+#: Actions (besides operations) that need a message or group under the cursor, or marks.
+_NEED_SELECTION = ("mark_all", "toggle_mark", "open_message")
+#: Actions that need a listing.
+_NEED_LISTING = ("reasons", "shape", "cycle_group")
 
-class QueueScreen(QueueActionsScreen):
-    """Every queued message, filtered, sorted, marked and acted on."""
+
+class QueueScreen(ExplainingScreen[None]):
+    """Every queued message, filtered, sorted, marked and acted on.
+
+    ``backend``: where listings come from and actions go. ``clock``: epoch seconds for ages.
+    ``refresh_interval``: seconds between live refreshes (0: none); a slow listing stretches
+    it to 5× its duration, so a huge queue is not listed back to back.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = list(queue_bindings())
 
     paused: reactive[bool] = reactive(False, bindings=True)
+    #: What this user may do (None while it is being checked): decides the footer's keys.
+    privileges: reactive[Optional[Privileges]] = reactive(None, bindings=True)
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        backend: QueueBackend,
+        *,
+        clock: Callable[[], float] = time.time,
+        refresh_interval: float = 0.0,
+    ) -> None:
         super().__init__()
-        self.query_text = ""
-        self._header_line = ""
-        self.sort_key = "age"
-        self.reverse = True
-        self.expanded: set[str] = set()
+        self.backend = backend
+        self.clock = clock
+        self.refresh_interval = refresh_interval
+        #: What the user asked to see (replaced as a whole; see :meth:`change_view`).
+        self.spec = ViewSpec()
+        #: What is shown: a listing, its index and the rows ``spec`` selects.
+        self.state: Optional[ViewState] = None
+        self.marks = Marks()
+        self.settings: Optional[PostfixSettings] = None
+        self.health: Optional[Health] = None
+        self.trend = Trend()
+        self.runner = ActionRunner(
+            backend,
+            confirm=lambda dialog: self.app.push_screen(dialog, wait_for_dismiss=True),
+            log=self.log_line,
+            progress=lambda: self.query_one("#progress", ProgressBar),
+            notify=lambda text, title, severity: self.notify(
+                text, title=title, severity=severity, markup=False, timeout=8
+            ),
+            changed=self.update_bindings,
+        )
         self.last_duration = 0.0
         self.last_refresh_end = 0.0
         self.refreshing = False
         self.refresh_error: Optional[str] = None
-        self.trend = Trend()
-
-    def view_spec(self) -> ViewSpec:
-        """What the user asked to see now."""
-        return ViewSpec(
-            self.query_text, self.sort_key, self.reverse, self.group_by, frozenset(self.expanded)
+        self._gate = WorkGate(
+            self,
+            filtering_possible=self._filtering_possible,
+            question=lambda: self.runner.question_shown,
         )
+        self._header_line = ""
+        self._availability: Optional[tuple[str, ...]] = None
 
     def compose(self) -> ComposeResult:
         """Header line, list, filter bar, log, progress, status lines, footer."""
@@ -113,18 +156,22 @@ class QueueScreen(QueueActionsScreen):
         self.refresh_queue()
         self.set_interval(0.5, self._tick, name="refresh-clock")
 
+    def log_line(self, line: str) -> None:
+        """Append to the action log panel: one line, control and bidi characters as escapes."""
+        stamp = time.strftime("%H:%M:%S")
+        self.query_one("#action-log", Log).write_line(f"{stamp} {visible(line)}")
+
     # ------------------------------------------------------------------ workers
 
     @work(group="context", exit_on_error=False, description="context")
     async def load_context(self) -> None:
         """Privileges and settings (once; the status line shows them)."""
-        backend = self.mailq.backend
         try:
-            self.privileges = await backend.privileges()
+            self.privileges = await self.backend.privileges()
         except PostfixError as exc:
             self.notify(visible(exc.message), title="Privileges", severity="warning", markup=False)
         try:
-            self.settings = await backend.settings()
+            self.settings = await self.backend.settings()
         except PostfixError:
             self.settings = PostfixSettings()
         self.query_one(PrivilegesBar).update(privileges_text(self.privileges))
@@ -132,9 +179,9 @@ class QueueScreen(QueueActionsScreen):
     def due(self, now: float) -> bool:
         """True when a live refresh should start: not paused, none running, interval passed.
         The interval backs off to 5× the last listing's duration when listings are slow."""
-        if self.paused or self.refreshing or self.busy or self.mailq.refresh_interval <= 0:
+        if self.paused or self.refreshing or self.runner.busy or self.refresh_interval <= 0:
             return False
-        wait = max(self.mailq.refresh_interval, 5 * self.last_duration)
+        wait = max(self.refresh_interval, 5 * self.last_duration)
         return now - self.last_refresh_end >= wait
 
     def _tick(self) -> None:
@@ -144,11 +191,11 @@ class QueueScreen(QueueActionsScreen):
     @work(exclusive=True, group="health", exit_on_error=False, description="health")
     async def check_health(self) -> None:
         """Is the master of this instance running, with which processes (psutil)."""
-        self.health = await self.mailq.backend.health()
+        self.health = await self.backend.health()
         self._show_health()
 
     def _show_health(self) -> None:
-        self.query_one(HealthPanel).show(self.health, self.trend, self.mailq.clock())
+        self.query_one(HealthPanel).show(self.health, self.trend, self.clock())
         self._update_status()
         self.update_bindings()
 
@@ -160,9 +207,9 @@ class QueueScreen(QueueActionsScreen):
         self._update_status()
         started = time.monotonic()
         try:
-            snapshot = await self.mailq.backend.snapshot()
-            now = self.mailq.clock()
-            state = await asyncio.to_thread(build_state, snapshot, now, self.view_spec())
+            snapshot = await self.backend.snapshot()
+            now = self.clock()
+            state = await asyncio.to_thread(build_state, snapshot, now, self.spec)
         except PostfixError as exc:
             self._refresh_failed(exc.message)
             return
@@ -175,12 +222,12 @@ class QueueScreen(QueueActionsScreen):
         self._show_health()
         dropped = self.marks.prune(state.messages)
         if dropped:
-            self.log_line(f"{plans.plural(dropped, 'marked message')} left the queue; unmarked")
+            self.log_line(f"{plural(dropped, 'marked message')} left the queue; unmarked")
         for warning in snapshot.warnings:
             self.log_line(f"postqueue: {visible(warning, 300)}")
         self._show(state)
         self._update_insight_screens(state)
-        if state.spec != self.view_spec():
+        if state.spec != self.spec:
             self.apply_view()
         if not state.index.searchable:
             # After the list is on screen: the build competes with the UI thread for the GIL.
@@ -202,11 +249,11 @@ class QueueScreen(QueueActionsScreen):
         self._update_status()
         final = index
         if not index.arrival_ordered:
-            ordered = await asyncio.to_thread(arrival_ordered_state, held[0], self.view_spec())
+            ordered = await asyncio.to_thread(arrival_ordered_state, held[0], self.spec)
             if self.state is None or self.state.index is not index:
                 return  # a refresh replaced the listing meanwhile
             self._show(ordered)
-            if ordered.spec != self.view_spec():
+            if ordered.spec != self.spec:
                 self.apply_view()
             final = ordered.index
         del index
@@ -225,7 +272,8 @@ class QueueScreen(QueueActionsScreen):
 
     @work(exclusive=True, group="filter", exit_on_error=False, description="filter")
     async def apply_view(self) -> None:
-        """Filter and sort the current index with the current query (off the UI thread)."""
+        """Show the current index as :attr:`spec` asks (filtered off the UI thread unless
+        it is cheap)."""
         state = self.state
         if state is None:
             return
@@ -235,7 +283,7 @@ class QueueScreen(QueueActionsScreen):
             await asyncio.sleep(0.02)
             if self.state is not state:
                 return
-        spec = self.view_spec()
+        spec = self.spec
         cost = state.index.select_cost(spec.query_text, spec.sort_key, spec.reverse)
         if cost <= INLINE_ROWS and spec.group_by is None:
             # A few milliseconds: a thread hop and the GIL handover would cost more.
@@ -250,18 +298,21 @@ class QueueScreen(QueueActionsScreen):
         """One place for unexpected worker failures: a notification, never a traceback."""
         if event.state == WorkerState.ERROR:
             error = event.worker.error
-            self.busy = False
-            self.query_one("#progress").display = False
+            what = event.worker.name or event.worker.description
             self.notify(
                 visible(f"{type(error).__name__}: {error}", 300),
-                title=f"{event.worker.name or event.worker.description} failed",
+                title=f"{what} failed",
                 severity="error",
                 markup=False,
             )
-            what = event.worker.name or event.worker.description
             self.log_line(f"{what} failed: {visible(str(error), 300)}")
 
     # ------------------------------------------------------------------ view
+
+    def change_view(self, spec: ViewSpec) -> None:
+        """Show the listing as ``spec`` asks (filter, sort, grouping, expanded groups)."""
+        self.spec = spec
+        self.apply_view()
 
     def _show(self, state: ViewState) -> None:
         qlist = self.query_one(QueueList)
@@ -275,7 +326,7 @@ class QueueScreen(QueueActionsScreen):
 
     def _update_header(self) -> None:
         qlist = self.query_one(QueueList)
-        line = " ".join(header_cells(qlist.columns_layout, self.sort_key, self.reverse))
+        line = " ".join(header_cells(qlist.columns_layout, self.spec.sort_key, self.spec.reverse))
         if line == self._header_line:
             return  # unchanged (most keystrokes): nothing to repaint
         self._header_line = line
@@ -288,13 +339,12 @@ class QueueScreen(QueueActionsScreen):
 
     def _update_status(self) -> None:
         state = self.state
-        direction = "desc" if self.reverse else "asc"
-        view = f"sort {self.sort_key} {direction}"
+        view = f"sort {self.spec.sort_key} {'desc' if self.spec.reverse else 'asc'}"
         if state is not None and not state.index.searchable:
             view = f"indexing… │ {view}"
         if state is not None and state.groups is not None and state.spec.group_by:
             label = GROUP_BY_LABELS.get(state.spec.group_by, state.spec.group_by)
-            view = f"{plans.plural(len(state.groups), 'group')} by {label} │ {view}"
+            view = f"{plural(len(state.groups), 'group')} by {label} │ {view}"
         text = status_text(
             (state.counts or totals(state.messages)) if state else None,
             len(state.rows) if state else 0,
@@ -308,10 +358,6 @@ class QueueScreen(QueueActionsScreen):
             error=self.refresh_error or "",
         )
         self.query_one(StatusBar).update(text, layout=False)  # one fixed line
-
-    def queue_changed(self) -> None:
-        """An action changed the queue: list it again now."""
-        self.refresh_queue()
 
     # ------------------------------------------------------------------ filter
 
@@ -332,69 +378,44 @@ class QueueScreen(QueueActionsScreen):
         if note:
             error.update(Text(note, no_wrap=True, overflow="ellipsis"))
         error.display = bool(note)
-        self.query_text = value
-        self.apply_view()
+        self.change_view(replace(self.spec, query_text=value))
 
     @on(Input.Submitted, "#filter")
     def filter_done(self) -> None:
         """Enter returns to the list."""
         self.query_one(QueueList).focus()
 
-    def on_key(self, event: Any) -> None:
+    def on_key(self, event: events.Key) -> None:
         """Esc in the filter bar returns to the list (the query stays)."""
         if event.key == "escape" and self.focused is self.query_one("#filter"):
             event.stop()
             self.query_one(QueueList).focus()
 
     async def ready_for_keys(self) -> bool:
-        """Keys for the list wait until it shows the query typed before them (``/yahoo``,
-        Enter, ``*`` marks the yahoo messages, not those listed before the filter ran).
-        Keys typed into the filter do not wait: each one replaces the filter running. Keys
-        after one that starts a confirmed action wait for its dialog (which drops them).
-        True when it waited."""
+        """Keys for the list wait until it shows what the keys before them asked for (see
+        :class:`~mailq_tui.ui.keys.WorkGate`). Keys typed into the filter do not wait: each
+        one replaces the filter running. True when it waited."""
         if isinstance(self.focused, Input):
             return False
-        waited = await self._wait_for_question()
-        while True:
-            running = self._active_workers("filter")
-            if not running or not (self._index_ready() or self._active_workers("index")):
-                return waited  # a filter waiting for an index that failed would never end
-            waited = True
-            if running[0].state == WorkerState.PENDING:
-                await asyncio.sleep(0)  # its task starts on the next turn of the loop
-                continue
-            # Cancelled (a newer filter replaced it) or failed (on_worker_state_changed
-            # reports it): look again.
-            with contextlib.suppress(WorkerCancelled, WorkerFailed):
-                await running[0].wait()
+        return await self._gate.ready()
 
-    async def _wait_for_question(self) -> bool:
-        """Wait while an action started by a key prepares its confirm dialog (until it is
-        shown, or the action ended without asking); True when it waited."""
-        shown = self.question_shown
-        if shown is None or shown.is_set():
-            return False
-        while not shown.is_set() and self._active_workers("action"):
-            # Look again now and then: the action may end without asking.
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(shown.wait(), 0.05)
-        return True
-
-    def _active_workers(self, group: str) -> list[Worker[Any]]:
-        """This screen's workers of ``group`` that have not finished."""
-        active = (WorkerState.PENDING, WorkerState.RUNNING)
-        return [
-            w for w in self.app.workers if w.node is self and w.group == group and w.state in active
-        ]
-
-    def _index_ready(self) -> bool:
-        return self.state is not None and self.state.index.searchable
+    def _filtering_possible(self) -> bool:
+        """A filter can finish: the index is ready, or being built."""
+        index_ready = self.state is not None and self.state.index.searchable
+        return index_ready or bool(self._gate.active_workers("index"))
 
     def action_focus_filter(self) -> None:
         """Jump to the filter bar."""
         self.query_one("#filter", Input).focus()
 
-    # ------------------------------------------------------------------ marks and sort
+    # ------------------------------------------------------------------ marks, sort, groups
+
+    def _marks_changed(self) -> None:
+        """The marks changed: the list redraws them, the status bar counts them, the footer
+        follows what is now selected."""
+        self.query_one(QueueList).invalidate()
+        self._update_status()
+        self.update_bindings()
 
     def action_toggle_mark(self) -> None:
         """Mark or unmark the message under the cursor (on a group header: every message of
@@ -411,50 +432,45 @@ class QueueScreen(QueueActionsScreen):
                 self.marks.add_all(members)
         else:
             return
-        qlist.invalidate()
         qlist.action_cursor_down()
-        self._update_status()
-        self.update_bindings()
+        self._marks_changed()
 
     def action_mark_all(self) -> None:
         """Mark every message the filter matches."""
         if self.state is None:
             return
         self.marks.add_all(self.state.visible_messages())
-        self.query_one(QueueList).invalidate()
-        self._update_status()
-        self.update_bindings()
+        self._marks_changed()
 
     def action_clear_marks(self) -> None:
         """Unmark everything."""
         self.marks.clear()
-        self.query_one(QueueList).invalidate()
-        self._update_status()
-        self.update_bindings()
+        self._marks_changed()
 
     def action_cycle_sort(self) -> None:
         """Sort by the next column."""
-        idx = SORT_CYCLE.index(self.sort_key) if self.sort_key in SORT_CYCLE else -1
-        self.sort_key = SORT_CYCLE[(idx + 1) % len(SORT_CYCLE)]
-        self.apply_view()
+        key = self.spec.sort_key
+        idx = SORT_CYCLE.index(key) if key in SORT_CYCLE else -1
+        self.change_view(replace(self.spec, sort_key=SORT_CYCLE[(idx + 1) % len(SORT_CYCLE)]))
+
+    def action_reverse_sort(self) -> None:
+        """Reverse the sort order."""
+        self.change_view(replace(self.spec, reverse=not self.spec.reverse))
 
     def action_cycle_group(self) -> None:
         """Group by the next choice (recipient domain, sender domain, sender, reason, none)."""
         choices: list[Optional[str]] = [*GROUP_BY_CHOICES, None]
-        now = choices.index(self.group_by) if self.group_by in choices else -1
-        self.group_by = choices[(now + 1) % len(choices)]
-        self.expanded.clear()
-        self.apply_view()
+        now = choices.index(self.spec.group_by) if self.spec.group_by in choices else -1
+        group_by = choices[(now + 1) % len(choices)]
+        self.change_view(replace(self.spec, group_by=group_by, expanded=frozenset()))
 
     @on(QueueList.GroupSelected)
     def _group_selected(self, event: QueueList.GroupSelected) -> None:
         """Enter on a group header shows or hides its messages."""
-        key = event.group.key
-        if key in self.expanded:
-            self.expanded.discard(key)
-        else:
-            self.expanded.add(key)
-        self.apply_view()
+        expanded = self.spec.expanded.symmetric_difference({event.group.key})
+        self.change_view(replace(self.spec, expanded=expanded))
+
+    # ------------------------------------------------------------------ insight screens
 
     def action_reasons(self) -> None:
         """The deferral reasons screen for the current filter."""
@@ -475,8 +491,7 @@ class QueueScreen(QueueActionsScreen):
         """Apply a query chosen in an insight screen (the filter bar shows it)."""
         if query is None:
             return
-        self.group_by = None
-        self.expanded.clear()
+        self.spec = replace(self.spec, group_by=None, expanded=frozenset())
         bar = self.query_one("#filter", Input)
         if bar.value == query:  # the value does not change: apply the ungrouped view here
             self.apply_view()
@@ -494,10 +509,7 @@ class QueueScreen(QueueActionsScreen):
             elif isinstance(screen, ShapeScreen):
                 screen.update_snapshot(state.messages, state.index.now)
 
-    def action_reverse_sort(self) -> None:
-        """Reverse the sort order."""
-        self.reverse = not self.reverse
-        self.apply_view()
+    # ------------------------------------------------------------------ panels and refresh
 
     def action_refresh_now(self) -> None:
         """Take a listing now."""
@@ -524,7 +536,138 @@ class QueueScreen(QueueActionsScreen):
 
         self.app.push_screen(HelpScreen())
 
-    # ------------------------------------------------------------------ actions
+    # ------------------------------------------------------------------ what can be done
+
+    def targets(self) -> list[Message]:
+        """The marked messages, or the group or message under the cursor."""
+        if self.state is None:
+            return []
+        if len(self.marks):
+            return self.marks.resolve(self.state.messages)
+        qlist = self.query_one(QueueList)
+        if qlist.current_group is not None:
+            msgs = self.state.messages
+            return [msgs[r] for r in qlist.current_group.rows]
+        return [qlist.current] if qlist.current is not None else []
+
+    def _has_selection(self) -> bool:
+        qlist = self.query_one(QueueList)
+        return bool(len(self.marks)) or qlist.current is not None or qlist.current_group is not None
+
+    def why(self, op: Op, on_message: bool = False) -> str:
+        """Why ``op`` cannot run now on the selection (``on_message``: on the message shown
+        by the message screen); "" when it can."""
+        has_target = on_message or self._has_selection()
+        return why_unavailable(op, self.privileges, self.health, self.runner.busy, has_target)
+
+    def unavailable_reason(self, action: str, parameters: tuple[object, ...] = ()) -> str:
+        """Why the Textual ``action`` (a key, the palette) cannot run now ("" when it can)."""
+        op = Op.from_action(action, parameters)
+        if op is not None:
+            return self.why(op)
+        if action in _NEED_SELECTION and not self._has_selection():
+            return "no message selected"
+        if action in _NEED_LISTING and self.state is None:
+            return "reading the queue"
+        return ""
+
+    def command_unavailable(self, cmd: Command) -> str:
+        """Why the palette's ``cmd`` cannot run now ("" when it can)."""
+        return self.why(cmd.op) if cmd.op is not None else self.unavailable_reason(cmd.action)
+
+    def spare_binding_ids(self) -> frozenset[str]:
+        """Flush site and flush all take the footer room of forbidden keys."""
+        return frozenset(cmd.id for cmd in QUEUE_COMMANDS if cmd.spare)
+
+    def update_bindings(self) -> None:
+        """Refresh the footer when what is available (or why not) changed, not otherwise.
+
+        ``refresh_bindings`` rebuilds the footer: a few milliseconds that a filter keystroke
+        or a listing would pay each time, and every rebuild leaves its old keys behind
+        (Textual 8.2's footer keys stay watched by the footer until it is pruned).
+        """
+        if not self.is_mounted:
+            return
+        availability = tuple(self.command_unavailable(cmd) for cmd in QUEUE_COMMANDS)
+        if availability != self._availability:
+            self._availability = availability
+            self.refresh_bindings()
+
+    def run_command(self, cmd: Command) -> None:
+        """Run a command chosen in the palette (when unavailable, ``check_action`` says why,
+        as for its key)."""
+        self.call_later(self.app.run_action, cmd.action, self)
+
+    # ------------------------------------------------------------------ operations
+
+    def action_operate(self, name: str) -> None:
+        """The key of an operation: confirm and run it on what it applies to."""
+        op = Op(name)
+        if op is Op.FLUSH_ALL:
+            self.start(ActionRequest(op))
+        elif op is Op.FLUSH_SITE:
+            site = self._cursor_site()
+            if site:
+                self.start(ActionRequest(op, site=site))
+        else:
+            qlist = self.query_one(QueueList)
+            marked = len(self.marks)
+            bulk = marked > 0 or qlist.current_group is not None
+            self.start(ActionRequest(op, self.targets(), marked=marked, bulk=bulk))
+
+    def _cursor_site(self) -> str:
+        """The destination a site flush would flush: the recipient domain group under the
+        cursor, or the first recipient's domain of the message there ("" when neither; a
+        group of another kind says so)."""
+        qlist = self.query_one(QueueList)
+        msg, group = qlist.current, qlist.current_group
+        if group is not None and self.spec.group_by == "domain":
+            return group.key
+        if group is not None:
+            self.notify(
+                "Flush site needs a message, or a recipient-domain group (b)",
+                title="Flush site",
+                severity="warning",
+                markup=False,
+            )
+            return ""
+        if msg is not None and msg.recipients:
+            return msg.recipients[0].address.rpartition("@")[2]
+        return ""
+
+    def start(self, request: ActionRequest) -> None:
+        """Confirm and run ``request`` (a key, or the message screen for its message)."""
+        on_message = not request.bulk and len(request.targets) == 1
+        why = self.why(request.op, on_message=on_message)
+        if why:
+            self.notify(why, title=request.op.value, severity="warning", markup=False)
+            return
+        if request.op.needs_target and not (request.targets or request.site):
+            return
+        self.runner.expect_question()
+        self._perform(request)
+
+    @work(group="action", exit_on_error=False, description="action")
+    async def _perform(self, request: ActionRequest) -> None:
+        """Plan (in a thread: describing a selection may filter the whole index), ask, run,
+        report; then list the queue again."""
+        held = [self.state]  # not a worker argument: the worker would keep it alive
+        plan = await asyncio.to_thread(
+            plans.build_plan, request, held[0], self.clock(), self.settings
+        )
+        del held
+        report = await self.runner.run(plan)
+        if report is not None:
+            self._acted(report)
+
+    def _acted(self, report: ActionReport) -> None:
+        """An action changed the queue: unmark what it handled, list the queue again."""
+        if report.outcomes:
+            self.marks.discard(report.outcomes)
+            self._marks_changed()
+        self.refresh_queue()
+
+    # ------------------------------------------------------------------ one message
 
     def action_open_message(self) -> None:
         """Open the message under the cursor (on a group header: expand or collapse it)."""
@@ -541,9 +684,16 @@ class QueueScreen(QueueActionsScreen):
     def _open(self, msg: Message) -> None:
         from mailq_tui.ui.screens.message import MessageScreen
 
-        def after(action: Optional[str]) -> None:
-            if action:
-                self.start_action(action, [msg])
+        def after(op: Optional[Op]) -> None:
+            if op is not None:
+                self.start(ActionRequest(op, [msg]))
 
-        screen = MessageScreen(msg, self.mailq.clock(), self.settings, self.privileges)
+        screen = MessageScreen(
+            msg,
+            self.clock(),
+            backend=self.backend,
+            settings=self.settings,
+            privileges=self.privileges,
+            why=lambda op: self.why(op, on_message=True),
+        )
         self.app.push_screen(screen, callback=after)

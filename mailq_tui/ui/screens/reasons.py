@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from mailq_tui.cli_output import short_age, short_size
+from mailq_tui.formatting import short_age, short_size
 from mailq_tui.model.grouping import Group, group_messages
 from mailq_tui.model.query import cluster_term
 from mailq_tui.model.reasons import Hint, explain

@@ -3,8 +3,7 @@
 Each time the bindings change (focus moves, an action becomes available) Textual 8.2's footer
 rebuilds its keys, and every new key binds itself to the footer's ``compact`` reactive. The
 footer keeps watching the removed keys until ``compact`` changes, which it never does, so each
-rebuild kept ~18 widgets and their styles alive: 32 per trip to the filter bar and back, 90 per
-listing before :meth:`QueueActionsScreen.update_bindings` stopped needless rebuilds.
+rebuild keeps ~18 widgets and their styles alive (32 per trip to the filter bar and back).
 """
 
 from __future__ import annotations

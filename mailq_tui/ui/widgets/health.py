@@ -1,8 +1,9 @@
 """The Postfix health panel of the queue screen: master process, processes per service, load
 average, and the queue total over the last refreshes as a sparkline.
 
-The data comes from :func:`mailq_tui.postfix.health.read_health` and
-:class:`mailq_tui.model.trend.Trend`; this module only lays it out. The two warnings (Postfix
+The data comes from the engine (:meth:`~mailq_tui.engine.QueueEngine.health`, a
+:class:`~mailq_tui.engine.Health`) and :class:`mailq_tui.model.trend.Trend`; this module only
+lays it out. The two warnings (Postfix
 down, queue growing fast) are also put in the status bar by the queue screen, so they show
 while the panel is hidden.
 """
@@ -17,8 +18,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Sparkline, Static
 
+from mailq_tui.engine import Health
 from mailq_tui.model.trend import Trend, format_span
-from mailq_tui.postfix.health import Health
 from mailq_tui.safe_text import visible
 
 

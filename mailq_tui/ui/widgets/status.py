@@ -9,7 +9,7 @@ from typing import Optional
 from rich.text import Text
 from textual.widgets import Static
 
-from mailq_tui.cli_output import short_size
+from mailq_tui.formatting import breakdown_text, short_size
 from mailq_tui.reports import Privileges
 from mailq_tui.safe_text import visible
 from mailq_tui.ui.view import Totals
@@ -27,7 +27,7 @@ def status_text(
     warnings: Sequence[str] = (),
     error: str = "",
 ) -> Text:
-    """``03:35:18 0.05s │ 60 msgs 213.4K │ shown 60 │ marked 3 │ deferred 55 · hold 5 │ …``.
+    """``03:35:18 0.05s │ 60 msgs 213.4K │ shown 60 │ marked 3 │ 55 deferred, 5 hold │ …``.
 
     Most important first, since an 80-column terminal cuts the end: warnings (Postfix down,
     queue growing fast) and PAUSED, the refresh time and duration, totals, the filter and
@@ -59,7 +59,7 @@ def status_text(
     text.append(f" │ marked {marked}", style="bold" if marked else "")
     text.append(" │ ")
     if totals.per_queue:
-        text.append(" · ".join(f"{q} {n}" for q, n in totals.per_queue.items()))
+        text.append(breakdown_text(totals.per_queue))
     else:
         text.append("queue empty")
     if view:

@@ -1,0 +1,112 @@
+"""The re-check before a bulk action: which of the messages the user saw may still be acted on.
+
+Postfix reuses short queue ids, and messages leave or move between the listing the user saw
+and the moment postsuper runs. So right before acting, each target is looked up in a fresh
+listing: an id that vanished, or now names a message with another identity (arrival time,
+sender, recipients), is skipped; so is a release of mail no longer on hold and a hold of mail
+already held. Pure decisions over :class:`~mailq_tui.model.message.Message`: the engine and the
+test double both call them, so they skip the same messages for the same reasons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from mailq_tui.model.message import Message
+from mailq_tui.reports import ActionReport
+
+#: Skip reasons (stable strings: the UI and the CLI show them as they are).
+SKIP_INVALID = "not a valid queue id"
+SKIP_VANISHED = "no longer in the queue"
+SKIP_NOT_FOUND = "not in the queue"
+SKIP_REUSED = "the id now names another message (Postfix reused it)"
+SKIP_NOT_HELD = "not on hold any more"
+SKIP_ALREADY_HELD = "already on hold"
+
+#: The report's note when the targets named an id more than once.
+DUPLICATES_NOTE = "duplicate ids were counted once"
+
+
+@dataclass
+class Targets:
+    """The targets of an action, each id once, and the ones refused before any lookup."""
+
+    #: queue id -> the message as the user saw it (the first one given for that id).
+    by_id: dict[str, Message] = field(default_factory=dict)
+    #: (queue id, reason) for ids Postfix would reject (one entry per occurrence).
+    invalid: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def requested(self) -> int:
+        """How many targets count as requested once duplicate ids are merged."""
+        return len(self.by_id) + len(self.invalid)
+
+
+def distinct_targets(targets: Sequence[Message], is_valid: Callable[[str], bool]) -> Targets:
+    """``targets`` by id (duplicates merged) and the ids ``is_valid`` refuses; the queue id
+    syntax is Postfix's business, so the caller passes the check."""
+    result = Targets()
+    for msg in targets:
+        if not is_valid(msg.queue_id):
+            result.invalid.append((msg.queue_id, SKIP_INVALID))
+        elif msg.queue_id not in result.by_id:
+            result.by_id[msg.queue_id] = msg
+    return result
+
+
+def screen_targets(
+    report: ActionReport, targets: Sequence[Message], is_valid: Callable[[str], bool]
+) -> dict[str, Message]:
+    """The first step of an action on ``targets``: record in ``report`` the ids refused before
+    any lookup (and that duplicate ids count once); return the rest by id
+    (:func:`distinct_targets`)."""
+    distinct = distinct_targets(targets, is_valid)
+    report.skipped.extend(distinct.invalid)
+    if distinct.requested < len(targets):
+        report.requested = distinct.requested
+        report.notes.append(DUPLICATES_NOTE)
+    return distinct.by_id
+
+
+def skip_reason(action: str, saw: Message, now: Optional[Message]) -> str:
+    """Why ``action`` must not touch the message the user ``saw``, given what the queue holds
+    under its id ``now`` (None: nothing); "" when it may."""
+    if now is None:
+        return SKIP_VANISHED
+    if now.identity() != saw.identity():
+        return SKIP_REUSED
+    if action == "release" and now.queue_name != "hold":
+        return SKIP_NOT_HELD
+    if action == "hold" and now.queue_name == "hold":
+        return SKIP_ALREADY_HELD
+    return ""
+
+
+@dataclass
+class Recheck:
+    """The outcome of the re-check: what to act on, and what to skip with why."""
+
+    #: queue id -> the message as it is now, in the order the targets were given.
+    survivors: dict[str, Message] = field(default_factory=dict)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def queues(self) -> list[str]:
+        """The queues the survivors are in now (postsuper is restricted to them)."""
+        return sorted({m.queue_name for m in self.survivors.values()})
+
+
+def recheck(action: str, seen: Mapping[str, Message], current: Mapping[str, Message]) -> Recheck:
+    """Re-check every message the user ``seen`` (id -> message) against ``current`` (id ->
+    message in a fresh listing): see :func:`skip_reason`."""
+    result = Recheck()
+    for qid, saw in seen.items():
+        now = current.get(qid)
+        why = skip_reason(action, saw, now)
+        if why:
+            result.skipped.append((qid, why))
+        elif now is not None:
+            result.survivors[qid] = now
+    return result
