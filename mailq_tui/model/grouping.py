@@ -54,7 +54,8 @@ def group_messages(index: QueueIndex, rows: Sequence[int], by: str) -> list[Grou
     members: dict[str, list[int]] = {}
     rcpt_counts: Counter[str] = Counter()
     destinations: dict[str, Counter[str]] = {}
-    start, rc_domain = index.rc_start, index.rc_domain
+    search = index.search_columns()
+    start, rc_domain = search.rc_start, search.rc_domain
     if by in ("domain", "reason"):
         # Reasons are grouped in their original case (the index keeps lowercase copies).
         column = rc_domain if by == "domain" else index.rc_reason
@@ -76,9 +77,9 @@ def group_messages(index: QueueIndex, rows: Sequence[int], by: str) -> list[Grou
                     members.setdefault(key, []).append(row)
     else:
         if by == "queue":
-            keys = index.queues
+            keys = index.listing.queues
         else:
-            keys = tuple(sender_key(s, by == "sender_domain") for s in index.senders)
+            keys = tuple(sender_key(s, by == "sender_domain") for s in search.senders)
         for row in rows:
             key = keys[row]
             members.setdefault(key, []).append(row)
@@ -99,7 +100,7 @@ def group_messages(index: QueueIndex, rows: Sequence[int], by: str) -> list[Grou
 def _summarise(
     index: QueueIndex, key: str, rows: list[int], recipients: int, destinations: Counter[str]
 ) -> Group:
-    arrivals, sizes = index.arrivals, index.sizes
+    arrivals, sizes = index.listing.arrivals, index.listing.sizes
     times = [arrivals[r] for r in rows]
     return Group(
         key=key,

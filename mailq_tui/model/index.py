@@ -1,31 +1,21 @@
 """The queue index: per-message columns precomputed once per listing, so that a filter
 keystroke and a sort touch flat Python lists and strings, never the message objects.
 
-A view is a list of row numbers (positions in :attr:`QueueIndex.messages`).
+A view is a list of row numbers (positions in :attr:`QueueIndex.messages`). The columns are
+two records (:mod:`mailq_tui.model.index_columns`): the listing columns, built by the
+constructor, and the search columns, ``None`` until first needed or until a worker calls
+:meth:`QueueIndex.build_search_columns`, so that a huge queue is on screen before most of the
+index's cost has been paid.
 
-Per message the index keeps ONE lowercase haystack string laid out as::
+How each query field is tested, narrowed per recipient and ordered is one :class:`_Field`
+record per field in :data:`_FIELDS`. Recipient-scoped terms that must hold for the same
+recipient are first narrowed per message, then checked recipient by recipient on the few
+rows left.
 
-    queue-id \\n sender \\n address1 \\n address2 ... \\n reason-a \\n reason-b ...
-
-(the message's distinct reasons only) with two offsets, where the address block starts and
-where the reason block starts. A free word searches the whole string; ``to:`` and ``reason:``
-search their block with ``str.count(needle, start, end)``, which needs no slicing. Recipient
-domains are one flat interned column (``rc_domain``, recipients of row i are
-``rc_start[i]:rc_start[i + 1]``) because ``domain:`` is decided once per distinct domain.
-Recipient-scoped terms that must hold for the same recipient are first narrowed per message
-with these blocks, then checked recipient by recipient on the few rows left.
-
-Columns are built with ``map``/``zip`` over C iterators (no per-recipient Python code), so
-building the index at 100k messages takes a few hundred milliseconds. Only the cheap columns
-(ids, queues, arrival times, sizes) are built by the constructor: enough to list the queue in
-order. The haystacks and per-recipient columns come on first use, or earlier from a worker
-calling :meth:`QueueIndex.build_search_columns`.
-
-Columns are tuples: lists stay on the garbage collector's lists and every full collection
-walked them. For speed at 100k-500k messages the app then swaps in a copy whose rows are in
-arrival order (:meth:`QueueIndex.in_arrival_order`: filtering the default view reads memory in
-order) and gives it one-character masks (:meth:`QueueIndex.build_char_masks`: a filter's first
-key without a scan).
+For speed at 100k-500k messages the app then swaps in a copy whose rows are in arrival order
+(:meth:`QueueIndex.in_arrival_order`: filtering the default view reads memory in order) and
+gives it one-character masks (:meth:`QueueIndex.build_char_masks`: a filter's first key
+without a scan).
 """
 
 from __future__ import annotations
@@ -34,36 +24,19 @@ import re
 import sys
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import partial
-from itertools import accumulate, chain, compress, islice, repeat
-from operator import add, and_, attrgetter, contains, itemgetter, le, methodcaller, not_, sub
+from itertools import compress, islice, repeat
+from operator import add, and_, attrgetter, le, methodcaller, not_, sub
 from typing import Any, Callable, Optional, Union
 
+from mailq_tui.model.index_columns import ListingColumns, SearchColumns, char_masks, reorder
 from mailq_tui.model.message import NULL_SENDER, Message
 from mailq_tui.model.query import RECIPIENT_FIELDS, Query, Range, Term, domain_test, parse_query
 from mailq_tui.model.reasons import cluster_key
 
-#: Sort keys and what they order by.
-SORT_KEYS = ("id", "queue", "age", "size", "sender", "recipient", "domain", "reason", "recipients")
-
-#: Evaluation order: cheap, selective message-level terms first, regexes last.
-_COST = {"queue": 0, "null_sender": 1, "age": 2, "size": 3, "id": 4, "from": 5, "domain": 6}
-
 _RECIPIENTS = attrgetter("recipients")
-_ADDRESS = attrgetter("address")
-_REASON = attrgetter("delay_reason")
-_DOMAIN_OF = methodcaller("rpartition", "@")
-_THIRD = itemgetter(2)
 _NULL = NULL_SENDER.lower()
-
-#: Columns built by :meth:`QueueIndex.build_search_columns` on first use.
-_SEARCH_COLUMNS = frozenset(
-    {"hay", "addr_at", "addr_end", "rc_start", "rc_domain", "rc_row", "domains", "senders"}
-    | {"_reason_pick"}
-)
-
-#: Items per C-level step when copying columns in a worker (see :func:`_stepwise`).
-_STEP = 10_000
 
 #: Characters whose presence in each row is precomputed (:meth:`QueueIndex.build_char_masks`).
 MASK_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789.@-_:<>[]"
@@ -72,172 +45,92 @@ _FLIP = bytes([1, 0]) + bytes(range(2, 256))
 
 #: A row subset (None: every row, in row order).
 Rows = Optional[Sequence[int]]
-#: A recipient-scoped check: (field, per-value truth over a row's values, negated).
-_Check = tuple[str, Callable[[Sequence[str]], Iterator[object]], bool]
+#: Per-value truth of a recipient term over one row's recipient values.
+_Truth = Callable[[Sequence[str]], Iterator[object]]
+#: The lowercase values of one field for each recipient of a row.
+_Values = Callable[["QueueIndex", SearchColumns, int], Sequence[str]]
+#: A recipient-scoped check: (the row's values, their truth, negated).
+_Check = tuple[_Values, _Truth, bool]
+#: A (sort key, reverse) pair.
+_Order = tuple[str, bool]
 
 
-def _lowered(values: list[str]) -> list[str]:
-    """``values`` lowercased, equal values sharing one string (reasons and senders repeat)."""
-    distinct = list(set(values))
-    memo = dict(zip(distinct, map(str.lower, distinct)))
-    return list(map(memo.__getitem__, values))
+@dataclass(frozen=True)
+class _Previous:
+    """The last remembered result, which a query that narrows it may search instead of
+    every row (:meth:`Query.narrows`)."""
+
+    query: Query
+    #: The (sort key, reverse) :meth:`QueueIndex.select` ordered the rows by; None: row
+    #: order (:meth:`QueueIndex.filter`).
+    order: Optional[_Order]
+    rows: list[int]
 
 
 class QueueIndex:
     """Columns over one snapshot's messages; ``now`` (epoch seconds) is when ages are measured
-    from."""
+    from.
+
+    ``listing`` and ``search``: columns already made for exactly these messages in this order
+    (:meth:`in_arrival_order` hands over reordered ones); by default the listing columns are
+    built here and the search columns on first use.
+    """
 
     messages: tuple[Message, ...]
     now: float
-    #: Lowercase queue id, queue name, arrival time (epoch seconds) and size of each row.
-    ids: tuple[str, ...]
-    queues: tuple[str, ...]
-    arrivals: tuple[int, ...]
-    sizes: tuple[int, ...]
+    listing: ListingColumns
+    #: None until built (:meth:`build_search_columns`); assigned once, whole.
+    search: Optional[SearchColumns]
 
-    #: id \n sender \n address ... \n distinct reason ... (lowercase), one per row.
-    hay: tuple[str, ...]
-    #: Where each haystack's address block starts and ends (the reasons start at end + 1).
-    addr_at: tuple[int, ...]
-    addr_end: tuple[int, ...]
-    #: Recipients of row i are positions rc_start[i]:rc_start[i + 1] of the rc_* columns.
-    rc_start: tuple[int, ...]
-    #: Lowercase recipient domain (after the last ``@``; the whole address without one).
-    rc_domain: tuple[str, ...]
-    #: Row of each recipient position.
-    rc_row: tuple[int, ...]
-    domains: frozenset[str]
-    #: Lowercase sender (``mailer-daemon`` for the null sender, as postqueue prints it).
-    senders: tuple[str, ...]
-    _reason_pick: dict[int, tuple[int, ...]]
-
-    def __init__(self, messages: Sequence[Message], now: float) -> None:
-        msgs = tuple(messages)
-        intern = sys.intern
-        self._start(
-            msgs,
-            now,
-            ids=tuple(map(str.lower, map(attrgetter("queue_id"), msgs))),
-            queues=tuple(map(intern, map(attrgetter("queue_name"), msgs))),
-            arrivals=tuple(map(attrgetter("arrival_time"), msgs)),
-            sizes=tuple(map(attrgetter("message_size"), msgs)),
-        )
-
-    def _start(
+    def __init__(
         self,
-        messages: tuple[Message, ...],
+        messages: Sequence[Message],
         now: float,
         *,
-        ids: tuple[str, ...],
-        queues: tuple[str, ...],
-        arrivals: tuple[int, ...],
-        sizes: tuple[int, ...],
+        listing: Optional[ListingColumns] = None,
+        search: Optional[SearchColumns] = None,
     ) -> None:
-        """Set the cheap columns and empty caches (the constructor, or a reordered copy)."""
-        self.messages = messages
+        self.messages = tuple(messages)
         self.now = now
-        self.ids = ids
-        self.queues = queues
-        self.arrivals = arrivals
-        self.sizes = sizes
+        self.listing = ListingColumns.of(self.messages) if listing is None else listing
+        self.search = search
+        arrivals = self.listing.arrivals
         #: True when rows are in arrival order and the haystacks laid out in row order.
         self.arrival_ordered = all(map(le, arrivals, islice(arrivals, 1, None)))
         self._search_lock = threading.Lock()
         self._row_of: Optional[dict[str, int]] = None
-        self._last: Optional[tuple[Query, list[int]]] = None
-        self._last_select: Optional[tuple[Query, tuple[str, bool], list[int]]] = None
-        self._orders: dict[tuple[str, bool], tuple[int, ...]] = {}
+        self._previous: Optional[_Previous] = None
+        self._orders: dict[_Order, tuple[int, ...]] = {}
         self._sort_columns: dict[str, Sequence[Any]] = {}
         self._reasons: Optional[tuple[str, ...]] = None
         self._clusters: Optional[tuple[str, ...]] = None
         #: Per character of MASK_CHARS, one byte per row: does its haystack contain it.
         self._char_masks: dict[str, bytes] = {}
 
-    def __getattr__(self, name: str) -> Any:
-        """The search columns are built on first use (see :meth:`build_search_columns`)."""
-        if name in _SEARCH_COLUMNS:
-            self.build_search_columns()
-            return self.__dict__[name]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
     @property
     def searchable(self) -> bool:
         """True once the search columns exist (filters and most groupings need them)."""
-        return "senders" in self.__dict__
+        return self.search is not None
 
     def build_search_columns(self) -> None:
-        """Build the haystacks and per-recipient columns, once (thread-safe).
+        """Build the search columns, once (thread-safe): built whole, then assigned.
 
         Listing order, ages, sizes, queues and ids are enough to show a sorted list, so a
         huge queue can be on screen before this (most of the index's cost) has run; a worker
         calls it right after, and any filter waits for it.
         """
         with self._search_lock:
-            if self.searchable:
-                return
-            self._build_search_columns()
+            if self.search is None:
+                self.search = SearchColumns.build(self.messages, self.listing.ids)
 
-    def _build_search_columns(self) -> None:
-        msgs = self.messages
-        hay_list: list[str] = []
-        addr_at: list[int] = []
-        addr_end: list[int] = []
-        rc_start: list[int] = [0]
-        rc_domain: list[str] = []
-        reason_pick: dict[int, tuple[int, ...]] = {}
-        # One pass per message keeps its strings in cache; a pass per column was 3x slower.
-        add_hay, add_at, add_end = hay_list.append, addr_at.append, addr_end.append
-        add_domains, add_start = rc_domain.extend, rc_start.append
-        intern = sys.intern
-        total = 0
-        for msg in msgs:
-            rcpts = msg.recipients
-            qid, sender = msg.queue_id, msg.sender
-            if len(rcpts) == 1:
-                addresses, reasons = rcpts[0].address, rcpts[0].delay_reason
-            else:
-                addresses = "\n".join([r.address for r in rcpts])
-                all_reasons = [r.delay_reason for r in rcpts]
-                distinct = dict.fromkeys(all_reasons)
-                reasons = "\n".join(distinct)
-                if len(distinct) > 1:
-                    # Which distinct reason each recipient has (the block lists each once).
-                    position = dict(zip(distinct, range(len(distinct))))
-                    reason_pick[len(hay_list)] = tuple(map(position.__getitem__, all_reasons))
-            raw = f"{qid}\n{sender}\n{addresses}\n{reasons}"
-            hay = raw.lower()
-            if len(hay) == len(raw):
-                at = len(qid) + len(sender) + 2
-                end = at + len(addresses)
-            else:  # a few characters (e.g. U+0130) grow when lowercased
-                at = len(qid.lower()) + len(sender.lower()) + 2
-                end = at + len(addresses.lower())
-            add_hay(hay)
-            add_at(at)
-            add_end(end)
-            block = hay[at:end]
-            if len(rcpts) == 1:
-                add_domains((intern(block[block.rfind("@") + 1 :]),))
-            elif rcpts:
-                add_domains(map(intern, map(_THIRD, map(_DOMAIN_OF, block.split("\n")))))
-            total += len(rcpts)
-            add_start(total)
-        counts = list(map(sub, rc_start[1:], rc_start))
-        columns = {
-            "hay": tuple(hay_list),
-            "addr_at": tuple(addr_at),
-            "addr_end": tuple(addr_end),
-            "rc_start": tuple(rc_start),
-            "rc_domain": tuple(rc_domain),
-            "rc_row": tuple(chain.from_iterable(map(repeat, range(len(msgs)), counts))),
-            "domains": frozenset(rc_domain),
-            "_reason_pick": reason_pick,
-            "senders": tuple(
-                map(_slice, hay_list, map(len, self.ids), map(sub, addr_at, repeat(1)))
-            ),
-        }
-        # "senders" last: its presence is what :attr:`searchable` checks.
-        self.__dict__.update(columns)
+    def search_columns(self) -> SearchColumns:
+        """The search columns, built first if they do not exist yet."""
+        search = self.search
+        if search is None:
+            self.build_search_columns()
+            search = self.search
+            assert search is not None
+        return search
 
     def in_arrival_order(self) -> QueueIndex:
         """This index with its rows renumbered oldest first and every column, search columns
@@ -245,54 +138,21 @@ class QueueIndex:
 
         Oldest first is the default view's order. Filtering it then walks the row numbers,
         columns and haystack strings in memory order instead of jumping about: 2-4x faster
-        at 100k-500k messages. The haystacks are copied, not shared, because a string's place
-        in memory is fixed when it is made; building them again from the messages, which lie
-        in listing order, would cost about twice as much. Meant for a worker thread: the work
-        is done in steps of :data:`_STEP` rows, so the UI thread never waits long for the GIL.
+        at 100k-500k messages (see :meth:`SearchColumns.reordered`). Meant for a worker
+        thread.
         """
-        self.build_search_columns()
+        search = self.search_columns()
         if self.arrival_ordered:
             return self
         order = self._ordered("age", True)  # oldest first, ties in row order
-        take = partial(_take, order)
-        start = self.rc_start
-        counts = take(list(map(sub, start[1:], start)))
-        firsts = take(start)
-        domains_of = self.rc_domain.__getitem__
-        picks = self._reason_pick
-        new = object.__new__(QueueIndex)
-        new._start(
-            take(self.messages),
+        ordered = QueueIndex(
+            reorder(order, self.messages),
             self.now,
-            ids=take(self.ids),
-            queues=take(self.queues),
-            arrivals=take(self.arrivals),
-            sizes=take(self.sizes),
+            listing=self.listing.reordered(order),
+            search=search.reordered(order),
         )
-        new.__dict__.update(
-            {
-                "hay": _stepwise(partial(map, str.join), take(self.hay), repeat(("", ""))),
-                "addr_at": take(self.addr_at),
-                "addr_end": take(self.addr_end),
-                "rc_start": (0, *accumulate(counts)),
-                "rc_domain": _stepwise(
-                    lambda a, b: chain.from_iterable(map(domains_of, map(slice, a, b))),
-                    firsts,
-                    map(add, firsts, counts),
-                ),
-                "rc_row": _stepwise(
-                    lambda rows, n: chain.from_iterable(map(repeat, rows, n)),
-                    range(len(self)),
-                    counts,
-                ),
-                "domains": self.domains,
-                "_reason_pick": {row: picks[old] for row, old in enumerate(order) if old in picks},
-                "senders": take(self.senders),
-            }
-        )
-        # Sorting by age, oldest first, is now the identity.
-        new._orders[("age", True)] = tuple(range(len(self)))
-        return new
+        ordered._orders[("age", True)] = tuple(range(len(self)))  # now the identity
+        return ordered
 
     def build_char_masks(self) -> None:
         """For each character of :data:`MASK_CHARS`, which rows contain it (one byte each).
@@ -302,15 +162,7 @@ class QueueIndex:
         instead of 31-45 at 500k messages. Building them costs what 45 such searches do
         (~1.4 s at 500k, in steps that leave the UI thread the GIL) and 22 MB there.
         """
-        hay = self.hay
-        masks: dict[str, bytes] = {}
-        for char in MASK_CHARS:
-            chunks = [
-                bytes(map(contains, hay[at : at + _STEP], repeat(char)))
-                for at in range(0, len(hay), _STEP)
-            ]
-            masks[char] = b"".join(chunks)
-        self._char_masks = masks
+        self._char_masks = char_masks(self.search_columns().hay, MASK_CHARS)
 
     @property
     def has_char_masks(self) -> bool:
@@ -319,16 +171,18 @@ class QueueIndex:
 
     @property
     def rc_reason(self) -> tuple[str, ...]:
-        """Each recipient's delay reason as Postfix wrote it (aligned with ``rc_domain``);
-        built on first use (reason clusters and grouping by reason need the original case)."""
+        """Each recipient's delay reason as Postfix wrote it (aligned with
+        :attr:`SearchColumns.rc_domain`); built on first use (reason clusters and grouping by
+        reason need the original case)."""
         if self._reasons is None:
             self._reasons = tuple([r.delay_reason for msg in self.messages for r in msg.recipients])
         return self._reasons
 
     @property
     def rc_cluster(self) -> tuple[str, ...]:
-        """Lowercase reason cluster of each recipient (aligned with ``rc_domain``); built on
-        first use, since normalising every reason costs far more than the rest of the index."""
+        """Lowercase reason cluster of each recipient (aligned with
+        :attr:`SearchColumns.rc_domain`); built on first use, since normalising every reason
+        costs far more than the rest of the index."""
         if self._clusters is None:
             raw = self.rc_reason
             distinct = set(raw)
@@ -346,13 +200,14 @@ class QueueIndex:
         return self._row_of.get(queue_id)
 
     def forget_previous(self) -> None:
-        """Make the next :meth:`filter` search every row (for benchmarks and tests)."""
-        self._last = None
-        self._last_select = None
+        """Make the next :meth:`filter` or :meth:`select` search every row (for benchmarks
+        and tests)."""
+        self._previous = None
 
     def recipient_count(self, row: int) -> int:
         """How many (undelivered) recipients row ``row`` has."""
-        return self.rc_start[row + 1] - self.rc_start[row]
+        start = self.search_columns().rc_start
+        return start[row + 1] - start[row]
 
     # ------------------------------------------------------------------ filtering
 
@@ -369,20 +224,27 @@ class QueueIndex:
         if isinstance(query, str):
             query = parse_query(query)
         remember = remember and within is None
-        if within is None and self._last is not None and query.narrows(self._last[0]):
-            within = self._last[1]
+        if within is None:
+            within = self._narrowed(query, None)
         rows = self._filter(query, within)
         if remember:
-            self._last = (query, rows)
+            self._previous = _Previous(query, None, rows)
         return rows
+
+    def _narrowed(self, query: Query, order: Optional[_Order]) -> Optional[list[int]]:
+        """The previous result in ``order`` when ``query`` narrows its query, else None."""
+        previous = self._previous  # read once: another thread may replace it
+        if previous is not None and previous.order == order and query.narrows(previous.query):
+            return previous.rows
+        return None
 
     def _filter(self, query: Query, rows: Rows) -> list[int]:
         scoped = [t for t in query.terms if t.field in RECIPIENT_FIELDS]
         plain = [t for t in query.terms if t.field not in RECIPIENT_FIELDS]
-        if len(scoped) == 1 and not scoped[0].negate and scoped[0].field == "domain":
-            # A lone domain term is an ordinary message-level term.
+        if len(scoped) == 1 and not scoped[0].negate and _field(scoped[0]).exact:
+            # Its message-level test already decides recipient by recipient.
             plain, scoped = [*plain, scoped[0]], []
-        plain.sort(key=lambda t: (t.is_regex, _COST.get(t.field, 8)))
+        plain.sort(key=lambda t: (t.is_regex, _field(t).cost))
         cheap = [t for t in plain if not t.is_regex]
         costly = [t for t in plain if t.is_regex]
         for term in cheap:
@@ -399,21 +261,7 @@ class QueueIndex:
 
     def _message_term(self, term: Term, rows: Rows) -> list[int]:
         """Rows (of ``rows``) that satisfy one term at message level (negation included)."""
-        field, value = term.field, term.value
-        if field == "text" and isinstance(value, str):
-            mask = self._char_masks.get(value)
-            if mask is not None:
-                return self._masked(mask, term.negate, rows)
-            return _contains(self.hay, value, term.negate, rows)
-        if field == "domain":
-            test = domain_test(term.value)
-            return self._flat_rows(self.rc_domain, self.domains, test, term, rows)
-        if field == "cluster":
-            clusters = self.rc_cluster
-            return self._flat_rows(clusters, set(clusters), _cluster_test(term.value), term, rows)
-        if field in ("to", "reason") or (field == "text" and isinstance(value, re.Pattern)):
-            return _select(self._block_tests(term, rows), rows, len(self), term.negate)
-        return _select(self._column_tests(term, rows), rows, len(self), term.negate)
+        return _field(term).rows(self, term, rows)
 
     def _masked(self, mask: bytes, negate: bool, rows: Rows) -> list[int]:
         """Rows (of ``rows``) whose byte in ``mask`` is set (``negate``: clear)."""
@@ -422,62 +270,6 @@ class QueueIndex:
         if rows is None or (self.arrival_ordered and rows is self._orders.get(("age", True))):
             return list(compress(range(len(self)), mask))  # rows in row order
         return list(compress(rows, map(mask.__getitem__, rows)))
-
-    def _block_tests(self, term: Term, rows: Rows) -> Iterator[object]:
-        """Per-row truth of a ``to:``/``reason:``/free-regex term on its haystack block."""
-        hay: Iterable[str] = self.hay
-        lows: Iterable[int]
-        highs: Iterable[int]
-        if term.field == "to":
-            lows, highs = self.addr_at, self.addr_end
-        elif term.field == "reason":
-            lows, highs = self.addr_end, repeat(sys.maxsize)
-        else:
-            lows, highs = repeat(0), repeat(sys.maxsize)
-        if rows is not None:
-            hay = map(self.hay.__getitem__, rows)
-            lows = map(lows.__getitem__, rows) if isinstance(lows, tuple) else lows
-            highs = map(highs.__getitem__, rows) if isinstance(highs, tuple) else highs
-        if term.field == "reason":
-            lows = map(add, lows, repeat(1))
-        value = term.value
-        if isinstance(value, re.Pattern):
-            return map(value.search, hay, lows, highs)
-        return map(str.count, hay, repeat(str(value)), lows, highs)
-
-    def _column_tests(self, term: Term, rows: Rows) -> Iterator[object]:
-        """Per-row truth of a message-level column term (from, id, queue, age, size, <>)."""
-        field, value = term.field, term.value
-        column: Sequence[Any]
-        test: Callable[[Any], object]
-        if field == "from" and isinstance(value, re.Pattern):
-            column, test = self.senders, value.search
-        elif field == "from":
-            column, test = self.senders, _substring_test(str(value))
-        elif field == "id" and isinstance(value, re.Pattern):
-            column, test = self.ids, value.search
-        elif field == "id":
-            column, test = self.ids, methodcaller("startswith", str(value))
-        elif field == "null_sender":
-            column, test = self.senders, {_NULL, ""}.__contains__
-        elif field == "queue" and isinstance(value, frozenset):
-            column, test = self.queues, value.__contains__
-        elif field == "size" and isinstance(value, Range):
-            column, test = self.sizes, _range_test(value)
-        elif field == "age" and isinstance(value, Range):
-            # age = now - arrival: an age interval is a reversed arrival interval.
-            now = self.now
-            arrival = Range(
-                None if value.high is None else now - value.high,
-                None if value.low is None else now - value.low,
-                value.include_high,
-                value.include_low,
-            )
-            column, test = self.arrivals, _range_test(arrival)
-        else:
-            raise ValueError(f"cannot filter on {field!r}")
-        values: Iterable[Any] = column if rows is None else map(column.__getitem__, rows)
-        return map(test, values)
 
     def _flat_rows(
         self,
@@ -496,12 +288,12 @@ class QueueIndex:
         elif len(wanted) == len(values):
             hits = set(range(len(self))) if rows is None else set(rows)
         elif rows is not None and len(rows) * 8 < len(self):
-            start = self.rc_start
+            start = self.search_columns().rc_start
             hits = {
                 i for i in rows if any(map(wanted.__contains__, column[start[i] : start[i + 1]]))
             }
         else:
-            hits = set(compress(self.rc_row, map(wanted.__contains__, column)))
+            hits = set(compress(self.search_columns().rc_row, map(wanted.__contains__, column)))
         if rows is None:
             if term.negate:
                 return [i for i in range(len(self)) if i not in hits]
@@ -521,7 +313,7 @@ class QueueIndex:
                 found = set(self._some_recipient(term, base))
                 base = [i for i in base if i not in found]
             return base
-        for term in sorted(positive, key=lambda t: (t.is_regex, t.field != "domain")):
+        for term in sorted(positive, key=lambda t: (t.is_regex, _field(t).cost)):
             rows = self._message_term(term, rows)
             if not rows:
                 return []
@@ -530,7 +322,7 @@ class QueueIndex:
             return list(rows)
         # For a message with one recipient the message-level tests are exact (its blocks are
         # its fields), negated terms included; the others are checked recipient by recipient.
-        start = self.rc_start
+        start = self.search_columns().rc_start
         single = [i for i in rows if start[i + 1] - start[i] == 1]
         for term in negative:
             single = self._message_term(term, single)
@@ -544,58 +336,28 @@ class QueueIndex:
 
     def _recipient_check(self, term: Term) -> _Check:
         """How to test a row's recipients (their lowercase field values) for ``term``."""
-        value = term.value
-        truth: Callable[[Sequence[str]], Iterator[object]]
-        if term.field == "domain":
-            wanted = {d for d in self.domains if domain_test(value)(d)}
-            truth = partial(map, wanted.__contains__)
-        elif term.field == "cluster":
-            truth = partial(map, _cluster_test(value))
-        elif isinstance(value, re.Pattern):
-            truth = partial(map, value.search)
-        else:
-            needle = repeat(str(value))
-            truth = lambda values: map(str.count, values, needle)  # noqa: E731
-        return term.field, truth, term.negate
+        field = _field(term)
+        if field.values is None or field.truth is None:
+            raise ValueError(f"{term.field!r} is not a recipient field")
+        return field.values, field.truth(self, term.value), term.negate
 
     def _one_recipient(self, row: int, checks: list[_Check]) -> bool:
         """Whether one recipient of ``row`` passes all ``checks`` (for a negated check: does
         not match it)."""
-        start, end = self.rc_start[row], self.rc_start[row + 1]
-        alive: Iterable[object] = repeat(True, end - start)
-        hay = self.hay[row]
-        for field, truth, negate in checks:
-            values: Sequence[str]
-            if field == "domain":
-                values = self.rc_domain[start:end]
-            elif field == "cluster":
-                values = self.rc_cluster[start:end]
-            elif field == "to":
-                values = hay[self.addr_at[row] : self.addr_end[row]].split("\n")
-            else:
-                values = self._reasons_of(row)
-            alive = map(and_, alive, map(not_ if negate else bool, truth(values)))
+        search = self.search_columns()
+        alive: Iterable[object] = repeat(True, search.rc_start[row + 1] - search.rc_start[row])
+        for values, truth, negate in checks:
+            alive = map(
+                and_, alive, map(not_ if negate else bool, truth(values(self, search, row)))
+            )
         return any(alive)
-
-    def _reasons_of(self, row: int) -> list[str]:
-        """The lowercase delay reason of each recipient of ``row``."""
-        block = self.hay[row][self.addr_end[row] + 1 :]
-        count = self.rc_start[row + 1] - self.rc_start[row]
-        if "\n" not in block:
-            return [block] * count
-        pick = self._reason_pick.get(row)
-        distinct = block.split("\n")
-        if pick is None or len(pick) != count or max(pick) >= len(distinct):
-            # A reason with a line break in it: lowercase them again.
-            return [r.delay_reason.lower() for r in self.messages[row].recipients]
-        return list(map(distinct.__getitem__, pick))
 
     def _some_recipient(self, term: Term, rows: Rows) -> list[int]:
         """Rows where at least one recipient matches ``term`` (its negation ignored)."""
         positive = Term(term.field, term.value, False, term.source)
         found = self._message_term(positive, rows)
-        if positive.is_regex:
-            start, checks = self.rc_start, [self._recipient_check(positive)]
+        if positive.is_regex and not _field(positive).exact:
+            start, checks = self.search_columns().rc_start, [self._recipient_check(positive)]
             found = [
                 i for i in found if start[i + 1] - start[i] == 1 or self._one_recipient(i, checks)
             ]
@@ -613,14 +375,12 @@ class QueueIndex:
         if isinstance(query, str):
             query = parse_query(query)
         order = self._ordered(sort_key, reverse)
-        last = self._last_select
         if query.is_empty:
             rows = list(order)
-        elif last is not None and last[1] == (sort_key, reverse) and query.narrows(last[0]):
-            rows = self._filter(query, last[2])
         else:
-            rows = self._filter(query, order)
-        self._last_select = (query, (sort_key, reverse), rows)
+            previous = self._narrowed(query, (sort_key, reverse))
+            rows = self._filter(query, order if previous is None else previous)
+        self._previous = _Previous(query, (sort_key, reverse), rows)
         return rows
 
     def select_cost(self, query: Union[Query, str], sort_key: str, reverse: bool = False) -> int:
@@ -631,12 +391,10 @@ class QueueIndex:
             query = parse_query(query)
         if (sort_key, reverse) not in self._orders or not self.searchable:
             return len(self)
-        last = self._last_select
         if query.is_empty:
             return 0
-        if last is not None and last[1] == (sort_key, reverse) and query.narrows(last[0]):
-            return len(last[2])
-        return len(self)
+        previous = self._narrowed(query, (sort_key, reverse))
+        return len(self) if previous is None else len(previous)
 
     def _ordered(self, sort_key: str, reverse: bool) -> tuple[int, ...]:
         cached = self._orders.get((sort_key, reverse))
@@ -656,57 +414,279 @@ class QueueIndex:
 
     def _sort_column(self, key: str) -> Sequence[Any]:
         column = self._sort_columns.get(key)
-        if column is not None:
-            return column
-        if key == "id":
-            column = self.ids
-        elif key == "queue":
-            column = self.queues
-        elif key == "age":
-            column = list(map(sub, repeat(0), self.arrivals))
-        elif key == "size":
-            column = self.sizes
-        elif key == "sender":
-            column = self.senders
-        elif key == "recipients":
-            start = self.rc_start
-            column = list(map(sub, start[1:], start))
-        elif key == "recipient":
-            column = [r[0].address.lower() if r else "" for r in map(_RECIPIENTS, self.messages)]
-        elif key == "domain":
-            start, domain = self.rc_start, self.rc_domain
-            column = [domain[a] if a < b else "" for a, b in zip(start, start[1:])]
-        elif key == "reason":
-            column = _lowered([m.first_reason for m in self.messages])
-        else:
-            raise ValueError(f"unknown sort key {key!r}; one of {', '.join(SORT_KEYS)}")
-        self._sort_columns[key] = column
+        if column is None:
+            make = _SORT_COLUMNS.get(key)
+            if make is None:
+                raise ValueError(f"unknown sort key {key!r}; one of {', '.join(SORT_KEYS)}")
+            column = self._sort_columns[key] = make(self)
         return column
 
 
-def _take(order: Sequence[int], column: Sequence[Any]) -> tuple[Any, ...]:
-    """``column`` reordered: its ``order[0]``-th value first, and so on (stepwise)."""
-    return _stepwise(partial(map, column.__getitem__), order)
+# ---------------------------------------------------------------------- query fields
 
 
-def _stepwise(step: Callable[..., Iterable[Any]], *columns: Iterable[Any]) -> tuple[Any, ...]:
-    """``tuple(step(*columns))`` built :data:`_STEP` items of each column at a time.
+@dataclass(frozen=True)
+class _Field:
+    """How the index answers one query field (one record per field in :data:`_FIELDS`)."""
 
-    One C-level call over 500k items holds the GIL for up to a second; between steps the
-    interpreter can hand it to the UI thread.
-    """
-    out: list[Any] = []
-    iterators = [iter(c) for c in columns]
-    while True:
-        chunk = [list(islice(it, _STEP)) for it in iterators]
-        if not chunk[0]:
-            return tuple(out)
-        out += step(*chunk)
+    #: Evaluation order among a query's substring terms: cheap, selective fields first
+    #: (regex terms always come after substring ones).
+    cost: int
+    #: The rows (of the candidate rows) whose message satisfies a term, negation included.
+    rows: Callable[[QueueIndex, Term, Rows], list[int]]
+    #: Recipient fields only (:data:`~mailq_tui.model.query.RECIPIENT_FIELDS`): the values
+    #: of each recipient of a row, and the per-value truth of a term's value over them.
+    values: Optional[_Values] = None
+    truth: Optional[Callable[[QueueIndex, object], _Truth]] = None
+    #: True when ``rows`` already decides recipient by recipient (a flat per-recipient
+    #: column), so no per-recipient recheck is needed even for a regex.
+    exact: bool = False
 
 
-def _slice(text: str, start: int, end: int) -> str:
-    """``text[start + 1:end]`` (a sender between the id's newline and its own)."""
-    return text[start + 1 : end]
+def _field(term: Term) -> _Field:
+    """The record of ``term``'s field."""
+    field = _FIELDS.get(term.field)
+    if field is None:
+        raise ValueError(f"cannot filter on {term.field!r}")
+    return field
+
+
+def _column_field(
+    cost: int,
+    column: Callable[[QueueIndex], Sequence[Any]],
+    test: Callable[[QueueIndex, object], Callable[[Any], object]],
+) -> _Field:
+    """A message-level field: ``test(index, value)`` applied to each row's value in
+    ``column``."""
+
+    def rows(index: QueueIndex, term: Term, rows: Rows) -> list[int]:
+        values = column(index)
+        passes = test(index, term.value)
+        picked: Iterable[Any] = values if rows is None else map(values.__getitem__, rows)
+        return _select(map(passes, picked), rows, len(index), term.negate)
+
+    return _Field(cost, rows)
+
+
+#: Where a field's block lies in each haystack: (starts, ends, skip), None for the start or
+#: end of the whole haystack, ``skip`` characters past each start.
+_Block = Callable[[SearchColumns], tuple[Optional[tuple[int, ...]], Optional[tuple[int, ...]], int]]
+
+
+def _block_field(block: _Block) -> Callable[[QueueIndex, Term, Rows], list[int]]:
+    """Rows whose haystack ``block`` contains the term's value (``str.count`` with bounds:
+    no slicing) or matches its regex, negation included."""
+
+    def rows(index: QueueIndex, term: Term, rows: Rows) -> list[int]:
+        search = index.search_columns()
+        starts, ends, skip = block(search)
+        hay: Iterable[str] = search.hay
+        lows: Iterable[int] = repeat(0) if starts is None else starts
+        highs: Iterable[int] = repeat(sys.maxsize) if ends is None else ends
+        if rows is not None:
+            hay = map(search.hay.__getitem__, rows)
+            lows = lows if starts is None else map(starts.__getitem__, rows)
+            highs = highs if ends is None else map(ends.__getitem__, rows)
+        if skip:
+            lows = map(add, lows, repeat(skip))
+        value = term.value
+        if isinstance(value, re.Pattern):
+            tests: Iterator[object] = map(value.search, hay, lows, highs)
+        else:
+            tests = map(str.count, hay, repeat(str(value)), lows, highs)
+        return _select(tests, rows, len(index), term.negate)
+
+    return rows
+
+
+#: A free regex searches the whole haystack, ``to:`` the addresses, ``reason:`` the
+#: reasons (past the newline that ends the addresses).
+_haystack_rows = _block_field(lambda search: (None, None, 0))
+_address_rows = _block_field(lambda search: (search.addr_at, search.addr_end, 0))
+_reason_rows = _block_field(lambda search: (search.addr_end, None, 1))
+
+
+def _text_rows(index: QueueIndex, term: Term, rows: Rows) -> list[int]:
+    """Free text: a substring of the whole haystack (one character: from the masks), or a
+    regex search of it."""
+    value = term.value
+    if not isinstance(value, str):
+        return _haystack_rows(index, term, rows)
+    mask = index._char_masks.get(value)
+    if mask is not None:
+        return index._masked(mask, term.negate, rows)
+    return _contains(index.search_columns().hay, value, term.negate, rows)
+
+
+def _domain_rows(index: QueueIndex, term: Term, rows: Rows) -> list[int]:
+    search = index.search_columns()
+    return index._flat_rows(search.rc_domain, search.domains, domain_test(term.value), term, rows)
+
+
+def _cluster_rows(index: QueueIndex, term: Term, rows: Rows) -> list[int]:
+    clusters = index.rc_cluster
+    return index._flat_rows(clusters, set(clusters), _cluster_test(term.value), term, rows)
+
+
+def _addresses(index: QueueIndex, search: SearchColumns, row: int) -> list[str]:
+    return search.hay[row][search.addr_at[row] : search.addr_end[row]].split("\n")
+
+
+def _domains(index: QueueIndex, search: SearchColumns, row: int) -> Sequence[str]:
+    return search.rc_domain[search.rc_start[row] : search.rc_start[row + 1]]
+
+
+def _clusters(index: QueueIndex, search: SearchColumns, row: int) -> Sequence[str]:
+    return index.rc_cluster[search.rc_start[row] : search.rc_start[row + 1]]
+
+
+def _reasons(index: QueueIndex, search: SearchColumns, row: int) -> list[str]:
+    """The lowercase delay reason of each recipient of ``row``."""
+    block = search.hay[row][search.addr_end[row] + 1 :]
+    count = search.rc_start[row + 1] - search.rc_start[row]
+    if "\n" not in block:
+        return [block] * count
+    pick = search.reason_pick.get(row)
+    distinct = block.split("\n")
+    if pick is None or len(pick) != count or max(pick) >= len(distinct):
+        # A reason with a line break in it: lowercase them again.
+        return [r.delay_reason.lower() for r in index.messages[row].recipients]
+    return list(map(distinct.__getitem__, pick))
+
+
+def _text_truth(index: QueueIndex, value: object) -> _Truth:
+    """Substring (counted, no slicing) or regex search of each value."""
+    if isinstance(value, re.Pattern):
+        return partial(map, value.search)
+    needle = repeat(str(value))
+    return lambda values: map(str.count, values, needle)
+
+
+def _domain_truth(index: QueueIndex, value: object) -> _Truth:
+    """Membership of the domains the value selects (decided once per distinct domain)."""
+    wanted = set(filter(domain_test(value), index.search_columns().domains))
+    return partial(map, wanted.__contains__)
+
+
+def _cluster_truth(index: QueueIndex, value: object) -> _Truth:
+    return partial(map, _cluster_test(value))
+
+
+def _senders(index: QueueIndex) -> Sequence[str]:
+    return index.search_columns().senders
+
+
+def _from_test(index: QueueIndex, value: object) -> Callable[[str], object]:
+    if isinstance(value, re.Pattern):
+        return value.search
+    needle = str(value)
+    return lambda sender: needle in sender
+
+
+def _id_test(index: QueueIndex, value: object) -> Callable[[str], object]:
+    if isinstance(value, re.Pattern):
+        return value.search
+    return methodcaller("startswith", str(value))
+
+
+def _null_sender_test(index: QueueIndex, value: object) -> Callable[[str], object]:
+    return {_NULL, ""}.__contains__
+
+
+def _queue_test(index: QueueIndex, value: object) -> Callable[[str], object]:
+    if not isinstance(value, frozenset):
+        raise ValueError(f"cannot filter on queue {value!r}")
+    return value.__contains__
+
+
+def _size_test(index: QueueIndex, value: object) -> Callable[[float], bool]:
+    if not isinstance(value, Range):
+        raise ValueError(f"cannot filter on size {value!r}")
+    return _range_test(value)
+
+
+def _age_test(index: QueueIndex, value: object) -> Callable[[float], bool]:
+    """age = now - arrival: an age interval is a reversed arrival interval."""
+    if not isinstance(value, Range):
+        raise ValueError(f"cannot filter on age {value!r}")
+    now = index.now
+    return _range_test(
+        Range(
+            None if value.high is None else now - value.high,
+            None if value.low is None else now - value.low,
+            value.include_high,
+            value.include_low,
+        )
+    )
+
+
+#: Every field of the query language (:mod:`mailq_tui.model.query`) and how it is answered.
+_FIELDS: dict[str, _Field] = {
+    "queue": _column_field(0, lambda index: index.listing.queues, _queue_test),
+    "null_sender": _column_field(1, _senders, _null_sender_test),
+    "age": _column_field(2, lambda index: index.listing.arrivals, _age_test),
+    "size": _column_field(3, lambda index: index.listing.sizes, _size_test),
+    "id": _column_field(4, lambda index: index.listing.ids, _id_test),
+    "from": _column_field(5, _senders, _from_test),
+    "domain": _Field(6, _domain_rows, _domains, _domain_truth, exact=True),
+    "text": _Field(8, _text_rows),
+    "to": _Field(8, _address_rows, _addresses, _text_truth),
+    "reason": _Field(8, _reason_rows, _reasons, _text_truth),
+    "cluster": _Field(8, _cluster_rows, _clusters, _cluster_truth, exact=True),
+}
+
+
+# ---------------------------------------------------------------------- sort keys
+
+
+def _age_column(index: QueueIndex) -> Sequence[int]:
+    """Negated arrival times: ascending is youngest first."""
+    return list(map(sub, repeat(0), index.listing.arrivals))
+
+
+def _recipient_counts(index: QueueIndex) -> Sequence[int]:
+    start = index.search_columns().rc_start
+    return list(map(sub, start[1:], start))
+
+
+def _first_recipients(index: QueueIndex) -> Sequence[str]:
+    return [r[0].address.lower() if r else "" for r in map(_RECIPIENTS, index.messages)]
+
+
+def _first_domains(index: QueueIndex) -> Sequence[str]:
+    search = index.search_columns()
+    start, domain = search.rc_start, search.rc_domain
+    return [domain[a] if a < b else "" for a, b in zip(start, start[1:])]
+
+
+def _first_reasons(index: QueueIndex) -> Sequence[str]:
+    return _lowered([m.first_reason for m in index.messages])
+
+
+#: Each sort key and the column it orders by (built once per index, on first use).
+_SORT_COLUMNS: dict[str, Callable[[QueueIndex], Sequence[Any]]] = {
+    "id": lambda index: index.listing.ids,
+    "queue": lambda index: index.listing.queues,
+    "age": _age_column,
+    "size": lambda index: index.listing.sizes,
+    "sender": _senders,
+    "recipient": _first_recipients,
+    "domain": _first_domains,
+    "reason": _first_reasons,
+    "recipients": _recipient_counts,
+}
+#: Sort keys :meth:`QueueIndex.sort` knows.
+SORT_KEYS = tuple(_SORT_COLUMNS)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _lowered(values: list[str]) -> list[str]:
+    """``values`` lowercased, equal values sharing one string (reasons and senders repeat)."""
+    distinct = list(set(values))
+    memo = dict(zip(distinct, map(str.lower, distinct)))
+    return list(map(memo.__getitem__, values))
 
 
 def _contains(hay: Sequence[str], needle: str, negate: bool, rows: Rows) -> list[int]:
@@ -725,10 +705,6 @@ def _select(tests: Iterator[object], rows: Rows, size: int, negate: bool) -> lis
     if negate:
         tests = map(not_, tests)
     return list(compress(range(size) if rows is None else rows, tests))
-
-
-def _substring_test(needle: str) -> Callable[[str], bool]:
-    return lambda value: needle in value
 
 
 def _range_test(bounds: Range) -> Callable[[float], bool]:
@@ -757,11 +733,3 @@ def _cluster_test(value: object) -> Callable[[str], bool]:
         return lambda cluster: search(cluster) is not None
     text = str(value)
     return text.__eq__
-
-
-def _value_test(value: object) -> Callable[[str], object]:
-    """A test of one lowercase field value: substring, or regex search."""
-    if isinstance(value, re.Pattern):
-        return value.search
-    needle = str(value)
-    return lambda text: needle in text

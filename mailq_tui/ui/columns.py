@@ -23,8 +23,9 @@ SHORT_QUEUE = {
     "hold": "hold",
 }
 
-#: The sort key of each column (the model's sort keys; None: not sortable).
-SORT_KEYS = ("age", "size", "queue", "id", "sender", "recipient", "reason")
+#: The order in which ``o`` cycles the list's sort (each one of the model's
+#: :data:`~mailq_tui.model.index.SORT_KEYS`).
+SORT_CYCLE = ("age", "size", "queue", "id", "sender", "recipient", "reason")
 
 
 @dataclass(frozen=True)

@@ -4,15 +4,19 @@ same rows as evaluating the documented rules message by message."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 
 import pytest
 
 from mailq_tui.model import index as index_module
-from mailq_tui.model.index import QueueIndex
+from mailq_tui.model import index_columns
+from mailq_tui.model.index import SORT_KEYS, QueueIndex
+from mailq_tui.model.index_columns import ListingColumns, SearchColumns
 from mailq_tui.model.message import NULL_SENDER, Message, Recipient
 from mailq_tui.model.query import (
+    FIELDS,
     RECIPIENT_FIELDS,
     Query,
     Term,
@@ -137,6 +141,10 @@ QUERIES = [
     "cluster:/^host <host> said/ -domain:yahoo.com",
     'domain:gmail.com -cluster:"451 4.7.1 greylisted, try again"',
     cluster_term('host <host> said: 550 "quoted" <addr> rejected'),
+    "cluster:/refused/",
+    "-cluster:/refused/",
+    "domain:/^mx\\./",
+    "-domain:/yahoo/",
 ]
 
 
@@ -190,9 +198,9 @@ def test_narrowing_reuses_the_previous_result(corpus: tuple[list[Message], Queue
     previous result excluded: it must not come back)."""
     _, index = corpus
     first = index.filter(parse_query("gmail"))
-    index._last = (parse_query("gmail"), first[:3])
+    index._previous = index_module._Previous(parse_query("gmail"), None, first[:3])
     assert index.filter(parse_query("gmail refused")) == [
-        r for r in first[:3] if "refused" in index.hay[r]
+        r for r in first[:3] if "refused" in index.search_columns().hay[r]
     ]
     index.forget_previous()
 
@@ -215,7 +223,7 @@ def test_unicode_that_grows_when_lowercased_keeps_fields_apart() -> None:
     assert index.filter(parse_query("from:x.org")) == [0]
     assert index.filter(parse_query("to:x.org")) == []
     assert index.filter(parse_query("reason:refused")) == [0]
-    assert index.senders == ("İİİ@x.org".lower(),)
+    assert index.search_columns().senders == ("İİİ@x.org".lower(),)
 
 
 def test_sort_keys_and_stability(corpus: tuple[list[Message], QueueIndex]) -> None:
@@ -291,23 +299,111 @@ def test_concurrent_builds_build_once() -> None:
     messages = random_messages(3000, seed=4)
     index = QueueIndex(messages, now=NOW)
     seen: list[int] = []
-    threads = [threading.Thread(target=lambda: seen.append(id(index.hay))) for _ in range(4)] + [
-        threading.Thread(target=index.build_search_columns) for _ in range(2)
-    ]
+    threads = [
+        threading.Thread(target=lambda: seen.append(id(index.search_columns()))) for _ in range(4)
+    ] + [threading.Thread(target=index.build_search_columns) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert len(set(seen)) == 1 and id(index.hay) == seen[0]
+    assert len(set(seen)) == 1 and id(index.search) == seen[0]
+    _assert_same_columns(index.search, QueueIndex(messages, now=NOW).search_columns())
+
+
+def _assert_same_columns(got: object, expected: object) -> None:
+    """Two column records (:mod:`~mailq_tui.model.index_columns`) hold equal columns."""
+    assert type(got) is type(expected)
+    for field in dataclasses.fields(expected):  # type: ignore[arg-type]
+        assert getattr(got, field.name) == getattr(expected, field.name), field.name
+
+
+def test_building_the_search_columns_assigns_one_whole_record() -> None:
+    """No hidden attributes: before the build the index says it has no search columns;
+    the build adds nothing to the index but that one immutable record, so a reader on
+    another thread sees all of the columns or none."""
+    index = QueueIndex(random_messages(50, seed=2), now=NOW)
+    assert index.search is None and not index.searchable
+    before = dict(vars(index))
+    index.build_search_columns()
+    assert isinstance(index.search, SearchColumns) and index.searchable
+    assert set(vars(index)) == set(before)
+    assert {name for name, value in vars(index).items() if value is not before[name]} == {"search"}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        index.search.hay = ()  # type: ignore[misc]
+    assert "SearchColumns of 50 rows" in repr(index.search)
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_an_index_without_search_columns_answers_as_one_with_them(text: str) -> None:
+    """Queries that need the search columns build them on the way; the answers are those
+    of an index whose columns were built first, through filter() and select()."""
+    messages = random_messages(200, seed=6)
+    built = QueueIndex(messages, now=NOW)
+    built.build_search_columns()
+    for order in (("age", True), ("size", False), ("sender", False)):
+        lazy = QueueIndex(messages, now=NOW)
+        assert lazy.search is None
+        assert lazy.select(text, *order) == built.select(text, *order), order
+    lazy = QueueIndex(messages, now=NOW)
+    assert lazy.filter(text) == built.filter(text) == _reference(messages, parse_query(text))
+
+
+def test_the_field_table_answers_every_field_of_the_query_language() -> None:
+    """One record per field: every field a query can hold, and per-recipient tests for
+    exactly the recipient-scoped ones."""
+    table = index_module._FIELDS
+    assert set(table) == {*FIELDS.values(), "text", "null_sender"}
+    assert {name for name, f in table.items() if f.values and f.truth} == RECIPIENT_FIELDS
+    with pytest.raises(ValueError, match="cannot filter on 'colour'"):
+        QueueIndex(random_messages(5, seed=1), now=NOW).filter(Query((Term("colour", "red"),)))
+
+
+def _sort_reference(m: Message, key: str) -> object:
+    first = m.recipients[0].address.lower() if m.recipients else ""
+    return {
+        "id": m.queue_id.lower(),
+        "queue": m.queue_name,
+        "age": -m.arrival_time,
+        "size": m.message_size,
+        "sender": m.sender.lower(),
+        "recipient": first,
+        "domain": first.rpartition("@")[2],
+        "reason": m.first_reason.lower(),
+        "recipients": len(m.recipients),
+    }[key]
+
+
+@pytest.mark.parametrize("key", SORT_KEYS)
+@pytest.mark.parametrize("reverse", [False, True])
+def test_every_sort_key_orders_as_documented(key: str, reverse: bool) -> None:
+    messages = random_messages(300, seed=8)
+    index = QueueIndex(messages, now=NOW)
+    expected = sorted(
+        range(len(messages)), key=lambda r: _sort_reference(messages[r], key), reverse=reverse
+    )
+    assert index.sort(range(len(messages)), key, reverse) == expected
+    assert index.select("", key, reverse) == expected
+
+
+def test_the_sort_cycle_of_the_list_is_made_of_model_sort_keys() -> None:
+    from mailq_tui.ui.columns import SORT_CYCLE
+
+    assert SORT_CYCLE[0] == "age" and set(SORT_CYCLE) <= set(SORT_KEYS)
+
+
+def test_filter_and_select_do_not_answer_from_each_others_results() -> None:
+    """One remembered result serves both, but only a query in the same order may start
+    from it: a select() in size order is not narrowed into row order, nor the reverse."""
+    messages = random_messages(300, seed=10)
+    index = QueueIndex(messages, now=NOW)
     fresh = QueueIndex(messages, now=NOW)
-    assert index.hay == fresh.hay and index.rc_domain == fresh.rc_domain
-    assert index.senders == fresh.senders
-
-
-def test_unknown_attributes_still_raise() -> None:
-    index = QueueIndex([], now=NOW)
-    with pytest.raises(AttributeError):
-        index.no_such_column  # noqa: B018
+    expected = fresh.filter("gmail refused")
+    index.filter("gmail")
+    assert index.select("gmail refused", "size") == fresh.sort(expected, "size")
+    assert index.filter("gmail refused to:carol") == fresh.filter("gmail refused to:carol")
+    index.select("gmail", "size", True)
+    assert index.filter("gmail refused") == expected
+    assert index.select_cost("gmail refused", "size", True) == 300
 
 
 def test_select_cost_says_how_many_rows_a_selection_searches() -> None:
@@ -325,13 +421,6 @@ def test_select_cost_says_how_many_rows_a_selection_searches() -> None:
     assert index.select_cost("gmail.com", "size", False) == 400  # other order, not sorted yet
 
 
-#: Every column an index has once it is searchable (the reordered copy must rebuild each).
-_COLUMNS = [
-    *("ids", "queues", "arrivals", "sizes", "hay", "addr_at", "addr_end", "rc_start"),
-    *("rc_domain", "rc_row", "domains", "senders", "_reason_pick", "rc_reason", "rc_cluster"),
-]
-
-
 @pytest.mark.parametrize("step", [7, 10_000])
 def test_arrival_ordered_copy_has_the_columns_of_an_index_built_in_that_order(
     step: int, monkeypatch: pytest.MonkeyPatch
@@ -339,7 +428,7 @@ def test_arrival_ordered_copy_has_the_columns_of_an_index_built_in_that_order(
     """The copy renumbers rows oldest first (ties in listing order) and permutes every
     column: exactly what indexing the messages in that order gives, haystacks copied. It
     is built in steps (the GIL is free between them): step boundaries must not show."""
-    monkeypatch.setattr(index_module, "_STEP", step)
+    monkeypatch.setattr(index_columns, "STEP", step)
     messages = random_messages(400, seed=3)
     for m in messages[::2]:  # many ties: arrivals to the hour
         m.arrival_time -= m.arrival_time % 3600
@@ -350,10 +439,12 @@ def test_arrival_ordered_copy_has_the_columns_of_an_index_built_in_that_order(
     fresh = QueueIndex(oldest_first, now=NOW)
     assert list(ordered.messages) == oldest_first and ordered.now == NOW
     assert ordered.arrival_ordered and fresh.arrival_ordered
-    for name in _COLUMNS:
-        assert getattr(ordered, name) == getattr(fresh, name), name
-    originals = set(map(id, index.hay))
-    assert not any(id(h) in originals for h in ordered.hay)  # laid out anew, in row order
+    assert isinstance(ordered.listing, ListingColumns)
+    _assert_same_columns(ordered.listing, fresh.listing)
+    _assert_same_columns(ordered.search, fresh.search_columns())
+    assert ordered.rc_reason == fresh.rc_reason and ordered.rc_cluster == fresh.rc_cluster
+    originals = set(map(id, index.search_columns().hay))
+    assert not any(id(h) in originals for h in ordered.search_columns().hay)  # laid out anew
     assert ordered.row_of(oldest_first[7].queue_id) == 7
     assert ordered.select("", "age", reverse=True) == list(range(len(messages)))
     # The original is untouched.
@@ -370,12 +461,25 @@ def test_an_index_already_in_arrival_order_is_its_own_ordered_copy() -> None:
 @pytest.mark.parametrize("text", QUERIES)
 def test_arrival_ordered_copy_filters_equal_the_reference(text: str) -> None:
     messages = random_messages(300, seed=9)
-    ordered = QueueIndex(messages, now=NOW).in_arrival_order()
+    original = QueueIndex(messages, now=NOW)
+    ordered = original.in_arrival_order()
     query = parse_query(text)
     expected = _reference(ordered.messages, query)
     assert ordered.filter(query) == expected
     assert ordered.select(query, "age", reverse=True) == expected
     assert ordered.select(query, "size") == ordered.sort(expected, "size")
+    # The same messages as the original answers, in the same order for every view.
+    assert sorted(_ids(ordered, ordered.filter(query))) == sorted(
+        _ids(original, original.filter(query))
+    )
+    for key, reverse in (("age", True), ("age", False), ("id", False), ("id", True)):
+        assert _ids(ordered, ordered.select(query, key, reverse)) == _ids(
+            original, original.select(query, key, reverse)
+        ), (key, reverse)
+
+
+def _ids(index: QueueIndex, rows: list[int]) -> list[str]:
+    return [index.messages[r].queue_id for r in rows]
 
 
 @pytest.mark.parametrize("ordered", [False, True], ids=["listing order", "arrival order"])
@@ -384,7 +488,7 @@ def test_character_masks_give_the_rows_a_scan_gives(
 ) -> None:
     """One-character free-text terms (a filter's first key) are answered from the masks:
     same rows as scanning, negated too, in every order; other terms still scan."""
-    monkeypatch.setattr(index_module, "_STEP", 64)  # several steps per mask
+    monkeypatch.setattr(index_columns, "STEP", 64)  # several steps per mask
     messages = random_messages(500, seed=12)
     plain = QueueIndex(messages, now=NOW)
     masked = QueueIndex(messages, now=NOW)

@@ -131,9 +131,9 @@ def test_mail_derived_text_in_the_summary_is_made_visible() -> None:
 def test_remember_false_leaves_the_filter_bar_query_alone() -> None:
     index = QueueIndex(MESSAGES, now=NOW)
     index.filter(parse_query("gmail"))
-    remembered = index._last
+    remembered = index._previous
     index.filter(Query((Term("domain", "nowhere.example"),)), remember=False)
-    assert index._last is remembered
+    assert index._previous is remembered
 
 
 def test_confirm_text_for_the_whole_queue_and_hidden_marks() -> None:

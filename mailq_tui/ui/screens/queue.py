@@ -37,7 +37,7 @@ from mailq_tui.ui import plans
 from mailq_tui.ui.action_runner import ActionRunner
 from mailq_tui.ui.availability import ExplainingScreen
 from mailq_tui.ui.backend import QueueBackend
-from mailq_tui.ui.columns import SORT_KEYS, header_cells
+from mailq_tui.ui.columns import SORT_CYCLE, header_cells
 from mailq_tui.ui.commands import QUEUE_COMMANDS, Command, queue_bindings
 from mailq_tui.ui.keys import WorkGate
 from mailq_tui.ui.memory import settle_after_listing
@@ -450,8 +450,8 @@ class QueueScreen(ExplainingScreen[None]):
     def action_cycle_sort(self) -> None:
         """Sort by the next column."""
         key = self.spec.sort_key
-        idx = SORT_KEYS.index(key) if key in SORT_KEYS else -1
-        self.change_view(replace(self.spec, sort_key=SORT_KEYS[(idx + 1) % len(SORT_KEYS)]))
+        idx = SORT_CYCLE.index(key) if key in SORT_CYCLE else -1
+        self.change_view(replace(self.spec, sort_key=SORT_CYCLE[(idx + 1) % len(SORT_CYCLE)]))
 
     def action_reverse_sort(self) -> None:
         """Reverse the sort order."""
