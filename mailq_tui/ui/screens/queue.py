@@ -98,6 +98,8 @@ class QueueScreen(ExplainingScreen[None]):
         #: What is shown: a listing, its index and the rows ``spec`` selects.
         self.state: Optional[ViewState] = None
         self.marks = Marks()
+        #: The list (composed here, kept at hand: a DOM query per key adds up).
+        self.queue_list = QueueList(self.marks, id="queue-list")
         self.settings: Optional[PostfixSettings] = None
         self.health: Optional[Health] = None
         self.trend = Trend()
@@ -126,7 +128,7 @@ class QueueScreen(ExplainingScreen[None]):
     def compose(self) -> ComposeResult:
         """Header line, list, filter bar, log, progress, status lines, footer."""
         yield Static(id="list-header")
-        yield QueueList(self.marks, id="queue-list")
+        yield self.queue_list
         with Horizontal(id="filter-bar"):
             yield Static("/", id="filter-label")
             yield SafeInput(
@@ -147,7 +149,7 @@ class QueueScreen(ExplainingScreen[None]):
         self.query_one("#action-log").display = False
         self.query_one("#health").display = False
         self.query_one("#progress").display = False
-        self.query_one(QueueList).focus()
+        self.queue_list.focus()
         # A watcher runs as the value changes; Input.Changed would reach this screen a few
         # milliseconds later, after bubbling through the bar and a frame drawn for the echo.
         self.watch(self.query_one("#filter", Input), "value", self.filter_typed, init=False)
@@ -315,7 +317,7 @@ class QueueScreen(ExplainingScreen[None]):
         self.apply_view()
 
     def _show(self, state: ViewState) -> None:
-        qlist = self.query_one(QueueList)
+        qlist = self.queue_list
         keep = qlist.current.queue_id if qlist.current else None
         group = qlist.current_group
         self.state = state
@@ -325,7 +327,7 @@ class QueueScreen(ExplainingScreen[None]):
         self.update_bindings()
 
     def _update_header(self) -> None:
-        qlist = self.query_one(QueueList)
+        qlist = self.queue_list
         line = " ".join(header_cells(qlist.columns_layout, self.spec.sort_key, self.spec.reverse))
         if line == self._header_line:
             return  # unchanged (most keystrokes): nothing to repaint
@@ -383,13 +385,13 @@ class QueueScreen(ExplainingScreen[None]):
     @on(Input.Submitted, "#filter")
     def filter_done(self) -> None:
         """Enter returns to the list."""
-        self.query_one(QueueList).focus()
+        self.queue_list.focus()
 
     def on_key(self, event: events.Key) -> None:
         """Esc in the filter bar returns to the list (the query stays)."""
         if event.key == "escape" and self.focused is self.query_one("#filter"):
             event.stop()
-            self.query_one(QueueList).focus()
+            self.queue_list.focus()
 
     async def ready_for_keys(self) -> bool:
         """Keys for the list wait until it shows what the keys before them asked for (see
@@ -413,14 +415,14 @@ class QueueScreen(ExplainingScreen[None]):
     def _marks_changed(self) -> None:
         """The marks changed: the list redraws them, the status bar counts them, the footer
         follows what is now selected."""
-        self.query_one(QueueList).invalidate()
+        self.queue_list.invalidate()
         self._update_status()
         self.update_bindings()
 
     def action_toggle_mark(self) -> None:
         """Mark or unmark the message under the cursor (on a group header: every message of
         the group, or none when all were marked), then move down."""
-        qlist = self.query_one(QueueList)
+        qlist = self.queue_list
         msg, group = qlist.current, qlist.current_group
         if msg is not None:
             self.marks.toggle(msg)
@@ -496,7 +498,7 @@ class QueueScreen(ExplainingScreen[None]):
         if bar.value == query:  # the value does not change: apply the ungrouped view here
             self.apply_view()
         bar.value = query
-        self.query_one(QueueList).focus()
+        self.queue_list.focus()
 
     def _update_insight_screens(self, state: ViewState) -> None:
         """Open insight screens follow the live refresh."""
@@ -544,14 +546,14 @@ class QueueScreen(ExplainingScreen[None]):
             return []
         if len(self.marks):
             return self.marks.resolve(self.state.messages)
-        qlist = self.query_one(QueueList)
+        qlist = self.queue_list
         if qlist.current_group is not None:
             msgs = self.state.messages
             return [msgs[r] for r in qlist.current_group.rows]
         return [qlist.current] if qlist.current is not None else []
 
     def _has_selection(self) -> bool:
-        qlist = self.query_one(QueueList)
+        qlist = self.queue_list
         return bool(len(self.marks)) or qlist.current is not None or qlist.current_group is not None
 
     def why(self, op: Op, has_target: Optional[bool] = None) -> str:
@@ -563,18 +565,27 @@ class QueueScreen(ExplainingScreen[None]):
 
     def unavailable_reason(self, action: str, parameters: tuple[object, ...] = ()) -> str:
         """Why the Textual ``action`` (a key, the palette) cannot run now ("" when it can)."""
+        return self._unavailable(action, parameters, self._has_selection())
+
+    def _unavailable(self, action: str, parameters: tuple[object, ...], selection: bool) -> str:
         op = Op.from_action(action, parameters)
         if op is not None:
-            return self.why(op)
-        if action in _NEED_SELECTION and not self._has_selection():
+            return self.why(op, selection)
+        if action in _NEED_SELECTION and not selection:
             return "no message selected"
         if action in _NEED_LISTING and self.state is None:
             return "reading the queue"
         return ""
 
-    def command_unavailable(self, cmd: Command) -> str:
-        """Why the palette's ``cmd`` cannot run now ("" when it can)."""
-        return self.why(cmd.op) if cmd.op is not None else self.unavailable_reason(cmd.action)
+    def command_unavailable(self, cmd: Command, selection: Optional[bool] = None) -> str:
+        """Why ``cmd`` (a palette entry) cannot run now ("" when it can); ``selection``:
+        whether the list has marks, a group or a message under the cursor (looked up when
+        not given)."""
+        if selection is None:
+            selection = self._has_selection()
+        if cmd.op is not None:
+            return self.why(cmd.op, selection)
+        return self._unavailable(cmd.action, (), selection)
 
     def spare_binding_ids(self) -> frozenset[str]:
         """Flush site and flush all take the footer room of forbidden keys."""
@@ -589,7 +600,8 @@ class QueueScreen(ExplainingScreen[None]):
         """
         if not self.is_mounted:
             return
-        availability = tuple(self.command_unavailable(cmd) for cmd in QUEUE_COMMANDS)
+        selection = self._has_selection()
+        availability = tuple(self.command_unavailable(cmd, selection) for cmd in QUEUE_COMMANDS)
         if availability != self._availability:
             self._availability = availability
             self.refresh_bindings()
@@ -611,7 +623,7 @@ class QueueScreen(ExplainingScreen[None]):
             if site:
                 self.start(ActionRequest(op, site=site))
         else:
-            qlist = self.query_one(QueueList)
+            qlist = self.queue_list
             marked = len(self.marks)
             bulk = marked > 0 or qlist.current_group is not None
             self.start(ActionRequest(op, self.targets(), marked=marked, bulk=bulk))
@@ -620,7 +632,7 @@ class QueueScreen(ExplainingScreen[None]):
         """The destination a site flush would flush: the recipient domain group under the
         cursor, or the first recipient's domain of the message there ("" when neither; a
         group of another kind says so)."""
-        qlist = self.query_one(QueueList)
+        qlist = self.queue_list
         msg, group = qlist.current, qlist.current_group
         if group is not None and self.spec.group_by == "domain":
             return group.key
@@ -669,7 +681,7 @@ class QueueScreen(ExplainingScreen[None]):
 
     def action_open_message(self) -> None:
         """Open the message under the cursor (on a group header: expand or collapse it)."""
-        self.query_one(QueueList).action_select()
+        self.queue_list.action_select()
 
     @on(QueueList.Selected)
     def _selected(self, event: QueueList.Selected) -> None:
