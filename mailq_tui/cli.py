@@ -12,7 +12,9 @@ Subcommands share the engine and the query language with the app::
     mailq-tui privileges
     mailq-tui demo [--count N]
 
-Exit codes: 0 everything asked for was done; 1 something failed or was skipped; 2 the command
+Exit codes: 0 everything asked for was done, or was already in the state asked for (a hold
+of mail already on hold, a release of mail not on hold: reported, not a failure); 1 something
+failed or was skipped (an id vanished, was reused or is invalid); 2 the command
 line or the query is wrong (or a destructive action was not confirmed, or would act on the
 whole queue without ``--all``, or the app was started without a terminal); 130 an action was
 interrupted (Ctrl+C, SIGTERM, hangup) and stopped cleanly: the report says how many messages

@@ -15,8 +15,27 @@ POSTSUPER_ACTIONS = {"delete": "-d", "hold": "-h", "release": "-H", "requeue": "
 #: and the per-message flushes call it from the event loop; the app moves its progress bar).
 ProgressCallback = Callable[[int, int], None]
 
-#: mailq-tui exit statuses: all done; something failed or was skipped; an action was
-#: interrupted (SIGINT/SIGTERM/SIGHUP or quit) and stopped cleanly (128 + SIGINT, as shells do).
+#: Why an action left a message alone (stable strings: the UI, the CLI and the audit log show
+#: them as they are). The re-check (:mod:`mailq_tui.model.recheck`) decides them.
+SKIP_INVALID = "not a valid queue id"
+SKIP_VANISHED = "no longer in the queue"
+SKIP_NOT_FOUND = "not in the queue"
+SKIP_REUSED = "the id now names another message (Postfix reused it)"
+SKIP_NOT_HELD = "not on hold any more"
+SKIP_ALREADY_HELD = "already on hold"
+
+#: The skip reasons that mean "already in the state the action asks for" (a hold of held mail,
+#: a release of mail not on hold), with how the summary counts them. Like ``kubectl apply``,
+#: such a skip is reported but is not a failure: the user's intent holds, so a script that
+#: re-runs ``hold --yes`` must not see exit status 1. A vanished, reused or invalid id is.
+ALREADY_IN_STATE = {
+    SKIP_ALREADY_HELD: "already on hold",
+    SKIP_NOT_HELD: "not on hold (nothing to release)",
+}
+
+#: mailq-tui exit statuses: all done (or already so); something failed or was skipped; the
+#: command line was wrong; an action was interrupted (SIGINT/SIGTERM/SIGHUP or quit) and
+#: stopped cleanly (128 + SIGINT, as shells do).
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
@@ -52,7 +71,8 @@ class ActionReport:
 
     ``done`` is the count Postfix itself printed (e.g. ``Deleted: 12 messages``), never the
     number requested. ``skipped`` lists ids dropped before acting, with why (the id vanished,
-    or now names another message: Postfix reuses queue ids).
+    or now names another message: Postfix reuses queue ids; or the message is already in the
+    state asked for, :data:`ALREADY_IN_STATE`, which is no failure).
     """
 
     action: str
@@ -71,16 +91,36 @@ class ActionReport:
     interrupted: bool = False
 
     @property
+    def already(self) -> list[tuple[str, str]]:
+        """The skipped ids that are already in the state asked for (:data:`ALREADY_IN_STATE`)."""
+        return [s for s in self.skipped if s[1] in ALREADY_IN_STATE]
+
+    @property
+    def failed_skips(self) -> list[tuple[str, str]]:
+        """The skipped ids that count as failures (vanished, reused, invalid, not found)."""
+        return [s for s in self.skipped if s[1] not in ALREADY_IN_STATE]
+
+    @property
     def ok(self) -> bool:
-        """True only when nothing failed and nothing was skipped."""
-        return not self.errors and not self.skipped and self.done == self.requested
+        """True when nothing failed: every id requested was done or already in the state
+        asked for, no other id was skipped, and there was no error."""
+        already = len(self.already)
+        return (
+            not self.errors
+            and already == len(self.skipped)
+            and self.done + already == self.requested
+        )
 
     def summary(self) -> str:
         """One line for a notification or the CLI."""
         stopped = "interrupted: " if self.interrupted else ""
         parts = [f"{self.action}: {stopped}{self.done} of {self.requested} done"]
-        if self.skipped:
-            parts.append(f"{len(self.skipped)} skipped")
+        for reason, said in ALREADY_IN_STATE.items():
+            count = sum(1 for _, why in self.skipped if why == reason)
+            if count:
+                parts.append(f"{count} {said}")
+        if self.failed_skips:
+            parts.append(f"{len(self.failed_skips)} skipped")
         if self.errors:
             parts.append(f"{len(self.errors)} error(s): {self.errors[0]}")
         parts.extend(self.notes)
@@ -89,8 +129,8 @@ class ActionReport:
 
 def exit_status(report: ActionReport) -> int:
     """The mailq-tui exit status for an action that produced ``report``: 130 when it was
-    interrupted, 0 when everything asked for was done, else 1. The CLI exits with it and the
-    audit log records it, so the two always agree."""
+    interrupted, 0 when everything asked for was done or already so (``report.ok``), else 1.
+    The CLI exits with it and the audit log records it, so the two always agree."""
     if report.interrupted:
         return EXIT_INTERRUPTED
     return EXIT_OK if report.ok else EXIT_FAILED

@@ -4,8 +4,9 @@ Postfix reuses short queue ids, and messages leave or move between the listing t
 and the moment postsuper runs. So right before acting, each target is looked up in a fresh
 listing: an id that vanished, or now names a message with another identity (arrival time,
 sender, recipients), is skipped; so is a release of mail no longer on hold and a hold of mail
-already held. Pure decisions over :class:`~mailq_tui.model.message.Message`: the engine and the
-test double both call them, so they skip the same messages for the same reasons.
+already held (those two are already in the state asked for: reported, not failures). Pure
+decisions over :class:`~mailq_tui.model.message.Message`: the engine and the test double both
+call them, so they skip the same messages for the same reasons.
 """
 
 from __future__ import annotations
@@ -15,15 +16,17 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from mailq_tui.model.message import Message
-from mailq_tui.reports import ActionReport
 
-#: Skip reasons (stable strings: the UI and the CLI show them as they are).
-SKIP_INVALID = "not a valid queue id"
-SKIP_VANISHED = "no longer in the queue"
-SKIP_NOT_FOUND = "not in the queue"
-SKIP_REUSED = "the id now names another message (Postfix reused it)"
-SKIP_NOT_HELD = "not on hold any more"
-SKIP_ALREADY_HELD = "already on hold"
+# The skip reasons live with the report, which must tell the ones that are not failures
+# (ALREADY_IN_STATE) from the others; they are re-exported here, where they are decided.
+from mailq_tui.reports import ALREADY_IN_STATE as ALREADY_IN_STATE
+from mailq_tui.reports import SKIP_ALREADY_HELD as SKIP_ALREADY_HELD
+from mailq_tui.reports import SKIP_INVALID as SKIP_INVALID
+from mailq_tui.reports import SKIP_NOT_FOUND as SKIP_NOT_FOUND
+from mailq_tui.reports import SKIP_NOT_HELD as SKIP_NOT_HELD
+from mailq_tui.reports import SKIP_REUSED as SKIP_REUSED
+from mailq_tui.reports import SKIP_VANISHED as SKIP_VANISHED
+from mailq_tui.reports import ActionReport
 
 #: The report's note when the targets named an id more than once.
 DUPLICATES_NOTE = "duplicate ids were counted once"

@@ -178,10 +178,14 @@ Severity = Literal["information", "warning", "error"]
 
 
 def severity(report: ActionReport) -> Severity:
-    """Notification severity for a report."""
+    """Notification severity for a report: informational when it is ``ok`` (messages already
+    in the state asked for included: nothing to warn about), an error when nothing was done
+    for a failure, else a warning."""
+    if report.ok:
+        return "information"
     if report.errors or (report.done == 0 and report.requested):
         return "error"
-    return "information" if report.ok else "warning"
+    return "warning"
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,13 @@ import io
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mailq_tui.cli import main
+from mailq_tui.engine import QueueEngine
+from mailq_tui.reports import ActionReport
 from mailq_tui.sandbox.instance import Sandbox
 from tests.postfix.conftest import Instance, qshape_rows
 
@@ -104,13 +107,61 @@ def test_delete_hold_release_requeue(queue: Instance, capsys: pytest.CaptureFixt
     code, out = run(capsys, queue, "hold", "from:<>", "-y")
     assert code == 0 and "hold: 2 of 2 done" in out
     assert sorted(m.queue_name for m in queue.listing()).count("hold") == 2
-    # Releasing deferred mail: nothing is on hold among them, so all are skipped -> exit 1.
+    # Releasing deferred mail: nothing is on hold among them, so all are skipped, but they are
+    # already released (the state asked for): reported, exit 0.
     code, out = run(capsys, queue, "release", "queue:deferred", "-y")
-    assert code == 1 and "skipped" in out and "not on hold any more" in out
+    assert code == 0 and "release: 0 of 8 done; 8 not on hold (nothing to release)" in out
+    assert out.count("skipped") == 8 and "not on hold any more" in out
     code, out = run(capsys, queue, "release", "queue:hold", "-y")
     assert code == 0 and "release: 2 of 2 done" in out
     code, out = run(capsys, queue, "requeue", "from:alice", "-y")
     assert code == 0 and "requeue: 8 of 8 done" in out
+
+
+def audit_records(tmp_path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in (tmp_path / "audit.log").read_text().splitlines()]
+
+
+def test_a_hold_of_mail_partly_held_already_exits_0_and_says_so(
+    queue: Instance, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    alice = sorted(m.queue_id for m in queue.listing() if m.sender == "alice@example.org")
+    queue.sandbox.postsuper("-h", "-", input="\n".join(alice[:4]) + "\n")
+    assert sum(m.queue_name == "hold" for m in queue.listing()) == 4
+    code, out = run(capsys, queue, "hold", "from:alice", "--yes")
+    assert code == 0, out
+    assert out.startswith("hold: 4 of 8 done; 4 already on hold\n")
+    assert sorted(out.splitlines()[1:]) == [f"  skipped {q}: already on hold" for q in alice[:4]]
+    assert {m.queue_name for m in queue.listing() if m.queue_id in alice} == {"hold"}
+    (line,) = audit_records(tmp_path)
+    assert line["exit_code"] == 0 and len(line["skipped"]) == 4  # type: ignore[arg-type]
+    # Once more: everything is already on hold, nothing is done, and that is still success.
+    code, out = run(capsys, queue, "hold", "from:alice", "--yes")
+    assert code == 0 and out.startswith("hold: 0 of 8 done; 8 already on hold\n")
+
+
+def test_a_vanished_id_among_already_held_ones_still_exits_1(
+    queue: Instance,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bob = sorted(m.queue_id for m in queue.listing() if m.sender == "bob@example.net")
+    queue.sandbox.postsuper("-h", bob[0])
+    real_act = QueueEngine.act
+
+    async def act_after_one_leaves(self: QueueEngine, *args: Any, **kw: Any) -> ActionReport:
+        """The CLI selected the messages; one is deleted before the re-check sees the queue."""
+        queue.sandbox.postsuper("-d", bob[1])
+        return await real_act(self, *args, **kw)
+
+    monkeypatch.setattr(QueueEngine, "act", act_after_one_leaves)
+    code, out = run(capsys, queue, "hold", "from:bob", "--yes")
+    assert code == 1, out
+    assert out.startswith("hold: 2 of 4 done; 1 already on hold; 1 skipped\n")
+    assert f"  skipped {bob[1]}: no longer in the queue" in out
+    (line,) = audit_records(tmp_path)
+    assert line["exit_code"] == 1
 
 
 def test_flush(queue: Instance, capsys: pytest.CaptureFixture[str]) -> None:
