@@ -189,26 +189,29 @@ def test_cli_sigint_mid_batch_reports_and_audits(held: Sandbox, tmp_path: Path) 
     assert record["exit_code"] == proc.returncode and record["postfix_exit_code"] == 0
 
 
-@pytest.mark.parametrize("case", ["skipped", "vanished"])
+@pytest.mark.parametrize(("case", "status"), [("already-held", 0), ("vanished", 1)])
 def test_cli_audit_exit_code_is_the_process_exit_status(
-    held: Sandbox, tmp_path: Path, case: str
+    held: Sandbox, tmp_path: Path, case: str, status: int
 ) -> None:
-    """A CLI run that exits 1 is logged with exit_code 1: when every id is skipped (postsuper
-    never ran), and when postsuper ran and exited 0 but one id had vanished just before."""
+    """The audit line's exit_code is the CLI's exit status: 0 when every id is skipped because
+    it is already on hold (postsuper never ran; already in the state asked for is no failure),
+    1 when postsuper ran and exited 0 but one id had vanished just before."""
     audit = tmp_path / "audit.log"
     env = dict(os.environ, MAILQ_TUI_AUDIT_LOG=str(audit))
-    if case == "skipped":
-        args = cli(held, "hold", "queue:hold", "--all", "--yes")  # all already on hold
+    if case == "already-held":
+        args = cli(held, "hold", "queue:hold", "--all", "--yes")
     else:
         victim = next(m.queue_id for m in held.listing() if m.queue_name == "hold")
         body = f"{POSTSUPER} -c {held.config_dir} -d {victim} 2>/dev/null"
         env["PATH"] = f"{wrapper_dir(tmp_path, body)}:{os.environ['PATH']}"
         args = cli(held, "release", "queue:hold", "--all", "--yes")
     res = subprocess.run(args, env=env, capture_output=True, text=True, timeout=BOUND)
-    assert res.returncode == 1, res.stdout + res.stderr
+    assert res.returncode == status, res.stdout + res.stderr
     (record,) = audit_lines(audit)
     assert record["exit_code"] == res.returncode
-    if case == "vanished":
+    if case == "already-held":
+        assert record["done"] == 0 and len(record["skipped"]) == record["requested"]
+    else:
         assert record["postfix_exit_code"] == 0 and record["done"] == record["requested"] - 1
 
 
