@@ -210,6 +210,15 @@ QUEUE_COMMANDS: tuple[Command, ...] = (
         show=False,
     ),
     Command("queue.help", "question_mark", "help", "Help", "List every key"),
+    Command(
+        "queue.quit",
+        "q",
+        "app.quit",
+        "Quit",
+        "Quit (while an action runs, asks first, as Ctrl+Q does)",
+        show=False,
+        palette=False,  # the palette has Textual's own Quit
+    ),
 )
 
 #: Keys handled by the list itself (shown in the help only).

@@ -286,7 +286,24 @@ async def test_palette_offers_every_command(backend: RecordedBackend) -> None:
         await settle(pilot)
         provider = QueueCommands(app.screen)
         titles = [hit.text async for hit in provider.discover()]
-        assert len(titles) == len(QUEUE_COMMANDS)
+        assert len(titles) == len([cmd for cmd in QUEUE_COMMANDS if cmd.palette])
+
+
+async def test_q_quits_from_the_list_but_is_a_letter_in_the_filter(
+    backend: RecordedBackend,
+) -> None:
+    """q quits on the queue screen (as Ctrl+Q: nothing runs here, so without asking); typed
+    into the filter bar it is just a letter."""
+    app = make_app(backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", "q")
+        await settle(pilot)
+        assert queue_screen(app).spec.query_text == "q"
+        assert app.return_code is None  # still running
+        await pilot.press("escape", "q")
+        await pilot.pause()
+        assert app.return_code == 0
 
 
 async def test_list_shows_before_the_index_and_a_filter_waits_for_it(
