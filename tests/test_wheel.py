@@ -8,7 +8,10 @@ import subprocess
 import sys
 import sysconfig
 import textwrap
+import zipfile
 from pathlib import Path
+
+import mailq_tui
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDING = ROOT / "tests" / "ui" / "data" / "queue.jsonl"
@@ -45,8 +48,8 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def test_wheel_install_finds_its_styles(tmp_path: Path) -> None:
-    dist = tmp_path / "dist"
+def _build_wheel(dist: Path) -> Path:
+    """Build this checkout's wheel into ``dist``."""
     subprocess.run(
         [
             sys.executable,
@@ -63,7 +66,11 @@ def test_wheel_install_finds_its_styles(tmp_path: Path) -> None:
         check=True,
         capture_output=True,
     )
-    wheel = next(dist.glob("mailq_tui-*.whl"))
+    return next(dist.glob("mailq_tui-*.whl"))
+
+
+def test_wheel_install_finds_its_styles(tmp_path: Path) -> None:
+    wheel = _build_wheel(tmp_path / "dist")
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
@@ -109,3 +116,27 @@ def test_wheel_install_finds_its_styles(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr
     assert "styles ok from " + site in run.stdout
+
+
+def _wheel_files(wheel: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(wheel) as archive:
+        return {name: archive.read(name) for name in archive.namelist() if ".dist-info/" in name}
+
+
+def test_the_wheel_carries_its_license_and_one_version(tmp_path: Path) -> None:
+    """The MIT text travels with the wheel, and the version is the package's own, the one
+    ``--version`` prints (pyproject.toml reads it from mailq_tui/__init__.py)."""
+    wheel = _build_wheel(tmp_path)
+    files = _wheel_files(wheel)
+    licence = next(body for name, body in files.items() if name.endswith("licenses/LICENSE"))
+    assert licence == (ROOT / "LICENSE").read_bytes() and b"MIT License" in licence
+    metadata = next(body for name, body in files.items() if name.endswith("/METADATA"))
+    assert f"\nVersion: {mailq_tui.__version__}\n".encode() in metadata
+    assert b"License-Expression: MIT" in metadata
+    assert wheel.name.startswith(f"mailq_tui-{mailq_tui.__version__}-")
+    shown = subprocess.run(
+        [sys.executable, "-c", "from mailq_tui.cli import main; main(['--version'])"],
+        capture_output=True,
+        text=True,
+    )
+    assert shown.stdout == f"mailq-tui {mailq_tui.__version__}\n"
