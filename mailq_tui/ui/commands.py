@@ -233,6 +233,22 @@ LIST_KEYS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: How Textual key names read to a person.
+KEY_NAMES = {
+    "slash": "/",
+    "asterisk": "*",
+    "question_mark": "?",
+    "space": "Space",
+    "enter": "Enter",
+    "escape": "Esc",
+}
+
+
+def key_label(key: str) -> str:
+    """``asterisk,a`` -> ``* a``."""
+    return " ".join(KEY_NAMES.get(k, k) for k in key.split(","))
+
+
 def queue_bindings() -> list[Binding]:
     """The queue screen's bindings, from :data:`QUEUE_COMMANDS`."""
     return [cmd.binding() for cmd in QUEUE_COMMANDS]
@@ -276,8 +292,8 @@ class QueueCommands(Provider):
             if not cmd.palette:
                 continue
             why = screen.command_unavailable(cmd)
-            help_text = f"{cmd.help} (key: {cmd.key})" + (f" — unavailable: {why}" if why else "")
-            out.append((cmd.help, help_text, cmd))
+            help_text = f"key {key_label(cmd.key)}" + (f" — unavailable: {why}" if why else "")
+            out.append((f"{cmd.description}: {cmd.help}", help_text, cmd))
         return out
 
     def _run(self, cmd: Command) -> None:

@@ -287,6 +287,10 @@ async def test_palette_offers_every_command(backend: RecordedBackend) -> None:
         provider = QueueCommands(app.screen)
         titles = [hit.text async for hit in provider.discover()]
         assert len(titles) == len([cmd for cmd in QUEUE_COMMANDS if cmd.palette])
+        found = [str(hit.text) async for hit in provider.search("flush")]
+        assert {t.split(":")[0] for t in found} >= {"Flush", "Flush site", "Flush all"}
+        helps = [str(hit.help) async for hit in provider.discover()]
+        assert "key * a" in helps and not any("asterisk" in h for h in helps)
 
 
 async def test_q_quits_from_the_list_but_is_a_letter_in_the_filter(

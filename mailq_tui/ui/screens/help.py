@@ -10,22 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from mailq_tui.ui.commands import LIST_KEYS, QUEUE_COMMANDS
-
-#: How Textual key names read to a person.
-KEY_NAMES = {
-    "slash": "/",
-    "asterisk": "*",
-    "question_mark": "?",
-    "space": "Space",
-    "enter": "Enter",
-    "escape": "Esc",
-}
-
-
-def key_label(key: str) -> str:
-    """``asterisk,a`` -> ``* a``."""
-    return " ".join(KEY_NAMES.get(k, k) for k in key.split(","))
+from mailq_tui.ui.commands import LIST_KEYS, QUEUE_COMMANDS, key_label
 
 
 def help_table() -> Table:
