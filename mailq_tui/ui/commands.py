@@ -226,7 +226,7 @@ LIST_KEYS: tuple[tuple[str, str], ...] = (
     ("↑/k ↓/j", "Move the cursor"),
     ("PgUp PgDn", "One screen up / down"),
     ("Home End", "First / last message"),
-    ("click, double click", "Move the cursor / open the message"),
+    ("mouse", "Click moves the cursor, double click opens the message"),
     ("Esc", "Leave the filter bar / close a screen"),
     ("Ctrl+P", "Command palette"),
     ("Ctrl+Q", "Quit"),

@@ -8,7 +8,7 @@ from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.queue import QueueScreen
 from mailq_tui.ui.widgets.queue_list import QueueList
 from tests.doubles import ORDINARY_USER, RecordedBackend
-from tests.pilot import queue_screen, row_text, settle, shown_ids
+from tests.pilot import queue_screen, row_text, screen_text, settle, shown_ids
 
 from .conftest import ListingWatch, hostile_message, make_app, make_backend, until
 
@@ -276,6 +276,20 @@ async def test_help_lists_every_binding(backend: RecordedBackend) -> None:
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         assert isinstance(app.screen, QueueScreen)
+
+
+async def test_help_shows_binding_ids_only_where_they_fit(backend: RecordedBackend) -> None:
+    """At 80 columns the keys and what they do fill the help, one line each for the short
+    ones; the binding ids (for keymaps) appear on a wide terminal."""
+    for width, ids in ((80, False), (120, True)):
+        app = make_app(backend)
+        async with app.run_test(size=(width, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("question_mark")
+            await pilot.pause()
+            text = screen_text(app)
+            assert ("queue.delete" in text) == ids, width
+            assert "Mark or unmark the message" in text
 
 
 async def test_palette_offers_every_command(backend: RecordedBackend) -> None:
