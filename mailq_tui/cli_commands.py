@@ -145,7 +145,7 @@ def _print_groups(
             if hints:
                 hint = explain(g.key)
                 record["hint"] = hint.explanation if hint else None
-                record["setting"] = hint.setting if hint else None
+                record["setting"] = hint.setting_for(g.top_destinations) if hint else None
             sys.stdout.write(encoder.encode(record).decode() + "\n")
         return
     print(f"{'MSGS':>7} {'RCPTS':>7} {'SIZE':>7} {'OLDEST':>6}  {by.upper()}")
@@ -160,7 +160,8 @@ def _print_groups(
             print(f"{'':>31}to: {dests}")
         hint = explain(g.key) if hints else None
         if hint:
-            print(f"{'':>31}hint: {hint.title}: {hint.explanation} [{hint.setting}]")
+            setting = visible(hint.setting_for(g.top_destinations))
+            print(f"{'':>31}hint: {hint.title}: {hint.explanation} [{setting}]")
 
 
 async def cmd_shape(engine: QueueEngine, args: argparse.Namespace) -> int:

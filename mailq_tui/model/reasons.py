@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
@@ -118,7 +119,18 @@ class Hint:
     pattern: re.Pattern[str]
     title: str
     explanation: str
+    #: What to change; :data:`DOMAIN` stands for the destination (see :meth:`setting_for`).
     setting: str
+
+    def setting_for(self, destinations: Sequence[tuple[str, int]]) -> str:
+        """The setting for this cluster: its busiest destination where the setting names a
+        domain (``transport_maps: yahoo.com slow:``), ``example.com`` when it has none."""
+        domain = destinations[0][0] if destinations else "example.com"
+        return self.setting.replace(DOMAIN, domain)
+
+
+#: The destination's place in a hint's setting.
+DOMAIN = "{domain}"
 
 
 def _hint(name: str, pattern: str, title: str, explanation: str, setting: str) -> Hint:
@@ -141,7 +153,7 @@ HINTS: tuple[Hint, ...] = (
         "Rate limited by the destination",
         "It refuses more connections or messages from you at once. Give it a dedicated "
         "transport with one connection and one recipient per delivery.",
-        "transport_maps: example.com slow:  + master.cf slow unix smtp with "
+        "transport_maps: {domain} slow:  + master.cf slow unix smtp with "
         "slow_destination_concurrency_limit=1, slow_destination_recipient_limit=1",
     ),
     _hint(

@@ -212,11 +212,12 @@ def test_cli_audit_exit_code_is_the_process_exit_status(
         assert record["postfix_exit_code"] == 0 and record["done"] == record["requested"] - 1
 
 
+@pytest.mark.parametrize("quit_key", ["ctrl+q", "q"])
 async def test_tui_quit_during_bulk_hold_asks_then_stops_cleanly(
-    box: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    box: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, quit_key: str
 ) -> None:
-    """Ctrl+Q while a bulk hold runs: the app asks; yes stops postsuper cleanly, the audit line
-    says exactly how many were held, then the app exits."""
+    """Ctrl+Q (or q on the queue screen) while a bulk hold runs: the app asks; yes stops
+    postsuper cleanly, the audit line says exactly how many were held, then the app exits."""
     box.postsuper("-H", "ALL")
     targets = len(box.listing())
     assert hold_count(box) == 0 and targets >= HELD - 10
@@ -235,7 +236,7 @@ async def test_tui_quit_during_bulk_hold_asks_then_stops_cleanly(
             assert isinstance(app.screen, ConfirmScreen)
             await pilot.press(*"all", "enter")  # every message in the queue: typed, not "y"
             await asyncio.to_thread(wait_readable, started_fd)  # postsuper has started
-            await pilot.press("ctrl+q")
+            await pilot.press(quit_key)
             await pilot.pause()
             assert isinstance(app.screen, ConfirmScreen)
             title = str(app.screen.query_one("#confirm-title").render())

@@ -109,3 +109,15 @@ def test_quoted_text_that_is_not_an_address_is_kept() -> None:
     assert normalise_reason('said: "550 no" x; bob@x.com rejected') == (
         'said: "550 no" x; <addr> rejected'
     )
+
+
+def test_a_hint_names_the_clusters_own_destination() -> None:
+    """The rate-limit hint's transport_maps line names the domain that is rate limiting, not
+    a placeholder; hints without a domain read the same for any cluster."""
+    hint = explain("421 4.7.0 rate limit exceeded")
+    assert hint is not None
+    setting = hint.setting_for([("yahoo.com", 40), ("ymail.com", 3)])
+    assert setting.startswith("transport_maps: yahoo.com slow:")
+    assert "{domain}" not in hint.setting_for([])
+    greylist = explain("450 4.7.1 greylisted, try again in 300 seconds")
+    assert greylist is not None and greylist.setting_for([("x.org", 1)]) == greylist.setting

@@ -82,7 +82,7 @@ def detail_text(cluster: Cluster, now: float) -> Text:
         text.append(f"{hint.title}: ", style="bold")
         text.append(hint.explanation + "\n")
         text.append("Setting: ", style="bold")
-        text.append(hint.setting + "\n")
+        text.append(visible(hint.setting_for(group.top_destinations), 300) + "\n")
     else:
         text.append("No known pattern: read the reason and the message (Enter, then Enter).\n")
     destinations = ", ".join(f"{visible(d, 60)} {n}" for d, n in group.top_destinations)
