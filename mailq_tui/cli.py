@@ -12,6 +12,10 @@ Subcommands share the engine and the query language with the app::
     mailq-tui privileges
     mailq-tui demo [--count N]
 
+The global options ``-c DIR``, ``--sudo`` and ``--refresh S`` are accepted before or after the
+subcommand (``mailq-tui ls -c DIR`` is ``mailq-tui -c DIR ls``); given in both places, the one
+after the subcommand wins.
+
 Exit codes: 0 everything asked for was done, or was already in the state asked for (a hold
 of mail already on hold, a release of mail not on hold: reported, not a failure); 1 something
 failed or was skipped (an id vanished, was reused or is invalid); 2 the command
@@ -48,33 +52,60 @@ def _add_query(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for ``mailq-tui`` and every subcommand."""
-    parser = argparse.ArgumentParser(
-        prog="mailq-tui", description="Browse and operate a Postfix mail queue."
-    )
-    parser.add_argument("--version", action="version", version=f"mailq-tui {__version__}")
-    parser.add_argument(
+def _global_options(on_subcommand: bool) -> argparse.ArgumentParser:
+    """The options every command accepts, as a parent parser.
+
+    The same options are added to the top-level parser and to every subcommand, so that
+    ``mailq-tui -c DIR ls`` and ``mailq-tui ls -c DIR`` both work. On a subcommand's copy
+    the default is ``SUPPRESS``: argparse copies the subcommand's namespace over the
+    top-level one, and a real default there would overwrite a value given before the
+    subcommand. A value given after the subcommand therefore wins over one given before.
+    """
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("global options (before or after the command)")
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if on_subcommand else value
+
+    group.add_argument(
         "-c",
         "--config-dir",
         metavar="DIR",
+        default=default(None),
         help="Postfix configuration directory (like postqueue -c)",
     )
-    parser.add_argument(
+    group.add_argument(
         "--sudo",
         action="store_true",
+        default=default(False),
         help="run postsuper/postcat through 'sudo -n' (needs a sudoers rule)",
     )
-    parser.add_argument(
+    group.add_argument(
         "--refresh",
         type=float,
-        default=3.0,
+        default=default(3.0),
         metavar="S",
         help="app: seconds between live refreshes (default 3; backs off on huge queues)",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    return parent
 
-    ls = sub.add_parser("ls", help="list messages matching QUERY")
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for ``mailq-tui`` and every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="mailq-tui",
+        description="Browse and operate a Postfix mail queue.",
+        parents=[_global_options(on_subcommand=False)],
+    )
+    parser.add_argument("--version", action="version", version=f"mailq-tui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    globals_for_subcommands = _global_options(on_subcommand=True)
+
+    def add_command(name: str, summary: str) -> argparse.ArgumentParser:
+        """A subcommand that also accepts the global options after its name."""
+        return sub.add_parser(name, help=summary, parents=[globals_for_subcommands])
+
+    ls = add_command("ls", "list messages matching QUERY")
     _add_query(ls)
     fmt = ls.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="JSON Lines, postqueue -j fields")
@@ -84,11 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--reverse", action="store_true", help="reverse the sort order")
     ls.add_argument("--limit", type=int, default=0, help="print at most N messages")
 
-    reasons = sub.add_parser("reasons", help="deferral reasons, normalised and counted")
+    reasons = add_command("reasons", "deferral reasons, normalised and counted")
     _add_query(reasons)
     reasons.add_argument("--json", action="store_true")
 
-    groups = sub.add_parser("groups", help="messages grouped by domain, sender, queue or reason")
+    groups = add_command("groups", "messages grouped by domain, sender, queue or reason")
     groups.add_argument(
         "--by",
         default="domain",
@@ -97,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_query(groups)
     groups.add_argument("--json", action="store_true")
 
-    shape = sub.add_parser("shape", help="qshape-style age buckets per domain")
+    shape = add_command("shape", "qshape-style age buckets per domain")
     shape.add_argument("--by", choices=["rcpt", "sender"], default="rcpt")
     shape.add_argument(
         "--queue", default="", help="comma list of queues (default: all listed queues)"
@@ -114,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("release", "release from hold"),
         ("requeue", "requeue"),
     ):
-        p = sub.add_parser(action, help=f"{verb} every message matching QUERY")
+        p = add_command(action, f"{verb} every message matching QUERY")
         _add_query(p)
         p.add_argument(
             "--all",
@@ -126,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
         p.add_argument("--verbose", "-v", action="store_true", help="print each id's outcome")
 
-    flush = sub.add_parser("flush", help="attempt delivery now (all, one site, or ids)")
+    flush = add_command("flush", "attempt delivery now (all, one site, or ids)")
     target = flush.add_mutually_exclusive_group()
     target.add_argument(
         "--site", help="flush the deferred mail for one domain (postqueue -s, else -i each)"
@@ -136,9 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="show which messages would be flushed"
     )
 
-    sub.add_parser("privileges", help="what this user may do, and why not")
+    add_command("privileges", "what this user may do, and why not")
 
-    demo = sub.add_parser("demo", help="open the app on a throwaway Postfix with stuck mail")
+    demo = add_command("demo", "open the app on a throwaway Postfix with stuck mail")
     demo.add_argument("--count", type=int, default=3000, help="messages to queue (default 3000)")
     return parser
 

@@ -226,11 +226,27 @@ LIST_KEYS: tuple[tuple[str, str], ...] = (
     ("↑/k ↓/j", "Move the cursor"),
     ("PgUp PgDn", "One screen up / down"),
     ("Home End", "First / last message"),
-    ("click, double click", "Move the cursor / open the message"),
+    ("mouse", "Click moves the cursor, double click opens the message"),
     ("Esc", "Leave the filter bar / close a screen"),
     ("Ctrl+P", "Command palette"),
     ("Ctrl+Q", "Quit"),
 )
+
+
+#: How Textual key names read to a person.
+KEY_NAMES = {
+    "slash": "/",
+    "asterisk": "*",
+    "question_mark": "?",
+    "space": "Space",
+    "enter": "Enter",
+    "escape": "Esc",
+}
+
+
+def key_label(key: str) -> str:
+    """``asterisk,a`` -> ``* a``."""
+    return " ".join(KEY_NAMES.get(k, k) for k in key.split(","))
 
 
 def queue_bindings() -> list[Binding]:
@@ -276,8 +292,8 @@ class QueueCommands(Provider):
             if not cmd.palette:
                 continue
             why = screen.command_unavailable(cmd)
-            help_text = f"{cmd.help} (key: {cmd.key})" + (f" — unavailable: {why}" if why else "")
-            out.append((cmd.help, help_text, cmd))
+            help_text = f"key {key_label(cmd.key)}" + (f" — unavailable: {why}" if why else "")
+            out.append((f"{cmd.description}: {cmd.help}", help_text, cmd))
         return out
 
     def _run(self, cmd: Command) -> None:

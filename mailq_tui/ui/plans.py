@@ -35,28 +35,34 @@ from mailq_tui.ui.view import ViewState
 #: What the operator types in the confirm dialog to act on every message in the queue.
 WHOLE_QUEUE_WORD = "all"
 
-#: operation on messages -> (verb for the title, what happens).
+#: operation on messages -> (verb for the title, what happens to several, to one).
 EFFECTS = {
     Op.DELETE: (
         "Delete",
         "They are removed from the queue for good (postsuper -d): no delivery, no bounce.",
+        "It is removed from the queue for good (postsuper -d): no delivery, no bounce.",
     ),
     Op.HOLD: (
         "Hold",
         "They move to the hold queue (postsuper -h): no delivery attempts until released.",
+        "It moves to the hold queue (postsuper -h): no delivery attempts until released.",
     ),
     Op.RELEASE: (
         "Release",
         "They leave the hold queue (postsuper -H) and are retried at the next queue run.",
+        "It leaves the hold queue (postsuper -H) and is retried at the next queue run.",
     ),
     Op.REQUEUE: (
         "Requeue",
         "They are requeued (postsuper -r): destinations are looked up again and delivery is "
         "retried soon. They get new queue ids.",
+        "It is requeued (postsuper -r): its destinations are looked up again and delivery is "
+        "retried soon. It gets a new queue id.",
     ),
     Op.FLUSH_IDS: (
         "Flush",
         "Postfix makes one immediate delivery attempt for each (postqueue -i).",
+        "Postfix makes one immediate delivery attempt for it (postqueue -i).",
     ),
 }
 
@@ -101,7 +107,8 @@ def confirm_text(
     warnings). ``now`` and ``settings`` (the queue lifetimes) let a release warn about mail
     that would expire.
     """
-    verb, effect = EFFECTS[op]
+    verb, several, one = EFFECTS[op]
+    effect = one if len(targets) == 1 else several
     count = plural(len(targets), "message")
     title = f"{verb} ALL {count} in the queue?" if whole_queue else f"{verb} {count}?"
     body = "\n".join([describe_targets(targets), *notes, "", effect])

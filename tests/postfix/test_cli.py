@@ -261,3 +261,14 @@ def test_csv_neutralises_a_formula_sender_and_json_keeps_it(
     assert rows[0]["recipient"] == "'+1@gmail.com"
     code, out = run(capsys, pf, "ls", "--json")
     assert code == 0 and json.loads(out)["sender"] == evil
+
+
+def test_global_options_after_the_subcommand(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``mailq-tui ls --ids -c DIR``: the config directory given after the subcommand is the
+    one listed (the sandbox's queue, not the machine's)."""
+    expected = sorted(m.queue_id for m in sandbox.listing())
+    code = main(["ls", "--ids", "-c", sandbox.config_dir])
+    assert code == 0 and expected
+    assert sorted(capsys.readouterr().out.split()) == expected

@@ -8,7 +8,7 @@ from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.queue import QueueScreen
 from mailq_tui.ui.widgets.queue_list import QueueList
 from tests.doubles import ORDINARY_USER, RecordedBackend
-from tests.pilot import queue_screen, row_text, settle, shown_ids
+from tests.pilot import queue_screen, row_text, screen_text, settle, shown_ids
 
 from .conftest import ListingWatch, hostile_message, make_app, make_backend, until
 
@@ -278,6 +278,20 @@ async def test_help_lists_every_binding(backend: RecordedBackend) -> None:
         assert isinstance(app.screen, QueueScreen)
 
 
+async def test_help_shows_binding_ids_only_where_they_fit(backend: RecordedBackend) -> None:
+    """At 80 columns the keys and what they do fill the help, one line each for the short
+    ones; the binding ids (for keymaps) appear on a wide terminal."""
+    for width, ids in ((80, False), (120, True)):
+        app = make_app(backend)
+        async with app.run_test(size=(width, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("question_mark")
+            await pilot.pause()
+            text = screen_text(app)
+            assert ("queue.delete" in text) == ids, width
+            assert "Mark or unmark the message" in text
+
+
 async def test_palette_offers_every_command(backend: RecordedBackend) -> None:
     from mailq_tui.ui.commands import QUEUE_COMMANDS, QueueCommands
 
@@ -287,6 +301,10 @@ async def test_palette_offers_every_command(backend: RecordedBackend) -> None:
         provider = QueueCommands(app.screen)
         titles = [hit.text async for hit in provider.discover()]
         assert len(titles) == len([cmd for cmd in QUEUE_COMMANDS if cmd.palette])
+        found = [str(hit.text) async for hit in provider.search("flush")]
+        assert {t.split(":")[0] for t in found} >= {"Flush", "Flush site", "Flush all"}
+        helps = [str(hit.help) async for hit in provider.discover()]
+        assert "key * a" in helps and not any("asterisk" in h for h in helps)
 
 
 async def test_q_quits_from_the_list_but_is_a_letter_in_the_filter(

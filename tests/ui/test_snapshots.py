@@ -66,7 +66,7 @@ def test_help_screen(snap_compare) -> None:  # type: ignore[no-untyped-def]
         await pilot.press("question_mark")
         await pilot.pause()
 
-    assert snap_compare(make_app(make_backend()), terminal_size=(100, 30), run_before=run_before)
+    assert snap_compare(make_app(make_backend()), terminal_size=(80, 24), run_before=run_before)
 
 
 def test_ordinary_user_footer(snap_compare) -> None:  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ from mailq_tui.model.snapshot import Snapshot
 from mailq_tui.operations import MESSAGE_OPS, Op, privilege_reason, why_unavailable
 from mailq_tui.reports import POSTSUPER_ACTIONS, ActionReport
 from mailq_tui.ui.commands import OPERATION_KEYS, QUEUE_COMMANDS, message_bindings
-from mailq_tui.ui.plans import WHOLE_QUEUE_WORD, ActionRequest, build_plan
+from mailq_tui.ui.plans import WHOLE_QUEUE_WORD, ActionRequest, build_plan, confirm_text
 from mailq_tui.ui.view import ViewSpec, build_state
 from tests.doubles import ALL_ALLOWED, ORDINARY_USER
 
@@ -112,3 +112,13 @@ def test_reports_are_named_by_the_operation() -> None:
         .summary()
         .startswith("flush-all: 0 of 1 done")
     )
+
+
+def test_the_confirm_text_speaks_of_one_message_in_the_singular() -> None:
+    one_title, one = confirm_text(Op.HOLD, LISTING[:1])
+    two_title, two = confirm_text(Op.HOLD, LISTING[:2])
+    assert one_title == "Hold 1 message?" and two_title == "Hold 2 messages?"
+    assert "It moves to the hold queue" in one and "They" not in one
+    assert "They move to the hold queue" in two
+    _, requeue = confirm_text(Op.REQUEUE, LISTING[:1])
+    assert "It gets a new queue id." in requeue

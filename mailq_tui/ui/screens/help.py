@@ -10,34 +10,25 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from mailq_tui.ui.commands import LIST_KEYS, QUEUE_COMMANDS
+from mailq_tui.ui.commands import LIST_KEYS, QUEUE_COMMANDS, key_label
 
-#: How Textual key names read to a person.
-KEY_NAMES = {
-    "slash": "/",
-    "asterisk": "*",
-    "question_mark": "?",
-    "space": "Space",
-    "enter": "Enter",
-    "escape": "Esc",
-}
+#: Terminal width from which the help shows each key's binding id (for keymaps); below it
+#: the id column would squeeze what the keys do onto two or three lines each.
+IDS_FROM_WIDTH = 110
 
 
-def key_label(key: str) -> str:
-    """``asterisk,a`` -> ``* a``."""
-    return " ".join(KEY_NAMES.get(k, k) for k in key.split(","))
-
-
-def help_table() -> Table:
-    """Key, what it does, and the binding id (for keymaps)."""
+def help_table(show_ids: bool = True) -> Table:
+    """Key, what it does, and (``show_ids``) the binding id, for keymaps."""
     table = Table(box=None, expand=True, show_header=True, header_style="bold")
     table.add_column("Key", no_wrap=True)
     table.add_column("Does")
-    table.add_column("Id", no_wrap=True, style="dim")
+    if show_ids:
+        table.add_column("Id", no_wrap=True, style="dim")
     for cmd in QUEUE_COMMANDS:
-        table.add_row(Text(key_label(cmd.key)), Text(cmd.help), Text(cmd.id))
+        ids = [Text(cmd.id)] if show_ids else []
+        table.add_row(Text(key_label(cmd.key)), Text(cmd.help), *ids)
     for key, what in LIST_KEYS:
-        table.add_row(Text(key), Text(what), Text(""))
+        table.add_row(Text(key), Text(what), *([Text("")] if show_ids else []))
     return table
 
 
@@ -54,14 +45,22 @@ class HelpScreen(ModalScreen[None]):
         """Title and table in a scrollable box."""
         with VerticalScroll(id="help-dialog"):
             yield Static(Text("mailq-tui keys"), id="help-title")
-            yield Static(help_table(), id="help-table")
+            yield Static(help_table(self._show_ids()), id="help-table")
             yield Static(
                 Text(
                     "Actions apply to the marked messages, or to the one under the cursor "
-                    "when nothing is marked. Every action asks first."
+                    "when nothing is marked. Every action asks first. Binding ids (for "
+                    f"keymaps) are shown from {IDS_FROM_WIDTH} columns on."
                 ),
                 id="help-note",
             )
+
+    def _show_ids(self) -> bool:
+        return self.app.size.width >= IDS_FROM_WIDTH
+
+    def on_resize(self) -> None:
+        """Binding ids come and go with the room for them."""
+        self.query_one("#help-table", Static).update(help_table(self._show_ids()))
 
     def action_close(self) -> None:
         """Close the help."""
