@@ -9,11 +9,12 @@ plain functions.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from textual._xterm_parser import XTermParser
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 from mailq_tui.ui.app import MailqApp
 from mailq_tui.ui.screens.queue import QueueScreen
@@ -106,6 +107,19 @@ async def burst(pilot: Pilot[Any], *reads: str) -> None:
     post_burst(app, *reads)
     await app.typed.wait_handled()
     await pilot.pause()
+
+
+ScreenT = TypeVar("ScreenT", bound=Screen[Any])
+
+
+async def open_screen(pilot: Pilot[Any], key: str, kind: type[ScreenT]) -> ScreenT:
+    """Press ``key`` (on the queue screen: ``R`` reasons, ``s`` shape) and return the screen
+    it opened, of type ``kind``, once the app has settled."""
+    await pilot.press(key)
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, kind), screen
+    return screen
 
 
 async def change_view(pilot: Pilot[Any], **changes: Any) -> None:

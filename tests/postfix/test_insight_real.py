@@ -23,7 +23,7 @@ from mailq_tui.ui.screens.shape import ShapeScreen
 from mailq_tui.ui.widgets.health import HealthPanel
 from mailq_tui.ui.widgets.heatmap import HeatTable
 from mailq_tui.ui.widgets.queue_list import QueueList
-from tests.pilot import settle, shown_ids
+from tests.pilot import open_screen, settle, shown_ids
 from tests.postfix.conftest import Instance, qshape_rows
 
 pytestmark = pytest.mark.sandbox
@@ -49,10 +49,8 @@ async def test_reasons_drill_down_then_delete_the_rate_limited_cluster(
     app = MailqApp(engine, refresh_interval=0)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pilot.press("R")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ReasonsScreen) and screen.summary is not None
+        screen = await open_screen(pilot, "R", ReasonsScreen)
+        assert screen.summary is not None
         keys = [c.key for c in screen.summary.clusters]
         assert set(keys) == set(before)
         hinted = [c for c in screen.summary.clusters if c.hint and c.hint.name == "rate-limit"]
@@ -143,10 +141,8 @@ async def test_shape_screen_equals_qshape_then_drill_down_and_hold(
     app = MailqApp(engine, refresh_interval=0)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pilot.press("s")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ShapeScreen) and screen.shape is not None
+        screen = await open_screen(pilot, "s", ShapeScreen)
+        assert screen.shape is not None
         for by, flag in (("rcpt", []), ("sender", ["-s"])):
             if by == "sender":
                 await pilot.press("s")

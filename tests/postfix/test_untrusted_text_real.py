@@ -22,7 +22,7 @@ from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.reasons import ReasonsScreen
 from mailq_tui.ui.widgets.safe_input import SafeInput
 from tests.conftest import require_sandbox
-from tests.pilot import RLO, assert_safe, screen_text, settle, shown_ids
+from tests.pilot import RLO, assert_safe, open_screen, screen_text, settle, shown_ids
 
 pytestmark = pytest.mark.sandbox
 
@@ -73,10 +73,8 @@ async def test_hostile_reason_drill_down_then_hold_exactly_its_cluster(
     app = MailqApp(engine, refresh_interval=0)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("R")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ReasonsScreen) and screen.summary is not None
+        screen = await open_screen(pilot, "R", ReasonsScreen)
+        assert screen.summary is not None
         keys = [c.key for c in screen.summary.clusters]
         assert len(keys) == 2, keys  # the hostile cluster and its look-alike
         for _ in range(keys.index(hostile_key)):

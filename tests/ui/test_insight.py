@@ -18,7 +18,7 @@ from mailq_tui.ui.widgets.health import HealthPanel
 from mailq_tui.ui.widgets.heatmap import HeatTable
 from mailq_tui.ui.widgets.queue_list import QueueList
 from tests.doubles import RecordedBackend
-from tests.pilot import queue_screen, row_text, settle, shown_ids
+from tests.pilot import open_screen, queue_screen, row_text, settle, shown_ids
 
 from .conftest import DOWN, NOW, make_app, make_backend
 
@@ -309,10 +309,8 @@ async def test_shape_screen_opens_from_the_queue_and_drills_down(
     app = make_app(backend)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pilot.press("s")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ShapeScreen) and screen.shape is not None
+        screen = await open_screen(pilot, "s", ShapeScreen)
+        assert screen.shape is not None
         yahoo = screen.shape.counts()["yahoo.com"]
         assert screen.query_one(HeatTable).move_to("yahoo.com", 0)
         await pilot.press("enter")

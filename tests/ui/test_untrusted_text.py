@@ -19,7 +19,7 @@ from mailq_tui.ui.screens.reasons import ReasonsScreen
 from mailq_tui.ui.screens.shape import ShapeScreen
 from mailq_tui.ui.widgets.safe_input import MARKER, SafeInput
 from tests.doubles import RecordedBackend
-from tests.pilot import RLO, assert_safe, queue_screen, screen_text, settle, shown_ids
+from tests.pilot import RLO, assert_safe, open_screen, queue_screen, screen_text, settle, shown_ids
 
 from .conftest import NOW, make_app, make_backend
 
@@ -86,10 +86,8 @@ async def test_reasons_drill_down_into_a_hostile_cluster_shows_no_raw_control() 
     app = make_app(backend)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("R")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ReasonsScreen) and screen.summary is not None
+        screen = await open_screen(pilot, "R", ReasonsScreen)
+        assert screen.summary is not None
         keys = [c.key for c in screen.summary.clusters]
         row = keys.index(normalise_reason(HOSTILE_REASON))
         for _ in range(row):
@@ -115,10 +113,8 @@ async def test_shape_drill_down_into_a_hostile_domain_shows_no_raw_control() -> 
     app = make_app(backend)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("s")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ShapeScreen) and screen.shape is not None
+        screen = await open_screen(pilot, "s", ShapeScreen)
+        assert screen.shape is not None
         assert_safe(screen_text(app))
         domains = [name for name, _ in screen.shape.rows]
         for _ in range(domains.index(HOSTILE_DOMAIN)):
