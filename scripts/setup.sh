@@ -12,6 +12,14 @@ missing=()
 command -v postqueue >/dev/null 2>&1 || [ -x /usr/sbin/postqueue ] || missing+=(postfix)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+# The install test (tests/test_install.py) builds its venv on the SYSTEM Python, as an
+# administrator would: `python3` on PATH may be another one (pyenv, CI's setup-python).
+if [ "$want_dev" -eq 1 ]; then
+    [ -x /usr/bin/python3 ] || missing+=(python3)
+    /usr/bin/python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+    # The install test also checks the README's sudoers rule for --sudo for real.
+    command -v sudo >/dev/null 2>&1 || missing+=(sudo)
+fi
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
 command -v useradd >/dev/null 2>&1 || missing+=(passwd)
 if [ "${#missing[@]}" -gt 0 ]; then
