@@ -36,7 +36,14 @@ from mailq_tui.model.selection import (
 )
 from mailq_tui.model.shape import compute_shape, format_shape
 from mailq_tui.model.snapshot import Snapshot
-from mailq_tui.reports import EXIT_FAILED, EXIT_OK, EXIT_USAGE, ActionReport, exit_status
+from mailq_tui.reports import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    ActionReport,
+    exit_status,
+)
 from mailq_tui.safe_text import visible
 
 
@@ -329,8 +336,11 @@ async def cmd_privileges(engine: QueueEngine, args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    """``demo``: a throwaway real Postfix with stuck mail, the app on it, then teardown."""
-    from mailq_tui.sandbox.demo import DemoError
+    """``demo``: a throwaway real Postfix with stuck mail, the app on it, then teardown.
+
+    Ctrl+C before the app opened exits 130 (interrupted, cleaned up), like an interrupted
+    action; quitting the app exits 0."""
+    from mailq_tui.sandbox.demo import DemoError, DemoInterrupted
     from mailq_tui.sandbox.demo import run_demo as sandbox_demo
     from mailq_tui.ui.app import run_app
 
@@ -342,6 +352,9 @@ def run_demo(args: argparse.Namespace) -> int:
     except DemoError as exc:
         print(f"mailq-tui demo: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except DemoInterrupted as exc:
+        print(f"mailq-tui demo: {exc}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return EXIT_OK
 
 

@@ -35,7 +35,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Union
@@ -154,6 +154,8 @@ class PopulateResult:
     injected: int = 0
     held: int = 0
     recipients: int = 0
+    #: Messages to the tarpit, which stay in the active queue (what "settled" allows).
+    tarpit: int = 0
     queue_ids: list[str] = field(default_factory=list)
     inject_seconds: float = 0.0
     settle_seconds: float = 0.0
@@ -295,24 +297,40 @@ class _Client:
 
 
 def inject(
-    port: int, specs: Sequence[Spec], *, connections: int = 12, per_connection: int = 500
+    port: int,
+    specs: Sequence[Spec],
+    *,
+    connections: int = 12,
+    per_connection: int = 500,
+    progress: Optional[Callable[[int], None]] = None,
 ) -> list[Optional[str]]:
     """Send ``specs`` to 127.0.0.1:``port`` over parallel pipelined SMTP connections; queue ids
-    in the order of ``specs`` (None where smtpd refused a message)."""
+    in the order of ``specs`` (None where smtpd refused a message).
+
+    ``progress(1)`` is called from the sending threads after each message. An interrupt
+    (Ctrl+C: KeyboardInterrupt in the waiting main thread) stops every sender before its next
+    message and is re-raised once they have all closed their connections, so nothing is still
+    sending when the caller tears the instance down.
+    """
     ids: list[Optional[str]] = [None] * len(specs)
     errors: list[BaseException] = []
+    stop = threading.Event()
 
     def worker(k: int) -> None:
         client: Optional[_Client] = None
         sent = 0
         try:
             for idx in range(k, len(specs), connections):
+                if stop.is_set():
+                    break
                 if client is None or sent >= per_connection:
                     if client is not None:
                         client.close()
                     client, sent = _Client(port), 0
                 ids[idx] = client.send(specs[idx])
                 sent += 1
+                if progress is not None:
+                    progress(1)
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -322,8 +340,14 @@ def inject(
     threads = [threading.Thread(target=worker, args=(k,)) for k in range(connections)]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    try:
+        for t in threads:
+            t.join()
+    except BaseException:
+        stop.set()
+        for t in threads:
+            t.join()
+        raise
     if errors:
         raise SandboxError(f"injection failed: {errors[0]!r}")
     return ids
@@ -356,17 +380,18 @@ def populate(
     hold_ratio: float = 0.03,
     settle: bool = True,
     settle_timeout: float = 1800,
+    progress: Optional[Callable[[int], None]] = None,
 ) -> PopulateResult:
     """Inject ``count`` scenario messages into a started sandbox, hold some, wait to settle.
 
     The sandbox must route like :func:`scenario_sandbox` (with an :class:`Upstream` running)
     for the reasons to appear. Deterministic for a given ``count`` and ``seed`` (queue ids and
-    times aside).
+    times aside). ``progress`` is passed to :func:`inject`.
     """
     result = PopulateResult()
     specs = plan(count, seed, hold_ratio=hold_ratio)
     t0 = time.monotonic()
-    ids = inject(sandbox.smtp_port, specs, connections=connections)
+    ids = inject(sandbox.smtp_port, specs, connections=connections, progress=progress)
     hold_ids = [qid for qid, spec in zip(ids, specs) if qid and spec.hold]
     if hold_ids:
         res = sandbox.postsuper("-h", "-", input="".join(f"{q}\n" for q in hold_ids))
@@ -377,10 +402,10 @@ def populate(
     result.injected = len(result.queue_ids)
     result.held = len(hold_ids)
     result.recipients = sum(len(s.recipients) for s in specs)
+    result.tarpit = sum(1 for s in specs if s.recipients[0].endswith(tuple(DOMAINS["tarpit"])))
     if settle:
         t1 = time.monotonic()
-        tarpit = sum(1 for s in specs if s.recipients[0].endswith(tuple(DOMAINS["tarpit"])))
-        result.counts = wait_settled(sandbox, in_active=tarpit, timeout=settle_timeout)
+        result.counts = wait_settled(sandbox, in_active=result.tarpit, timeout=settle_timeout)
         result.settle_seconds = time.monotonic() - t1
     else:
         result.counts = sandbox.queue_counts()

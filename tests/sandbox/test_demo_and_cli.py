@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from mailq_tui.sandbox.instance import Sandbox
 from mailq_tui.ui.app import MailqApp
 
 from ..conftest import require_sandbox
+from ..postfix.pty_app import PtyApp
 
 pytestmark = pytest.mark.sandbox
 
@@ -154,3 +156,86 @@ def test_populate_cli_keep_then_stop() -> None:
     # gone, or a zombie waiting for an init that does not reap
     with contextlib.suppress(psutil.NoSuchProcess):
         assert psutil.Process(upstream_pid).status() == psutil.STATUS_ZOMBIE
+
+
+#: A plain progress line: count, share, rate and time left.
+PLAIN_LINE = re.compile(
+    r"Queueing: (\d+) of 30 messages \((\d+)%\), [\d,]+ msg/s, ETA \d+:\d\d", re.ASCII
+)
+
+DEMO_SCRIPT = (
+    "from mailq_tui.sandbox.demo import run_demo\n"
+    "run_demo(count=30, open_app=lambda d, a: print('app on', d, flush=True))\n"
+)
+
+
+def test_demo_shows_plain_progress_lines_when_stderr_is_not_a_terminal() -> None:
+    require_sandbox()
+    res = subprocess.run(
+        [sys.executable, "-c", DEMO_SCRIPT], capture_output=True, text=True, timeout=300
+    )
+    assert res.returncode == 0, res.stderr
+    lines = res.stderr.splitlines()
+    progress = [PLAIN_LINE.fullmatch(line) for line in lines if line.startswith("Queueing: ")]
+    assert all(progress), lines
+    assert [(m.group(1), m.group(2)) for m in progress if m] == [
+        (str(n), str(n * 100 // 30)) for n in range(3, 31, 3)
+    ]
+    assert "\x1b" not in res.stderr
+    config_dir = res.stdout.split("app on ", 1)[1].strip()
+    assert lines[0] == f"Queueing 30 messages in a throwaway Postfix ({config_dir})"
+    assert not Path(config_dir).parent.exists()
+
+
+def test_demo_draws_a_progress_bar_on_a_terminal() -> None:
+    require_sandbox()
+    master, slave = os.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", DEMO_SCRIPT],
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        env=dict(os.environ, TERM="xterm-256color", COLUMNS="100"),
+        text=True,
+    )
+    os.close(slave)
+    drawn = bytearray()
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal (it exited)
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(master)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0
+    text = drawn.decode("utf-8", "replace")
+    assert "Queueing" in text and "30/30" in text and "msg/s" in text and "ETA" in text, text
+    assert "━" in text and "\x1b[" in text  # a bar, redrawn in place
+    assert not Path(out.split("app on ", 1)[1].strip()).parent.exists()
+
+
+def test_ctrl_c_while_queueing_exits_130_and_removes_the_demo() -> None:
+    """`mailq-tui demo` on a terminal: Ctrl+C once the bar shows is an interrupt (130), not a
+    normal end, and leaves no Postfix instance behind."""
+    require_sandbox()
+    env = dict(os.environ, TERM="xterm-256color")
+    demo_app = PtyApp([sys.executable, "-m", "mailq_tui", "demo", "--count", "3000"], env)
+    try:
+        demo_app.wait_for(b"/etc)")
+        match = re.search(rb"throwaway Postfix \((/\S+/etc)\)", bytes(demo_app.output))
+        assert match, bytes(demo_app.output)
+        root = Path(match.group(1).decode()).parent
+        demo_app.wait_for(b"msg/s")
+        demo_app.type(b"\x03")
+        assert demo_app.wait_exit() == 130
+    finally:
+        demo_app.kill()
+    said = bytes(demo_app.output).decode("utf-8", "replace")
+    assert re.search(
+        r"mailq-tui demo: interrupted while queueing \([\d,]+ of 3,000 queued\); "
+        r"the demo Postfix was stopped and removed",
+        said,
+    ), said[-500:]
+    assert not root.exists() and not _leftovers(root)
