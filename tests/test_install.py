@@ -15,8 +15,10 @@ ordinary user cannot enter). Dependencies come from PyPI (pip's cache keeps it q
 
 from __future__ import annotations
 
+import contextlib
 import grp
 import os
+import pwd
 import shutil
 import subprocess
 import tempfile
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import psutil
 import pytest
 
 import mailq_tui
@@ -104,6 +107,17 @@ class User:
         return ["env", "-i", *(f"{k}={v}" for k, v in {**base, **extra}.items())]
 
 
+def _end_processes_of(uid: int) -> None:
+    """Wait for the test user's last processes (a sudo, a mail it sends) to end, and end
+    those that do not, so that ``userdel`` can remove the user."""
+    mine = [p for p in psutil.process_iter(["uids"]) if p.info["uids"] and uid in p.info["uids"]]
+    _gone, alive = psutil.wait_procs(mine, timeout=10)
+    for proc in alive:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+    psutil.wait_procs(alive, timeout=10)
+
+
 @pytest.fixture
 def user(installed: Installed) -> Iterator[User]:
     """An ordinary user (no root, no mail owner) who is a member of a fresh administrators'
@@ -118,7 +132,9 @@ def user(installed: Installed) -> Iterator[User]:
         os.chown(home, pw.pw_uid, pw.pw_gid)
         yield User(pw.pw_name, group, home)
     finally:
+        _end_processes_of(pw.pw_uid)
         remove_system_user(pw.pw_name)
+        assert pw.pw_name not in {p.pw_name for p in pwd.getpwall()}, "userdel failed"
         subprocess.run(["groupdel", group], check=False, capture_output=True)
 
 
@@ -219,20 +235,22 @@ def test_pipx_install_by_the_ordinary_user(
     assert res.returncode == 0 and len(res.stdout.split()) >= 2, res
 
 
-@pytest.fixture
-def sudoers_file(user: User) -> Iterator[Path]:
-    """The README's sudoers rule for the user's group, in /etc/sudoers.d under a unique test
-    name (checked by ``visudo -c -f`` before it is put there), removed afterwards."""
-    if shutil.which("sudo") is None or shutil.which("visudo", path="/usr/sbin:/sbin") is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("sudo is not installed (scripts/setup.sh --dev installs it)")
-        pytest.skip("sudo is not installed (scripts/setup.sh --dev installs it)")
-    assert grp.getgrnam(user.group)
-    staged = Path(tempfile.mkdtemp(prefix="mqt-sudoers-")) / "rule"
-    staged.write_text(SUDOERS_RULE.format(group=user.group))
-    _run(["visudo", "-c", "-f", str(staged)])
-    target = Path("/etc/sudoers.d") / f"mailq-tui-test-{user.name}"
+#: sudo mails root through /usr/sbin/sendmail when it refuses someone: the refused attempt of
+#: the test must not drop mail into the machine's default Postfix instance.
+SUDO_NO_MAIL = "Defaults:{user} !mail_no_user, !mail_no_host, !mail_no_perms, !mail_badpass\n"
+
+MAILDROP = Path("/var/spool/postfix/maildrop")
+
+
+@contextlib.contextmanager
+def _sudoers_d(name: str, text: str) -> Iterator[Path]:
+    """``text`` as /etc/sudoers.d/NAME (checked by ``visudo -c -f`` before it goes there),
+    removed afterwards."""
+    staged = Path(tempfile.mkdtemp(prefix="mqt-sudoers-")) / name
+    target = Path("/etc/sudoers.d") / name
     try:
+        staged.write_text(text)
+        _run(["visudo", "-c", "-f", str(staged)])
         shutil.copy(staged, target)
         os.chmod(target, 0o440)
         yield target
@@ -241,12 +259,39 @@ def sudoers_file(user: User) -> Iterator[Path]:
         shutil.rmtree(staged.parent, ignore_errors=True)
 
 
+@pytest.fixture
+def sudo_for(user: User) -> Iterator[Callable[[str], object]]:
+    """sudo set up for ``user``, with no mail about refusals; call it with a sudoers text
+    (``{group}`` is the user's administrators' group) to install that as a rule file."""
+    if shutil.which("sudo") is None or shutil.which("visudo", path="/usr/sbin:/sbin") is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("sudo is not installed (scripts/setup.sh --dev installs it)")
+        pytest.skip("sudo is not installed (scripts/setup.sh --dev installs it)")
+    assert grp.getgrnam(user.group)
+    dropped = set(MAILDROP.iterdir()) if MAILDROP.is_dir() else set()
+    with contextlib.ExitStack() as files:
+        files.enter_context(
+            _sudoers_d(f"mailq-tui-test-{user.name}-nomail", SUDO_NO_MAIL.format(user=user.name))
+        )
+
+        def install_rule(text: str) -> object:
+            return files.enter_context(
+                _sudoers_d(f"mailq-tui-test-{user.name}", text.format(group=user.group))
+            )
+
+        yield install_rule
+    if MAILDROP.is_dir():
+        assert set(MAILDROP.iterdir()) == dropped, "sudo mailed the default Postfix instance"
+
+
 def test_sudoers_rule_lets_the_user_hold_with_sudo(
     installed: Installed,
     user: User,
     make_sandbox: Callable[..., Sandbox],
-    request: pytest.FixtureRequest,
+    sudo_for: Callable[[str], object],
 ) -> None:
+    """The README's sudoers rule (validated by ``visudo -c -f``) is what lets ``--sudo``
+    hold a message: refused without it, done with it."""
     box = make_sandbox(count=3)
     cmd = installed.command
     [victim, *_] = sorted(m.queue_id for m in box.listing() if m.queue_name == "deferred")
@@ -256,7 +301,7 @@ def test_sudoers_rule_lets_the_user_hold_with_sudo(
     assert refused.returncode != 0, refused
     assert {m.queue_id: m.queue_name for m in box.listing()}[victim] == "deferred"
 
-    request.getfixturevalue("sudoers_file")
+    sudo_for(SUDOERS_RULE)
     privileges = _as_user(box, user, [cmd, "-c", box.config_dir, "--sudo", "privileges"])
     lines = privileges.stdout.splitlines()
     assert any(line.split()[:2] == ["postsuper", "yes"] for line in lines), privileges
