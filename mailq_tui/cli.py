@@ -11,18 +11,15 @@ Subcommands share the engine and the query language with the app::
     mailq-tui flush [--site S | --id ID ...] [--dry-run]
     mailq-tui privileges
     mailq-tui demo [--count N]
+    mailq-tui help [query|exit-codes|COMMAND]
 
 The global options ``-c DIR``, ``--sudo`` and ``--refresh S`` are accepted before or after the
 subcommand (``mailq-tui ls -c DIR`` is ``mailq-tui -c DIR ls``); given in both places, the one
 after the subcommand wins.
 
-Exit codes: 0 everything asked for was done, or was already in the state asked for (a hold
-of mail already on hold, a release of mail not on hold: reported, not a failure); 1 something
-failed or was skipped (an id vanished, was reused or is invalid); 2 the command
-line or the query is wrong (or a destructive action was not confirmed, or would act on the
-whole queue without ``--all``, or the app was started without a terminal); 130 an action was
-interrupted (Ctrl+C, SIGTERM, hangup) and stopped cleanly: the report says how many messages
-were done. The audit line records the same status.
+Exit codes: :data:`mailq_tui.cli_help.EXIT_CODES`, shown by ``--help``, ``mailq-tui help
+exit-codes`` and the man page. The query language: :mod:`mailq_tui.query_help`, shown by
+``mailq-tui help query``.
 
 The QUERY words are joined with single spaces and parsed like the filter bar's text: one
 quoted shell word and several words mean the same query.
@@ -38,6 +35,7 @@ from typing import Optional
 
 from mailq_tui import __version__
 from mailq_tui.cli_commands import COMMANDS, CliError
+from mailq_tui.cli_help import description, epilog, show_help
 from mailq_tui.engine import PostfixError, QueueEngine
 from mailq_tui.reports import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
@@ -48,7 +46,7 @@ def _add_query(parser: argparse.ArgumentParser) -> None:
         nargs="*",
         metavar="QUERY",
         help="filter, e.g. 'domain:example.com age:>2h -reason:greylisted': the words are "
-        "joined with spaces and read like the filter bar (see the README)",
+        "joined with spaces and read like the filter bar (see: mailq-tui help query)",
     )
 
 
@@ -94,7 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser for ``mailq-tui`` and every subcommand."""
     parser = argparse.ArgumentParser(
         prog="mailq-tui",
-        description="Browse and operate a Postfix mail queue.",
+        description=description(),
+        epilog=epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[_global_options(on_subcommand=False)],
     )
     parser.add_argument("--version", action="version", version=f"mailq-tui {__version__}")
@@ -171,6 +171,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = add_command("demo", "open the app on a throwaway Postfix with stuck mail")
     demo.add_argument("--count", type=int, default=3000, help="messages to queue (default 3000)")
+
+    explain = sub.add_parser("help", help="the query language, the exit codes, or a command")
+    explain.add_argument(
+        "topic", nargs="?", metavar="TOPIC", help="query, exit-codes or a COMMAND (no TOPIC: list)"
+    )
     return parser
 
 
@@ -181,7 +186,10 @@ def _has_terminal() -> bool:
 
 def main(argv: Optional[list[str]] = None) -> int:
     """Entry point of the ``mailq-tui`` console script."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "help":
+        return show_help(parser, args.topic)
     if args.command in (None, "demo") and not _has_terminal():
         print(
             "mailq-tui: the app needs a terminal (use ssh -t), or use a subcommand such as "
