@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[_global_options(on_subcommand=False)],
     )
     parser.add_argument("--version", action="version", version=f"mailq-tui {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
     globals_for_subcommands = _global_options(on_subcommand=True)
 
     def add_command(name: str, summary: str) -> argparse.ArgumentParser:

@@ -306,11 +306,12 @@ def _roff_escape(text: str) -> str:
 
 
 def as_roff(parts: Iterable[Section]) -> str:
-    """``parts`` as man(7) markup: a ``.SS`` per section, ``.PP`` paragraphs and ``.TP``
-    entries with the term in bold. (The man page puts it under its own ``.SH``.)"""
+    """``parts`` as man(7) markup: a ``.SS`` per titled section, ``.PP`` paragraphs and
+    ``.TP`` entries with the term in bold. (The man page puts it under its own ``.SH``.)"""
     lines: list[str] = []
     for section in parts:
-        lines.append(".SS " + _roff_escape(section.title))
+        if section.title:
+            lines.append(".SS " + _roff_escape(section.title))
         for block in section.blocks:
             if isinstance(block, str):
                 lines += [".PP", _roff_escape(block)]
