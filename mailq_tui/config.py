@@ -26,7 +26,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Optional
 
-from mailq_tui.model.query import SAVED_NAME, QuerySyntaxError, parse_query
+from mailq_tui.model.query import SAVED_NAME, QuerySyntaxError, parse_saved_filter
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -282,9 +282,10 @@ def _check_filter(file: ConfigFile, name: str, query: str, saved: Mapping[str, s
     """Parse the saved filter ``name`` as a query would use it: an error, or one that selects
     every message (no term), is reported at its line."""
     try:
-        parsed = parse_query(query, saved)
+        parsed = parse_saved_filter(name, saved)
     except QuerySyntaxError as exc:
-        raise file.error(f"filters: {name}: {exc}", name, "filters") from None
+        where = f"at column {exc.position + 1} of the query"
+        raise file.error(f"filters: {name}: {exc.message} ({where})", name, "filters") from None
     if parsed.is_empty:
         raise file.error(
             f"filters: {name} is empty: it would select every message", name, "filters"

@@ -377,6 +377,12 @@ def parse_query(text: str, saved: Optional[Mapping[str, str]] = None) -> Query:
     return _parse(text, saved or {}, ())
 
 
+def parse_saved_filter(name: str, saved: Mapping[str, str]) -> Query:
+    """Parse the saved filter ``name`` of ``saved`` as ``@name`` would read it (a reference
+    back to ``name`` is a cycle); errors are positioned in its own text."""
+    return _parse(saved[name], saved, (name,))
+
+
 def _parse(text: str, saved: Mapping[str, str], expanding: tuple[str, ...]) -> Query:
     """Parse ``text`` inside the saved filters ``expanding`` (outermost first)."""
     terms: list[Term] = []
