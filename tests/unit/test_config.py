@@ -84,9 +84,7 @@ def test_no_file_at_all_is_the_built_in_defaults(site: Path, home: dict[str, str
     assert load({"MAILQ_TUI_CONFIG": os.devnull}) == Config()
 
 
-def test_the_user_file_overrides_the_site_file_key_by_key(
-    site: Path, home: dict[str, str]
-) -> None:
+def test_the_user_file_overrides_the_site_file_key_by_key(site: Path, home: dict[str, str]) -> None:
     write(
         site,
         'config_dir = "/etc/postfix-out"\nrefresh = 10\nsudo = true\ntheme = "nord"\n'
@@ -203,7 +201,7 @@ def test_a_syntax_error_at_the_end_of_the_file_names_its_last_line(tmp_path: Pat
 
 def test_text_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_bytes(b'sudo = true\n# caf\xe9\n')
+    path.write_bytes(b"sudo = true\n# caf\xe9\n")
     with pytest.raises(ConfigError) as error:
         load({"MAILQ_TUI_CONFIG": str(path)})
     assert str(error.value) == f"{path}:2: not UTF-8 text (TOML files are UTF-8)"
@@ -217,9 +215,7 @@ def test_a_named_file_must_exist_and_be_readable(tmp_path: Path) -> None:
         load({"MAILQ_TUI_CONFIG": str(tmp_path)})
 
 
-def test_an_error_in_the_site_file_names_the_site_file(
-    site: Path, home: dict[str, str]
-) -> None:
+def test_an_error_in_the_site_file_names_the_site_file(site: Path, home: dict[str, str]) -> None:
     write(site, "\n\nsudo = 1\n")
     write(user_file(home), "sudo = true\n")
     with pytest.raises(ConfigError) as error:
