@@ -36,9 +36,9 @@ EXIT_CODES: tuple[Entry, ...] = (
     ),
     Entry(
         str(EXIT_USAGE),
-        "The command line or the query is wrong, or a destructive action was not confirmed, "
-        "or would act on the whole queue without --all, or the app was started without a "
-        "terminal.",
+        "The command line, the query or a config file is wrong, or a destructive action was "
+        "not confirmed, or would act on the whole queue without --all, or the app was started "
+        "without a terminal.",
     ),
     Entry(
         str(EXIT_INTERRUPTED),

@@ -197,6 +197,15 @@ SECTIONS: tuple[Section, ...] = (
                     "field. Write a slash inside as \\/.",
                 ),
                 Entry(
+                    "@name",
+                    'A saved filter: the query saved as name = "..." under [filters] in '
+                    "~/.config/mailq-tui/config.toml or /etc/mailq-tui/config.toml, as if "
+                    "typed in its place (@stuck-gmail -queue:hold). An unknown name, -@name "
+                    "and a filter that refers to itself are errors. To search for text "
+                    'starting with @, quote it ("@example.com") or give a field '
+                    "(to:@example.com).",
+                ),
+                Entry(
                     "-term",
                     "Negation: any term with a leading minus (-reason:greylisted, -/regex/, "
                     "-word). On the command line, put -- before the query when one of its "

@@ -31,9 +31,21 @@ from argparse_manpage.manpage import Manpage  # noqa: E402
 from mailq_tui import __version__  # noqa: E402
 from mailq_tui.cli import build_parser  # noqa: E402
 from mailq_tui.cli_help import EXIT_CODES  # noqa: E402
-from mailq_tui.query_help import Section, as_roff, sections  # noqa: E402
+from mailq_tui.config import CONFIG_ENV, SITE_CONFIG  # noqa: E402
+from mailq_tui.query_help import Entry, Section, as_roff, sections  # noqa: E402
 
 PAGE = ROOT / "man" / "mailq-tui.1"
+
+#: The config files (mailq_tui.config), in the order they are read.
+FILES = (
+    Entry(str(SITE_CONFIG), "Site defaults."),
+    Entry(
+        "$XDG_CONFIG_HOME/mailq-tui/config.toml",
+        "The user's settings and saved filters (~/.config/mailq-tui/config.toml when "
+        "XDG_CONFIG_HOME is unset); they override the site's, and the command line overrides "
+        f"both. {CONFIG_ENV}=FILE reads only FILE instead.",
+    ),
+)
 
 SEE_ALSO = ("postqueue", "1"), ("postsuper", "1"), ("postcat", "1"), ("qshape", "1")
 
@@ -52,6 +64,7 @@ def manpage() -> str:
     page.date = ""
     page.add_section("QUERY LANGUAGE", ">", as_roff(sections()))
     page.add_section("EXIT STATUS", ">", as_roff((Section("", (EXIT_CODES,)),)))
+    page.add_section("FILES", ">", as_roff((Section("", (FILES,)),)))
     page.add_section(
         "SEE ALSO",
         ">",

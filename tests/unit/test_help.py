@@ -7,12 +7,14 @@ from __future__ import annotations
 import argparse
 import shlex
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from mailq_tui import query_help
 from mailq_tui.cli import build_parser, main
 from mailq_tui.cli_commands import read_query
+from mailq_tui.config import CONFIG_ENV
 from mailq_tui.model.query import FIELDS, RECIPIENT_FIELDS, REGEX_FIELDS
 from mailq_tui.reports import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
@@ -108,3 +110,17 @@ def test_plain_text_fits_the_width_asked_for() -> None:
         too_long = [line for line in text.splitlines() if len(line) > width]
         # Only an example command longer than the width may stick out (it is never split).
         assert all(line.strip().startswith("mailq-tui ") for line in too_long), too_long
+
+
+def test_help_needs_no_readable_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Like --help, help works when the config file is broken (it is how one finds out how
+    to write it)."""
+    bad = tmp_path / "config.toml"
+    bad.write_text("sduo = true\n")
+    monkeypatch.setenv(CONFIG_ENV, str(bad))
+    assert main(["ls"]) == EXIT_USAGE
+    assert "config.toml:1" in capsys.readouterr().err
+    assert main(["help", "query"]) == EXIT_OK
+    assert "RECIPIENTS" in capsys.readouterr().out
