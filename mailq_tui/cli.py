@@ -11,6 +11,7 @@ Subcommands share the engine and the query language with the app::
     mailq-tui flush [--site S | --id ID ...] [--dry-run]
     mailq-tui privileges
     mailq-tui demo [--count N]
+    mailq-tui completion bash|zsh
 
 The global options ``-c DIR``, ``--sudo`` and ``--refresh S`` are accepted before or after the
 subcommand (``mailq-tui ls -c DIR`` is ``mailq-tui -c DIR ls``); given in both places, the one
@@ -38,7 +39,10 @@ from typing import Optional
 
 from mailq_tui import __version__
 from mailq_tui.cli_commands import COMMANDS, CliError
+from mailq_tui.cli_completion import SHELLS, completion_script
 from mailq_tui.engine import PostfixError, QueueEngine
+from mailq_tui.model.grouping import GROUP_BY
+from mailq_tui.model.index import SORT_KEYS
 from mailq_tui.reports import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 
@@ -111,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--json", action="store_true", help="JSON Lines, postqueue -j fields")
     fmt.add_argument("--ids", action="store_true", help="queue ids only, one per line")
     fmt.add_argument("--csv", action="store_true", help="CSV, one row per recipient")
-    ls.add_argument("--sort", default="age", help="id|queue|age|size|sender|recipient|reason")
+    ls.add_argument("--sort", default="age", choices=SORT_KEYS, help="sort key (default: age)")
     ls.add_argument("--reverse", action="store_true", help="reverse the sort order")
     ls.add_argument("--limit", type=int, default=0, help="print at most N messages")
 
@@ -123,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     groups.add_argument(
         "--by",
         default="domain",
-        choices=["domain", "sender", "sender-domain", "queue", "reason"],
+        choices=[by.replace("_", "-") for by in GROUP_BY],
     )
     _add_query(groups)
     groups.add_argument("--json", action="store_true")
@@ -171,6 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = add_command("demo", "open the app on a throwaway Postfix with stuck mail")
     demo.add_argument("--count", type=int, default=3000, help="messages to queue (default 3000)")
+
+    completion = add_command("completion", "print a bash or zsh tab-completion script")
+    completion.add_argument("shell", choices=SHELLS)
     return parser
 
 
@@ -193,6 +200,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         from mailq_tui.ui.app import run_app
 
         return run_app(args.config_dir, use_sudo=args.sudo, refresh=args.refresh)
+    if args.command == "completion":
+        print(completion_script(build_parser(), args.shell), end="")
+        return EXIT_OK
     if args.command == "demo":
         from mailq_tui.cli_commands import run_demo
 
