@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up mailq-tui on a Debian machine, as root: Debian's postfix package (non-interactively,
 # "No configuration", so the machine's own mail setup is left alone), Python with venv, and
-# the package in ./.venv.  With --dev also the test and lint tools.
+# the package in ./.venv.  With --dev also the test and lint tools (and zsh, for the tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +14,8 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
 command -v useradd >/dev/null 2>&1 || missing+=(passwd)
+# The tests load the generated zsh completion script in a real zsh.
+[ "$want_dev" -eq 1 ] && ! command -v zsh >/dev/null 2>&1 && missing+=(zsh)
 if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "setup: need root to install: ${missing[*]}" >&2
