@@ -26,7 +26,13 @@ interrupted (Ctrl+C, SIGTERM, hangup) and stopped cleanly: the report says how m
 were done. The audit line records the same status.
 
 The QUERY words are joined with single spaces and parsed like the filter bar's text: one
-quoted shell word and several words mean the same query.
+quoted shell word and several words mean the same query; ``@name`` is a saved filter of the
+config file.
+
+The config file (:mod:`mailq_tui.config`) is read once; its ``config_dir``, ``sudo`` and
+``refresh`` are the defaults of the global options, which the command line overrides
+(``--no-sudo`` undoes ``sudo = true``). A bad config file is a usage error (exit 2), one line
+naming its file and line.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from typing import Optional
 from mailq_tui import __version__
 from mailq_tui.cli_commands import COMMANDS, CliError
 from mailq_tui.cli_completion import SHELLS, completion_script
+from mailq_tui.config import Config, ConfigError, load_config
 from mailq_tui.engine import PostfixError, QueueEngine
 from mailq_tui.model.grouping import GROUP_BY
 from mailq_tui.model.index import SORT_KEYS
@@ -80,9 +87,10 @@ def _global_options(on_subcommand: bool) -> argparse.ArgumentParser:
     )
     group.add_argument(
         "--sudo",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
         default=default(False),
-        help="run postsuper/postcat through 'sudo -n' (needs a sudoers rule)",
+        help="run postsuper/postcat through 'sudo -n' (needs a sudoers rule); --no-sudo "
+        "undoes the config file's sudo = true",
     )
     group.add_argument(
         "--refresh",
@@ -186,9 +194,47 @@ def _has_terminal() -> bool:
     return sys.stdin is not None and sys.stdin.isatty() and sys.stdout.isatty()
 
 
+def read_config() -> Config:
+    """The config files' settings (see :mod:`mailq_tui.config`), checked against the app's
+    columns and themes; raises :class:`ConfigError`."""
+    from mailq_tui.ui.columns import OPTIONAL_COLUMNS
+
+    def themes() -> frozenset[str]:
+        from mailq_tui.ui.themes import theme_names
+
+        return theme_names()
+
+    return load_config(os.environ, themes=themes, columns=OPTIONAL_COLUMNS)
+
+
+def parse_with_config(argv: Optional[list[str]]) -> argparse.Namespace:
+    """The command line read over the config file's settings; raises :class:`ConfigError`.
+
+    The command line is read first without the config, so ``--help``, ``--version`` and a
+    usage error need no readable config. Then it is read again over a namespace that
+    already holds the config's values: argparse only sets a default where the namespace has
+    no value, and an option given on the command line (before or after the command) replaces
+    it, so the command line wins over the user file, which wins over the site file, which
+    wins over the built-in default. The settings no option has (``saved_filters``,
+    ``theme``, ``columns``; None: the app's default) are added to the namespace.
+    """
+    parser = build_parser()
+    parser.parse_args(argv)
+    config = read_config()
+    args = parser.parse_args(argv, namespace=argparse.Namespace(**config.option_defaults()))
+    args.saved_filters = config.filters
+    args.theme = config.theme
+    args.columns = config.columns
+    return args
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     """Entry point of the ``mailq-tui`` console script."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = parse_with_config(argv)
+    except ConfigError as exc:
+        print(f"mailq-tui: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if args.command in (None, "demo") and not _has_terminal():
         print(
             "mailq-tui: the app needs a terminal (use ssh -t), or use a subcommand such as "
@@ -199,7 +245,14 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.command is None:
         from mailq_tui.ui.app import run_app
 
-        return run_app(args.config_dir, use_sudo=args.sudo, refresh=args.refresh)
+        return run_app(
+            args.config_dir,
+            use_sudo=args.sudo,
+            refresh=args.refresh,
+            theme=args.theme,
+            columns=args.columns,
+            saved_filters=args.saved_filters,
+        )
     if args.command == "completion":
         print(completion_script(build_parser(), args.shell), end="")
         return EXIT_OK
