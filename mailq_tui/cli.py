@@ -12,6 +12,7 @@ Subcommands share the engine and the query language with the app::
     mailq-tui privileges
     mailq-tui demo [--count N]
     mailq-tui help [query|exit-codes|COMMAND]
+    mailq-tui completion bash|zsh
 
 The global options ``-c DIR``, ``--sudo`` and ``--refresh S`` are accepted before or after the
 subcommand (``mailq-tui ls -c DIR`` is ``mailq-tui -c DIR ls``); given in both places, the one
@@ -41,9 +42,12 @@ from typing import Optional
 
 from mailq_tui import __version__
 from mailq_tui.cli_commands import COMMANDS, CliError
+from mailq_tui.cli_completion import SHELLS, completion_script
 from mailq_tui.cli_help import description, epilog, show_help
 from mailq_tui.config import Config, ConfigError, load_config
 from mailq_tui.engine import PostfixError, QueueEngine
+from mailq_tui.model.grouping import GROUP_BY
+from mailq_tui.model.index import SORT_KEYS
 from mailq_tui.reports import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 
@@ -119,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--json", action="store_true", help="JSON Lines, postqueue -j fields")
     fmt.add_argument("--ids", action="store_true", help="queue ids only, one per line")
     fmt.add_argument("--csv", action="store_true", help="CSV, one row per recipient")
-    ls.add_argument("--sort", default="age", help="id|queue|age|size|sender|recipient|reason")
+    ls.add_argument("--sort", default="age", choices=SORT_KEYS, help="sort key (default: age)")
     ls.add_argument("--reverse", action="store_true", help="reverse the sort order")
     ls.add_argument("--limit", type=int, default=0, help="print at most N messages")
 
@@ -131,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     groups.add_argument(
         "--by",
         default="domain",
-        choices=["domain", "sender", "sender-domain", "queue", "reason"],
+        choices=[by.replace("_", "-") for by in GROUP_BY],
     )
     _add_query(groups)
     groups.add_argument("--json", action="store_true")
@@ -184,6 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument(
         "topic", nargs="?", metavar="TOPIC", help="query, exit-codes or a COMMAND (no TOPIC: list)"
     )
+    completion = add_command("completion", "print a bash or zsh tab-completion script")
+    completion.add_argument("shell", choices=SHELLS)
     return parser
 
 
@@ -233,6 +239,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     if plain.command == "help":
         # Like --help, help needs no readable config file.
         return show_help(parser, plain.topic)
+    if plain.command == "completion":
+        # The script depends on the parser only; a broken config must not break TAB.
+        print(completion_script(parser, plain.shell), end="")
+        return EXIT_OK
     try:
         args = parse_with_config(argv)
     except ConfigError as exc:
