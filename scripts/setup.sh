@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up mailq-tui on a Debian machine, as root: Debian's postfix package (non-interactively,
 # "No configuration", so the machine's own mail setup is left alone), Python with venv, and
-# the package in ./.venv.  With --dev also the test and lint tools.
+# the package in ./.venv.  With --dev also the test and lint tools (and zsh, for the tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +22,10 @@ if [ "$want_dev" -eq 1 ]; then
 fi
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
 command -v useradd >/dev/null 2>&1 || missing+=(passwd)
+# The man page test renders man/mailq-tui.1 with groff (man-db's formatter).
+if [ "$want_dev" -eq 1 ] && ! command -v groff >/dev/null 2>&1; then missing+=(groff-base); fi
+# The tests load the generated zsh completion script in a real zsh.
+if [ "$want_dev" -eq 1 ] && ! command -v zsh >/dev/null 2>&1; then missing+=(zsh); fi
 if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "setup: need root to install: ${missing[*]}" >&2
