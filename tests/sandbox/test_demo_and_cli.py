@@ -222,6 +222,7 @@ def test_ctrl_c_while_queueing_exits_130_and_removes_the_demo() -> None:
     require_sandbox()
     env = dict(os.environ, TERM="xterm-256color")
     demo_app = PtyApp([sys.executable, "-m", "mailq_tui", "demo", "--count", "3000"], env)
+    root = None
     try:
         demo_app.wait_for(b"/etc)")
         match = re.search(rb"throwaway Postfix \((/\S+/etc)\)", bytes(demo_app.output))
@@ -232,6 +233,10 @@ def test_ctrl_c_while_queueing_exits_130_and_removes_the_demo() -> None:
         assert demo_app.wait_exit() == 130
     finally:
         demo_app.kill()
+        left_behind = root is not None and root.exists()
+        if left_behind:  # a failing run must not leave its Postfix running
+            Sandbox.attach(Path(str(root), "etc")).destroy()
+    assert root is not None and not left_behind
     said = bytes(demo_app.output).decode("utf-8", "replace")
     assert re.search(
         r"mailq-tui demo: interrupted while queueing \([\d,]+ of 3,000 queued\); "
