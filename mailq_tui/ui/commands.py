@@ -17,6 +17,7 @@ from typing import Optional
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from mailq_tui.glyphs import current as glyphs
 from mailq_tui.operations import MESSAGE_OPS, Op
 
 
@@ -223,7 +224,7 @@ QUEUE_COMMANDS: tuple[Command, ...] = (
 
 #: Keys handled by the list itself (shown in the help only).
 LIST_KEYS: tuple[tuple[str, str], ...] = (
-    ("↑/k ↓/j", "Move the cursor"),
+    ("Up/k Down/j", "Move the cursor"),
     ("PgUp PgDn", "One screen up / down"),
     ("Home End", "First / last message"),
     ("mouse", "Click moves the cursor, double click opens the message"),
@@ -292,7 +293,9 @@ class QueueCommands(Provider):
             if not cmd.palette:
                 continue
             why = screen.command_unavailable(cmd)
-            help_text = f"key {key_label(cmd.key)}" + (f" — unavailable: {why}" if why else "")
+            help_text = f"key {key_label(cmd.key)}" + (
+                f" {glyphs().dash} unavailable: {why}" if why else ""
+            )
             out.append((f"{cmd.description}: {cmd.help}", help_text, cmd))
         return out
 

@@ -27,6 +27,7 @@ from textual.worker import Worker, WorkerState
 
 from mailq_tui.engine import Health, PostfixError, PostfixSettings
 from mailq_tui.formatting import plural
+from mailq_tui.glyphs import current as glyphs
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import QuerySyntaxError, parse_query
 from mailq_tui.model.trend import Trend
@@ -343,10 +344,10 @@ class QueueScreen(ExplainingScreen[None]):
         state = self.state
         view = f"sort {self.spec.sort_key} {'desc' if self.spec.reverse else 'asc'}"
         if state is not None and not state.index.searchable:
-            view = f"indexing… │ {view}"
+            view = f"indexing{glyphs().dots} {glyphs().bar} {view}"
         if state is not None and state.groups is not None and state.spec.group_by:
             label = GROUP_BY_LABELS.get(state.spec.group_by, state.spec.group_by)
-            view = f"{plural(len(state.groups), 'group')} by {label} │ {view}"
+            view = f"{plural(len(state.groups), 'group')} by {label} {glyphs().bar} {view}"
         text = status_text(
             (state.counts or totals(state.messages)) if state else None,
             len(state.rows) if state else 0,

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from mailq_tui.formatting import breakdown_text, short_size
+from mailq_tui.glyphs import current as glyphs
 from mailq_tui.reports import Privileges
 from mailq_tui.safe_text import visible
 from mailq_tui.ui.view import Totals
@@ -35,6 +36,7 @@ def status_text(
     last listing failed; with no listing yet it takes the place of "reading the queue…"
     (which would otherwise stay forever).
     """
+    g = glyphs()
     text = Text(no_wrap=True, overflow="ellipsis")
     for warning in warnings:
         text.append(f" {warning} ", style="bold reverse")
@@ -44,36 +46,37 @@ def status_text(
         text.append(" ")
     if totals is None:
         if error:
-            text.append("⟳ " if loading else "")
+            text.append(f"{g.busy} " if loading else "")
             text.append(f"listing failed: {visible(error, 300)}", style="bold")
         else:
-            text.append("reading the queue…", style="italic")
+            text.append(f"reading the queue{g.dots}", style="italic")
         return text
     if loading:
-        text.append("⟳ ")
+        text.append(f"{g.busy} ")
     if taken_at is not None:
         clock = time.strftime("%H:%M:%S", time.localtime(taken_at))
-        text.append(f"{clock} {duration or 0:.2f}s │ ")
+        text.append(f"{clock} {duration or 0:.2f}s {g.bar} ")
     text.append(f"{totals.total} msgs {short_size(totals.bytes)}")
-    text.append(f" │ shown {shown}")
-    text.append(f" │ marked {marked}", style="bold" if marked else "")
-    text.append(" │ ")
+    text.append(f" {g.bar} shown {shown}")
+    text.append(f" {g.bar} marked {marked}", style="bold" if marked else "")
+    text.append(f" {g.bar} ")
     if totals.per_queue:
         text.append(breakdown_text(totals.per_queue))
     else:
         text.append("queue empty")
     if view:
-        text.append(f" │ {view}")
+        text.append(f" {g.bar} {view}")
     if error:
-        text.append(f" │ listing failed: {visible(error, 80)}", style="bold")
+        text.append(f" {g.bar} listing failed: {visible(error, 80)}", style="bold")
     return text
 
 
 def privileges_text(privs: Optional[Privileges]) -> Text:
     """What this user may do and, for each thing they may not, why."""
+    g = glyphs()
     text = Text(no_wrap=True, overflow="ellipsis")
     if privs is None:
-        text.append("checking privileges…", style="italic")
+        text.append(f"checking privileges{g.dots}", style="italic")
         return text
     text.append(f"{privs.user}{' (root)' if privs.is_root else ''}: ")
     parts = []
@@ -83,7 +86,7 @@ def privileges_text(privs: Optional[Privileges]) -> Text:
         ("postsuper", privs.postsuper),
         ("postcat", privs.postcat),
     ):
-        parts.append(f"{name} {'✓' if cap.allowed else '✗'}")
+        parts.append(f"{name} {g.allowed if cap.allowed else g.denied}")
     text.append(" ".join(parts))
     if privs.via_sudo:
         text.append(" (sudo)")
@@ -93,7 +96,7 @@ def privileges_text(privs: Optional[Privileges]) -> Text:
         if not cap.allowed and cap.reason
     ]
     if denied:
-        text.append(" — " + "; ".join(denied))
+        text.append(f" {g.dash} " + "; ".join(denied))
     return text
 
 
