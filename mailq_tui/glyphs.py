@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Optional
+from typing import Literal, Optional
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,8 @@ class Glyphs:
     keys: Mapping[str, str]
     #: The command palette's search icon (two cells wide).
     search: str
+    #: How a line too long for its widget ends: rich's ``…``, or simply cut.
+    overflow: Literal["ellipsis", "crop"]
 
 
 UNICODE = Glyphs(
@@ -78,6 +80,7 @@ UNICODE = Glyphs(
     levels="▁▂▃▄▅▆▇█",
     keys={},
     search="🔎",
+    overflow="ellipsis",
 )
 
 ASCII = Glyphs(
@@ -92,7 +95,7 @@ ASCII = Glyphs(
     allowed="yes",
     denied="no",
     bar="|",
-    dot=",",
+    dot="-",
     dash="-",
     arrow="->",
     bullet="-",
@@ -107,6 +110,7 @@ ASCII = Glyphs(
         "backspace": "BkSp",
     },
     search="> ",
+    overflow="crop",
 )
 
 #: Terminal types whose fonts draw no more than ASCII (and line drawing, which Textual handles).

@@ -24,6 +24,7 @@ from mailq_tui.sandbox.populate import (
 )
 from mailq_tui.sandbox.upstream import Upstream
 
+
 @pytest.fixture(autouse=True)
 def unicode_glyphs() -> Iterator[None]:
     """Every test draws the Unicode glyphs, whatever the locale and TERM of the shell that runs

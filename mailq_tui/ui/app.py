@@ -89,6 +89,7 @@ class MailqApp(App[None]):
         makes every frame wait behind the workers. 1 ms keeps typing and scrolling fluid.
         """
         sys.setswitchinterval(SWITCH_INTERVAL)
+        self.set_class(glyphs().ascii, "-ascii")  # styles/app.tcss: no "…" there
         self.push_screen(
             QueueScreen(self.backend, clock=self.clock, refresh_interval=self.refresh_interval)
         )
@@ -103,7 +104,8 @@ class MailqApp(App[None]):
     def action_command_palette(self) -> None:
         """Textual's palette, its search icon from the glyph set (ASCII terminals lack 🔎)."""
         if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
-            self.push_screen(GlyphPalette(id="--command-palette"))
+            placeholder = f"Search for commands{glyphs().dots}"
+            self.push_screen(GlyphPalette(id="--command-palette", placeholder=placeholder))
 
     def notify(
         self,

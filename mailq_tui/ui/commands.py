@@ -224,7 +224,7 @@ QUEUE_COMMANDS: tuple[Command, ...] = (
 
 #: Keys handled by the list itself (shown in the help only).
 LIST_KEYS: tuple[tuple[str, str], ...] = (
-    ("Up/k Down/j", "Move the cursor"),
+    ("↑/k ↓/j", "Move the cursor"),
     ("PgUp PgDn", "One screen up / down"),
     ("Home End", "First / last message"),
     ("mouse", "Click moves the cursor, double click opens the message"),
@@ -232,6 +232,15 @@ LIST_KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl+P", "Command palette"),
     ("Ctrl+Q", "Quit"),
 )
+
+
+def list_keys() -> tuple[tuple[str, str], ...]:
+    """:data:`LIST_KEYS` with the arrows spelt out on an ASCII terminal."""
+    names = glyphs().keys
+    if not names:
+        return LIST_KEYS
+    arrows = {"↑": names["up"], "↓": names["down"]}
+    return tuple(("".join(arrows.get(c, c) for c in key), what) for key, what in LIST_KEYS)
 
 
 #: How Textual key names read to a person.

@@ -337,8 +337,9 @@ class QueueScreen(ExplainingScreen[None]):
         self.query_one("#list-header", Static).update(Text(line, no_wrap=True), layout=False)
 
     def on_resize(self) -> None:
-        """The header follows the list's columns."""
+        """The header follows the list's columns; the status bar fits its new width."""
         self.call_after_refresh(self._update_header)
+        self.call_after_refresh(self._update_status)
 
     def _update_status(self) -> None:
         state = self.state
@@ -359,6 +360,7 @@ class QueueScreen(ExplainingScreen[None]):
             view,
             health_warnings(self.health, self.trend),
             error=self.refresh_error or "",
+            width=self.query_one("#status", StatusBar).content_region.width,
         )
         self.query_one(StatusBar).update(text, layout=False)  # one fixed line
 
@@ -379,7 +381,7 @@ class QueueScreen(ExplainingScreen[None]):
             return
         note = self.query_one("#filter", SafeInput).hidden_note()
         if note:
-            error.update(Text(note, no_wrap=True, overflow="ellipsis"))
+            error.update(Text(note, no_wrap=True, overflow=glyphs().overflow))
         error.display = bool(note)
         self.change_view(replace(self.spec, query_text=value))
 

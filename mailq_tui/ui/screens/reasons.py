@@ -187,7 +187,7 @@ class ReasonsScreen(Screen[Optional[str]]):
             Text(
                 f"Deferral reasons{scope} {glyphs().dash} {extra}",
                 no_wrap=True,
-                overflow="ellipsis",
+                overflow=glyphs().overflow,
             )
         )
 
@@ -213,7 +213,7 @@ class ReasonsScreen(Screen[Optional[str]]):
             ]
             table.add_row(
                 *cells,
-                Text(visible(short_reason(g.key), 300), no_wrap=True, overflow="ellipsis"),
+                Text(visible(short_reason(g.key), 300), no_wrap=True, overflow=glyphs().overflow),
                 key=g.key,
             )
         keys = [c.key for c in summary.clusters]

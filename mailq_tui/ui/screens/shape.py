@@ -185,7 +185,7 @@ class ShapeScreen(Screen[Optional[str]]):
     def _show_header(self) -> None:
         """``Recipient domains · deferred · 9 of 9 shown``."""
         g = glyphs()
-        text = Text(no_wrap=True, overflow="ellipsis")
+        text = Text(no_wrap=True, overflow=glyphs().overflow)
         text.append("Sender domains" if self.by == "sender" else "Recipient domains", "bold")
         text.append(f" {g.dot} ")
         text.append(" ".join(self.queues) if self.queues else "all queues", "bold")

@@ -41,7 +41,7 @@ def health_warnings(health: Optional[Health], trend: Trend) -> list[str]:
 def health_text(health: Optional[Health], trend: Trend, now: float) -> Text:
     """The panel's text: master and load, processes per service, the queue trend."""
     g = glyphs()
-    text = Text(no_wrap=True, overflow="ellipsis")
+    text = Text(no_wrap=True, overflow=glyphs().overflow)
     if health is None:
         text.append(f"checking Postfix{g.dots}\n", style="italic")
     elif not health.running:

@@ -6,6 +6,7 @@ import time
 from collections.abc import Sequence
 from typing import Optional
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
@@ -27,6 +28,7 @@ def status_text(
     view: str = "",
     warnings: Sequence[str] = (),
     error: str = "",
+    width: int = 0,
 ) -> Text:
     """``03:35:18 0.05s │ 60 msgs 213.4K │ shown 60 │ marked 3 │ 55 deferred, 5 hold │ …``.
 
@@ -34,10 +36,12 @@ def status_text(
     queue growing fast) and PAUSED, the refresh time and duration, totals, the filter and
     mark counts, then the per-queue breakdown and the view (grouping). ``error``: why the
     last listing failed; with no listing yet it takes the place of "reading the queue…"
-    (which would otherwise stay forever).
+    (which would otherwise stay forever). ``width`` (0: unknown): the parts after the totals
+    that do not fit whole are left out, not cut mid-word (a listing error always fits: it
+    is cut with an ellipsis).
     """
     g = glyphs()
-    text = Text(no_wrap=True, overflow="ellipsis")
+    text = Text(no_wrap=True, overflow=glyphs().overflow)
     for warning in warnings:
         text.append(f" {warning} ", style="bold reverse")
         text.append(" ")
@@ -53,19 +57,21 @@ def status_text(
         return text
     if loading:
         text.append(f"{g.busy} ")
+    parts: list[tuple[str, str]] = []
     if taken_at is not None:
         clock = time.strftime("%H:%M:%S", time.localtime(taken_at))
-        text.append(f"{clock} {duration or 0:.2f}s {g.bar} ")
-    text.append(f"{totals.total} msgs {short_size(totals.bytes)}")
-    text.append(f" {g.bar} shown {shown}")
-    text.append(f" {g.bar} marked {marked}", style="bold" if marked else "")
-    text.append(f" {g.bar} ")
-    if totals.per_queue:
-        text.append(breakdown_text(totals.per_queue))
-    else:
-        text.append("queue empty")
+        parts.append((f"{clock} {duration or 0:.2f}s {g.bar} ", ""))
+    parts.append((f"{totals.total} msgs {short_size(totals.bytes)}", ""))
+    parts.append((f" {g.bar} shown {shown}", ""))
+    parts.append((f" {g.bar} marked {marked}", "bold" if marked else ""))
+    breakdown = breakdown_text(totals.per_queue) if totals.per_queue else "queue empty"
+    parts.append((f" {g.bar} {breakdown}", ""))
     if view:
-        text.append(f" {g.bar} {view}")
+        parts.append((f" {g.bar} {view}", ""))
+    for index, (part, style) in enumerate(parts):
+        if width and index > 1 and text.cell_len + cell_len(part) > width:
+            break  # whole parts only: the rest would be cut mid-word
+        text.append(part, style=style)
     if error:
         text.append(f" {g.bar} listing failed: {visible(error, 80)}", style="bold")
     return text
@@ -74,7 +80,7 @@ def status_text(
 def privileges_text(privs: Optional[Privileges]) -> Text:
     """What this user may do and, for each thing they may not, why."""
     g = glyphs()
-    text = Text(no_wrap=True, overflow="ellipsis")
+    text = Text(no_wrap=True, overflow=glyphs().overflow)
     if privs is None:
         text.append(f"checking privileges{g.dots}", style="italic")
         return text
