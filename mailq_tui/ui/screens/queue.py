@@ -58,7 +58,13 @@ from mailq_tui.ui.widgets.footer import Footer
 from mailq_tui.ui.widgets.health import HealthPanel, health_warnings
 from mailq_tui.ui.widgets.queue_list import QueueList
 from mailq_tui.ui.widgets.safe_input import SafeInput
-from mailq_tui.ui.widgets.status import PrivilegesBar, StatusBar, privileges_text, status_text
+from mailq_tui.ui.widgets.status import (
+    WHOLE_PARTS_BELOW,
+    PrivilegesBar,
+    StatusBar,
+    privileges_text,
+    status_text,
+)
 
 #: Filters that search at most this many rows run on the UI thread (~10 ms at most at 500k).
 INLINE_ROWS = 30_000
@@ -341,6 +347,12 @@ class QueueScreen(ExplainingScreen[None]):
         self.call_after_refresh(self._update_header)
         self.call_after_refresh(self._update_status)
 
+    def _status_width(self) -> int:
+        """The room the status bar fits whole parts into on a narrow terminal (0: wide)."""
+        if self.app.size.width >= WHOLE_PARTS_BELOW:
+            return 0
+        return self.query_one("#status", StatusBar).content_region.width
+
     def _update_status(self) -> None:
         state = self.state
         view = f"sort {self.spec.sort_key} {'desc' if self.spec.reverse else 'asc'}"
@@ -360,7 +372,7 @@ class QueueScreen(ExplainingScreen[None]):
             view,
             health_warnings(self.health, self.trend),
             error=self.refresh_error or "",
-            width=self.query_one("#status", StatusBar).content_region.width,
+            width=self._status_width(),
         )
         self.query_one(StatusBar).update(text, layout=False)  # one fixed line
 

@@ -16,6 +16,11 @@ from mailq_tui.reports import Privileges
 from mailq_tui.safe_text import visible
 from mailq_tui.ui.view import Totals
 
+#: Terminal width below which the status bar shows only the parts that fit whole (a narrow
+#: terminal would otherwise end on a cut-off "55 def"); from it on everything is drawn and the
+#: end cut, so the grouping and "indexing" stay in the text.
+WHOLE_PARTS_BELOW = 80
+
 
 def status_text(
     totals: Optional[Totals],
@@ -36,9 +41,9 @@ def status_text(
     queue growing fast) and PAUSED, the refresh time and duration, totals, the filter and
     mark counts, then the per-queue breakdown and the view (grouping). ``error``: why the
     last listing failed; with no listing yet it takes the place of "reading the queue…"
-    (which would otherwise stay forever). ``width`` (0: unknown): the parts after the totals
-    that do not fit whole are left out, not cut mid-word (a listing error always fits: it
-    is cut with an ellipsis).
+    (which would otherwise stay forever). ``width`` (0: no limit): the parts
+    after the totals that do not fit whole in it are left out, not cut mid-word (a listing
+    error is always kept, cut at the end).
     """
     g = glyphs()
     text = Text(no_wrap=True, overflow=glyphs().overflow)
