@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Optional
 
+from mailq_tui.glyphs import current as glyphs
+
 
 def _escape(code: int) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
@@ -45,7 +47,7 @@ def visible(text: str, limit: Optional[int] = None) -> str:
     A string with nothing to escape is returned as it is (the common case, kept fast).
     """
     if limit is not None and len(text) > limit:
-        text = text[: max(0, limit - 1)] + "…"
+        text = text[: max(0, limit - 1)] + glyphs().cut
     if _UNSAFE.isdisjoint(text):
         return text
     return text.translate(_TABLE)

@@ -14,6 +14,7 @@ from typing import Callable
 
 import pytest
 
+from mailq_tui import glyphs
 from mailq_tui.sandbox.instance import Sandbox, is_root, postfix_installed
 from mailq_tui.sandbox.populate import (
     PopulateResult,
@@ -22,6 +23,16 @@ from mailq_tui.sandbox.populate import (
     upstream_rules,
 )
 from mailq_tui.sandbox.upstream import Upstream
+
+
+@pytest.fixture(autouse=True)
+def unicode_glyphs() -> Iterator[None]:
+    """Every test draws the Unicode glyphs, whatever the locale and TERM of the shell that runs
+    it (tests of the ASCII set ask for it with ``glyphs.use(glyphs.ASCII)``)."""
+    glyphs.use(glyphs.UNICODE)
+    yield
+    glyphs.use(None)
+
 
 #: Messages in the shared session sandbox.
 SANDBOX_COUNT = 300

@@ -34,6 +34,7 @@ from typing import Optional
 
 import psutil
 
+from mailq_tui.glyphs import current as glyphs
 from mailq_tui.model.trend import format_span
 
 __all__ = ["PID_FILE", "Health", "not_configured", "read_health", "service_name"]
@@ -78,16 +79,16 @@ class Health:
             if not self.configured:
                 return self.problem
             if not self.certain:
-                return f"Postfix status unknown: {self.problem} — flush may not work"
+                return f"Postfix status unknown: {self.problem} {glyphs().dash} flush may not work"
             why = self.problem.removesuffix(NOT_RUNNING) or "unknown"
-            return f"Postfix is NOT running: {why} — flush will not work"
+            return f"Postfix is NOT running: {why} {glyphs().dash} flush will not work"
         head = f"master {self.master_pid}"
         up = self.uptime(now)
         if up is not None:
             head += f" up {format_span(up)}"
         parts = [head, *(f"{name} {count}" for name, count in self.services.items())]
         parts.append("load " + " ".join(f"{x:.2f}" for x in self.load))
-        return " · ".join(parts)
+        return f" {glyphs().dot} ".join(parts)
 
 
 def not_configured(problem: str, now: Optional[float] = None) -> Health:

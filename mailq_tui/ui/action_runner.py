@@ -18,6 +18,7 @@ from typing import Callable, Optional
 
 from textual.widgets import ProgressBar
 
+from mailq_tui.glyphs import current as glyphs
 from mailq_tui.operations import Op
 from mailq_tui.reports import ActionReport
 from mailq_tui.safe_text import visible
@@ -149,5 +150,6 @@ class ActionRunner:
         detail = ""
         if report.skipped:
             shown = ", ".join(visible(qid, 20) for qid, _ in report.skipped[:5])
-            detail = f"\nskipped: {shown}{' …' if len(report.skipped) > 5 else ''} (see log: l)"
+            more = f" {glyphs().dots}" if len(report.skipped) > 5 else ""
+            detail = f"\nskipped: {shown}{more} (see log: l)"
         self.notify(visible(report.summary(), 400) + detail, report.action, plans.severity(report))

@@ -20,10 +20,14 @@ from typing import Callable, Optional
 
 from textual import events
 from textual.app import App
+from textual.binding import Binding
+from textual.command import CommandPalette, SearchIcon
 from textual.driver import Driver
+from textual.keys import KEY_DISPLAY_ALIASES
 from textual.notifications import SeverityLevel
 from textual.worker import Worker
 
+from mailq_tui.glyphs import current as glyphs
 from mailq_tui.safe_text import visible_lines
 from mailq_tui.ui import styles_dir
 from mailq_tui.ui.action_runner import ActionRunner
@@ -39,6 +43,14 @@ from mailq_tui.ui.screens.queue import QueueScreen
 DEFAULT_REFRESH = 3.0
 #: Seconds a thread may hold the GIL while another waits (Python's default: 0.005).
 SWITCH_INTERVAL = 0.001
+
+
+class GlyphPalette(CommandPalette):
+    """The command palette with the search icon of the glyph set."""
+
+    def on_mount(self) -> None:
+        """Swap the icon (Textual's own mount handler runs too)."""
+        self.query_one(SearchIcon).icon = glyphs().search
 
 
 class MailqApp(App[None]):
@@ -90,6 +102,7 @@ class MailqApp(App[None]):
         makes every frame wait behind the workers. 1 ms keeps typing and scrolling fluid.
         """
         sys.setswitchinterval(SWITCH_INTERVAL)
+        self.set_class(glyphs().ascii, "-ascii")  # styles/app.tcss: no "…" there
         self.push_screen(
             QueueScreen(
                 self.backend,
@@ -99,6 +112,19 @@ class MailqApp(App[None]):
                 saved_filters=self.saved_filters,
             )
         )
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Textual's key label, with ASCII names for its ``⏎ ↑ ↓`` on an ASCII terminal."""
+        shown = super().get_key_display(binding)
+        for key, name in glyphs().keys.items():
+            shown = shown.replace(KEY_DISPLAY_ALIASES[key], name)
+        return shown
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, its search icon from the glyph set (ASCII terminals lack 🔎)."""
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            placeholder = f"Search for commands{glyphs().dots}"
+            self.push_screen(GlyphPalette(id="--command-palette", placeholder=placeholder))
 
     def notify(
         self,

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mailq_tui.formatting import short_age, short_size
+from mailq_tui.glyphs import current as glyphs
 from mailq_tui.model.grouping import Group
 from mailq_tui.model.message import Message
 from mailq_tui.safe_text import visible
@@ -140,7 +141,7 @@ def cells(msg: Message, layout: Layout, now: float, marked: bool) -> list[str]:
     for col in layout.columns:
         key = col.key
         if key == "mark":
-            text = "●" if marked else " "
+            text = glyphs().mark if marked else " "
         elif key == "id":
             text = msg.queue_id + ("#" if msg.forced_expire else "")
         elif key == "queue":
@@ -168,7 +169,7 @@ def fit(text: str, width: int) -> str:
     from rich.cells import cell_len, set_cell_size
 
     if cell_len(text) > width:
-        return set_cell_size(text, max(0, width - 1)) + "…" if width else ""
+        return set_cell_size(text, max(0, width - 1)) + glyphs().cut if width else ""
     return set_cell_size(text, width)
 
 
@@ -178,7 +179,7 @@ def header_cells(layout: Layout, sort_key: str, reverse: bool) -> list[str]:
     for col in layout.columns:
         label = col.label.strip()
         if col.key == sort_key:
-            label = f"{label}{'▼' if reverse else '▲'}"
+            label = f"{label}{glyphs().sort_down if reverse else glyphs().sort_up}"
         out.append(fit(label, col.width))
     return out
 
@@ -192,7 +193,8 @@ def group_cells(group: Group, now: float, marked: bool, expanded: bool, width: i
     )
     key_width = max(12, min(48, width - len(counts) - 6))
     key = "<no reason>" if group.key == "" else group.key
-    head = f"{'●' if marked else ' '} {'▾' if expanded else '▸'} "
+    g = glyphs()
+    head = f"{g.mark if marked else ' '} {g.expanded if expanded else g.collapsed} "
     line = head + fit(visible(key, limit=key_width + 1), key_width) + " " + counts
     if group.top_destinations and [d for d, _ in group.top_destinations] != [group.key]:
         line += "  " + ", ".join(f"{d} {n}" for d, n in group.top_destinations)

@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
+from mailq_tui.glyphs import current as glyphs
 from mailq_tui.operations import MESSAGE_OPS, Op
 from mailq_tui.safe_text import visible
 
@@ -235,6 +236,15 @@ LIST_KEYS: tuple[tuple[str, str], ...] = (
 )
 
 
+def list_keys() -> tuple[tuple[str, str], ...]:
+    """:data:`LIST_KEYS` with the arrows spelt out on an ASCII terminal."""
+    names = glyphs().keys
+    if not names:
+        return LIST_KEYS
+    arrows = {"↑": names["up"], "↓": names["down"]}
+    return tuple(("".join(arrows.get(c, c) for c in key), what) for key, what in LIST_KEYS)
+
+
 #: How Textual key names read to a person.
 KEY_NAMES = {
     "slash": "/",
@@ -294,7 +304,9 @@ class QueueCommands(Provider):
             if not cmd.palette:
                 continue
             why = screen.command_unavailable(cmd)
-            help_text = f"key {key_label(cmd.key)}" + (f" — unavailable: {why}" if why else "")
+            help_text = f"key {key_label(cmd.key)}" + (
+                f" {glyphs().dash} unavailable: {why}" if why else ""
+            )
             out.append((f"{cmd.description}: {cmd.help}", help_text, cmd))
         return out
 
@@ -334,7 +346,7 @@ class SavedFilterCommands(Provider):
         if not isinstance(screen, QueueScreen):
             return []
         return [
-            (f"Filter: {visible(name, 60)} — {visible(query, 200)}", name)
+            (f"Filter: {visible(name, 60)} {glyphs().dash} {visible(query, 200)}", name)
             for name, query in sorted(screen.saved_filters.items())
         ]
 

@@ -303,7 +303,7 @@ async def test_hostile_domain_and_no_color(monkeypatch: pytest.MonkeyPatch) -> N
         assert not {"0", "1"} & {c.plain.strip() for c in hottest}
 
 
-@pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("size", [(100, 30), (80, 24), (60, 20)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_snapshot(snap_compare: Callable[..., bool], size: tuple[int, int]) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)

@@ -14,9 +14,11 @@ from tests.pilot import settle, sort_by
 from .conftest import DOWN, make_app, make_backend
 
 SIZES = [(100, 30), (80, 24)]
+#: The screens a narrow terminal must keep usable are also taken at 60x20.
+WITH_NARROW = [*SIZES, (60, 20)]
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("size", WITH_NARROW, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_queue_screen(snap_compare, size) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot) -> None:
         await settle(pilot)
@@ -80,7 +82,7 @@ def test_ordinary_user_footer(snap_compare) -> None:  # type: ignore[no-untyped-
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("size", WITH_NARROW, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_reasons_screen(snap_compare, size) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot) -> None:
         await settle(pilot)

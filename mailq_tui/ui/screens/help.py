@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from mailq_tui.query_help import sections
-from mailq_tui.ui.commands import LIST_KEYS, QUEUE_COMMANDS, key_label
+from mailq_tui.ui.commands import QUEUE_COMMANDS, key_label, list_keys
 
 #: Terminal width from which the help shows each key's binding id (for keymaps); below it
 #: the id column would squeeze what the keys do onto two or three lines each.
@@ -31,7 +31,7 @@ def help_table(show_ids: bool = True) -> Table:
     for cmd in QUEUE_COMMANDS:
         ids = [Text(cmd.id)] if show_ids else []
         table.add_row(Text(key_label(cmd.key)), Text(cmd.help), *ids)
-    for key, what in LIST_KEYS:
+    for key, what in list_keys():
         table.add_row(Text(key), Text(what), *([Text("")] if show_ids else []))
     return table
 

@@ -23,6 +23,7 @@ from textual.widgets import Log, Static
 
 from mailq_tui.engine import PostcatResult, PostfixSettings
 from mailq_tui.formatting import short_age, short_size
+from mailq_tui.glyphs import current as glyphs
 from mailq_tui.model.expiry import expiry
 from mailq_tui.model.message import Message
 from mailq_tui.operations import Op
@@ -76,7 +77,7 @@ def envelope_text(msg: Message, now: float, settings: Optional[PostfixSettings])
         text.append(f"{label:>10}  ", style="bold")
         text.append(visible(value, 500) + "\n")
     for rcpt in msg.recipients:
-        text.append("  • ")
+        text.append(f"  {glyphs().bullet} ")
         text.append(visible(rcpt.address, 300))
         text.append("\n      ")
         reason = rcpt.delay_reason or "(no reason yet: not tried, or being delivered)"
@@ -95,7 +96,7 @@ def content_lines(result: PostcatResult) -> list[str]:
     for line in result.body.split("\n"):
         lines.append(visible(line.expandtabs(), MAX_LINE))
     if result.truncated:
-        lines.append(f"… cut after {short_size(result.bytes_read)} …")
+        lines.append(f"{glyphs().dots} cut after {short_size(result.bytes_read)} {glyphs().dots}")
     return lines
 
 
@@ -131,7 +132,9 @@ class MessageScreen(ExplainingScreen[Optional[Op]]):
         """Envelope on top, content below, footer."""
         with VerticalScroll(id="envelope-pane"):
             yield Static(envelope_text(self.message, self.now, self.settings), id="envelope")
-        yield Static(Text("Loading headers and body (postcat)…"), id="content-status")
+        yield Static(
+            Text(f"Loading headers and body (postcat){glyphs().dots}"), id="content-status"
+        )
         yield Log(id="content", highlight=False)
         yield Footer()
 
@@ -150,7 +153,9 @@ class MessageScreen(ExplainingScreen[Optional[Op]]):
             return
         lines = await asyncio.to_thread(content_lines, result)
         where = visible(result.queue_file or self.message.queue_id, 80)
-        status.update(Text(f"{where} — {len(lines)} lines, {short_size(result.bytes_read)}"))
+        status.update(
+            Text(f"{where} {glyphs().dash} {len(lines)} lines, {short_size(result.bytes_read)}")
+        )
         self.query_one("#content", Log).write_lines(lines, scroll_end=False)
 
     def unavailable_reason(self, action: str, parameters: tuple[object, ...] = ()) -> str:

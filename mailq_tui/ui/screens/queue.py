@@ -28,6 +28,7 @@ from textual.worker import Worker, WorkerState
 
 from mailq_tui.engine import Health, PostfixError, PostfixSettings
 from mailq_tui.formatting import plural
+from mailq_tui.glyphs import current as glyphs
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import QuerySyntaxError, parse_query
 from mailq_tui.model.trend import Trend
@@ -58,7 +59,13 @@ from mailq_tui.ui.widgets.footer import Footer
 from mailq_tui.ui.widgets.health import HealthPanel, health_warnings
 from mailq_tui.ui.widgets.queue_list import QueueList
 from mailq_tui.ui.widgets.safe_input import SafeInput
-from mailq_tui.ui.widgets.status import PrivilegesBar, StatusBar, privileges_text, status_text
+from mailq_tui.ui.widgets.status import (
+    WHOLE_PARTS_BELOW,
+    PrivilegesBar,
+    StatusBar,
+    privileges_text,
+    status_text,
+)
 
 #: Filters that search at most this many rows run on the UI thread (~10 ms at most at 500k).
 INLINE_ROWS = 30_000
@@ -342,17 +349,24 @@ class QueueScreen(ExplainingScreen[None]):
         self.query_one("#list-header", Static).update(Text(line, no_wrap=True), layout=False)
 
     def on_resize(self) -> None:
-        """The header follows the list's columns."""
+        """The header follows the list's columns; the status bar fits its new width."""
         self.call_after_refresh(self._update_header)
+        self.call_after_refresh(self._update_status)
+
+    def _status_width(self) -> int:
+        """The room the status bar fits whole parts into on a narrow terminal (0: wide)."""
+        if self.app.size.width >= WHOLE_PARTS_BELOW:
+            return 0
+        return self.query_one("#status", StatusBar).content_region.width
 
     def _update_status(self) -> None:
         state = self.state
         view = f"sort {self.spec.sort_key} {'desc' if self.spec.reverse else 'asc'}"
         if state is not None and not state.index.searchable:
-            view = f"indexing… │ {view}"
+            view = f"indexing{glyphs().dots} {glyphs().bar} {view}"
         if state is not None and state.groups is not None and state.spec.group_by:
             label = GROUP_BY_LABELS.get(state.spec.group_by, state.spec.group_by)
-            view = f"{plural(len(state.groups), 'group')} by {label} │ {view}"
+            view = f"{plural(len(state.groups), 'group')} by {label} {glyphs().bar} {view}"
         text = status_text(
             (state.counts or totals(state.messages)) if state else None,
             len(state.rows) if state else 0,
@@ -364,6 +378,7 @@ class QueueScreen(ExplainingScreen[None]):
             view,
             health_warnings(self.health, self.trend),
             error=self.refresh_error or "",
+            width=self._status_width(),
         )
         self.query_one(StatusBar).update(text, layout=False)  # one fixed line
 
@@ -388,7 +403,7 @@ class QueueScreen(ExplainingScreen[None]):
             return
         note = self.query_one("#filter", SafeInput).hidden_note()
         if note:
-            error.update(Text(note, no_wrap=True, overflow="ellipsis"))
+            error.update(Text(note, no_wrap=True, overflow=glyphs().overflow))
         error.display = bool(note)
         self.change_view(replace(self.spec, query_text=query.text))
 

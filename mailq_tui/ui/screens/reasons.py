@@ -22,10 +22,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from mailq_tui.formatting import short_age, short_size
+from mailq_tui.glyphs import current as glyphs
 from mailq_tui.model.grouping import Group, group_messages
 from mailq_tui.model.query import cluster_term
 from mailq_tui.model.reasons import Hint, explain
 from mailq_tui.safe_text import visible
+from mailq_tui.ui.columns import fit, short_reason
 from mailq_tui.ui.view import ViewState
 from mailq_tui.ui.widgets.footer import Footer
 
@@ -37,6 +39,19 @@ COLUMNS = (
     ("oldest", "oldest", 7),
     ("kind", "kind", 12),
 )
+#: Below this width the reason keeps its room: recipients and size go (the detail below the
+#: table has them) and the rest narrows.
+NARROW_WIDTH = 80
+NARROW_COLUMNS = (
+    ("msgs", "msgs", 6),
+    ("oldest", "age", 5),
+    ("kind", "kind", 13),
+)
+
+
+def columns_for(width: int) -> tuple[tuple[str, str, int], ...]:
+    """The count columns for a screen ``width`` cells wide."""
+    return NARROW_COLUMNS if width < NARROW_WIDTH else COLUMNS
 
 
 @dataclass(frozen=True)
@@ -120,6 +135,7 @@ class ReasonsScreen(Screen[Optional[str]]):
         super().__init__()
         self.state = state
         self.summary: Optional[ReasonsSummary] = None
+        self._columns: tuple[tuple[str, str, int], ...] = COLUMNS
 
     def compose(self) -> ComposeResult:
         """Title, the cluster table, the detail of the highlighted cluster, footer."""
@@ -130,13 +146,26 @@ class ReasonsScreen(Screen[Optional[str]]):
 
     def on_mount(self) -> None:
         """Columns, then the clusters (computed in a worker)."""
+        self._add_columns()
+        self._title(f"computing reason clusters{glyphs().dots}")
+        self.compute()
+
+    def _add_columns(self) -> None:
+        """The columns for the screen's width (:func:`columns_for`), the reason last."""
         table = self.query_one(DataTable)
-        for key, label, width in COLUMNS:
+        self._columns = columns_for(self.app.size.width)
+        table.clear(columns=True)
+        for key, label, width in self._columns:
             shown = label.rjust(width - 1) if key != "kind" else label
             table.add_column(Text(shown), width=width, key=key)
         table.add_column("reason", key="reason")
-        self._title("computing reason clusters…")
-        self.compute()
+
+    def on_resize(self) -> None:
+        """Across :data:`NARROW_WIDTH` the columns change: lay the table out again."""
+        if columns_for(self.app.size.width) is not self._columns:
+            self._add_columns()
+            if self.summary is not None:
+                self._fill(self.summary)
 
     def update_state(self, state: ViewState) -> None:
         """A refreshed queue view: recompute, keeping the cursor on the same cluster."""
@@ -155,7 +184,11 @@ class ReasonsScreen(Screen[Optional[str]]):
         query = self.state.query_text.strip()
         scope = f" (filter: {visible(query, 60)})" if query else ""
         self.query_one("#reasons-title", Static).update(
-            Text(f"Deferral reasons{scope} — {extra}", no_wrap=True, overflow="ellipsis")
+            Text(
+                f"Deferral reasons{scope} {glyphs().dash} {extra}",
+                no_wrap=True,
+                overflow=glyphs().overflow,
+            )
         )
 
     def _fill(self, summary: ReasonsSummary) -> None:
@@ -166,16 +199,21 @@ class ReasonsScreen(Screen[Optional[str]]):
         now = self.state.index.now
         for cluster in summary.clusters:
             g = cluster.group
-            numbers = (
-                str(g.count),
-                str(g.recipients),
-                short_size(g.bytes),
-                short_age(now - g.oldest),
-            )
+            numbers = {
+                "msgs": str(g.count),
+                "rcpts": str(g.recipients),
+                "size": short_size(g.bytes),
+                "oldest": short_age(now - g.oldest),
+            }
+            cells = [
+                Text(numbers[key].rjust(width - 1))
+                if key in numbers
+                else Text(fit(cluster.hint.name if cluster.hint else "-", width - 1), "italic")
+                for key, _, width in self._columns
+            ]
             table.add_row(
-                *(Text(value.rjust(width - 1)) for value, (_, _, width) in zip(numbers, COLUMNS)),
-                Text(cluster.hint.name if cluster.hint else "-", style="italic"),
-                Text(visible(g.key, 300), no_wrap=True, overflow="ellipsis"),
+                *cells,
+                Text(visible(short_reason(g.key), 300), no_wrap=True, overflow=glyphs().overflow),
                 key=g.key,
             )
         keys = [c.key for c in summary.clusters]

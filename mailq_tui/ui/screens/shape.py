@@ -26,6 +26,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
+from mailq_tui.glyphs import current as glyphs
 from mailq_tui.model.message import Message
 from mailq_tui.model.shape import TOTAL, Shape, cell_query, compute_shape
 from mailq_tui.safe_text import visible
@@ -183,21 +184,22 @@ class ShapeScreen(Screen[Optional[str]]):
 
     def _show_header(self) -> None:
         """``Recipient domains · deferred · 9 of 9 shown``."""
-        text = Text(no_wrap=True, overflow="ellipsis")
+        g = glyphs()
+        text = Text(no_wrap=True, overflow=glyphs().overflow)
         text.append("Sender domains" if self.by == "sender" else "Recipient domains", "bold")
-        text.append(" · ")
+        text.append(f" {g.dot} ")
         text.append(" ".join(self.queues) if self.queues else "all queues", "bold")
-        text.append(" · ")
+        text.append(f" {g.dot} ")
         if self.error:
             text.append(f"failed: {visible(self.error, 200)}", "bold")
         elif self.shape is None or not self.current:
-            text.append("computing…", "italic")
+            text.append(f"computing{g.dots}", "italic")
         else:
             domains = len(self.shape.rows) - 1
             shown = min(self.limit, domains)
             text.append(f"{shown} of {domains} shown" if domains else "no mail in these queues")
             if self.computing:
-                text.append(" · updating…", "dim")
+                text.append(f" {g.dot} updating{g.dots}", "dim")
         self.query_one("#shape-header", Static).update(text)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> Optional[bool]:

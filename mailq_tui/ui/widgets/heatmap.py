@@ -28,6 +28,7 @@ from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
+from mailq_tui.glyphs import current as glyphs
 from mailq_tui.model.shape import TOTAL, Shape
 from mailq_tui.safe_text import visible
 
@@ -69,7 +70,58 @@ def fit_left(text: str, width: int) -> str:
     kept = text
     while kept and cell_len(kept) > width - 1:
         kept = kept[1:]
-    return " " * (width - 1 - cell_len(kept)) + "…" + kept
+    return " " * (width - 1 - cell_len(kept)) + glyphs().cut + kept
+
+
+def cut_middle(text: str, width: int, head: int) -> str:
+    """``text`` in at most ``width`` cells: its first ``head`` cells, the cut mark, then as
+    much of its end as fits (``text`` itself when it fits)."""
+    if cell_len(text) <= width:
+        return text
+    mark = glyphs().cut
+    start = ""
+    for char in text:
+        if cell_len(start + char) > head:
+            break
+        start += char
+    room = width - cell_len(mark) - cell_len(start)
+    end = ""
+    for char in reversed(text[len(start) :]):
+        if cell_len(char + end) > room:
+            break
+        end = char + end
+    return start + mark + end
+
+
+def _heads(width: int) -> list[int]:
+    """How many leading cells to keep, best first: half (a domain's start, e.g. ``mx1``, and
+    its end both tell it apart), then ever further from half, down to a cut from the left."""
+    middle = max(0, (width - 1) // 2)
+    heads = sorted(range(width), key=lambda h: (abs(h - middle), -h))
+    return heads
+
+
+def domain_labels(names: Sequence[str], width: int) -> list[str]:
+    """``names`` each shortened to ``width`` cells by cutting the middle, distinct wherever the
+    names are: names that would read the same (``mx1.mail.example.org`` and
+    ``mx2.mail.example.org`` both as ``mx…ple.org``) are cut elsewhere, at the first place
+    that tells each of them apart from every other label. Unfitting names stay as they are."""
+    if width < 3:
+        return [cut_middle(name, width, 0) for name in names]
+    heads = _heads(width)
+    labels = [cut_middle(name, width, heads[0]) for name in names]
+    seen: dict[str, list[int]] = {}
+    for index, label in enumerate(labels):
+        seen.setdefault(label, []).append(index)
+    for same in (group for group in seen.values() if len(group) > 1):
+        others = {label for i, label in enumerate(labels) if i not in same}
+        for head in heads[1:]:
+            tried = [cut_middle(names[i], width, head) for i in same]
+            if len(set(tried)) == len(tried) and others.isdisjoint(tried):
+                for i, label in zip(same, tried):
+                    labels[i] = label
+                break
+    return labels
 
 
 class HeatTable(DataTable[Text]):
@@ -169,7 +221,8 @@ class HeatTable(DataTable[Text]):
         self.add_column(Text(fit_left("age in minutes", width)), width=width, key="domain")
         for index, (head, cells) in enumerate(zip(shape.headings, widths)):
             self.add_column(Text(head.rjust(cells)), width=cells, key=str(index))
-        for domain, counts in self.shown:
+        labels = domain_labels([visible(domain) for domain, _ in self.shown], width)
+        for (domain, counts), name in zip(self.shown, labels):
             total_row = domain == TOTAL
             cells_text = []
             for index, (count, cells) in enumerate(zip(counts, widths)):
@@ -180,9 +233,8 @@ class HeatTable(DataTable[Text]):
                 else:
                     style = styles[f"heat-{heat_level(count, peak)}"]
                 cells_text.append(Text(str(count).rjust(cells), style=style))
-            label = Text(
-                fit_left(visible(domain), width), styles["total" if total_row else "domain"]
-            )
+            padded = " " * max(0, width - cell_len(name)) + name
+            label = Text(padded, styles["total" if total_row else "domain"])
             self.add_row(label, *cells_text, key=domain)
         if keep is None or not self.move_to(*keep):
             last = max(0, len(self.shown) - 1)

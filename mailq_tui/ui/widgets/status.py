@@ -6,13 +6,20 @@ import time
 from collections.abc import Sequence
 from typing import Optional
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
 from mailq_tui.formatting import breakdown_text, short_size
+from mailq_tui.glyphs import current as glyphs
 from mailq_tui.reports import Privileges
 from mailq_tui.safe_text import visible
 from mailq_tui.ui.view import Totals
+
+#: Terminal width below which the status bar shows only the parts that fit whole (a narrow
+#: terminal would otherwise end on a cut-off "55 def"); from it on everything is drawn and the
+#: end cut, so the grouping and "indexing" stay in the text.
+WHOLE_PARTS_BELOW = 80
 
 
 def status_text(
@@ -26,6 +33,7 @@ def status_text(
     view: str = "",
     warnings: Sequence[str] = (),
     error: str = "",
+    width: int = 0,
 ) -> Text:
     """``03:35:18 0.05s │ 60 msgs 213.4K │ shown 60 │ marked 3 │ 55 deferred, 5 hold │ …``.
 
@@ -33,9 +41,12 @@ def status_text(
     queue growing fast) and PAUSED, the refresh time and duration, totals, the filter and
     mark counts, then the per-queue breakdown and the view (grouping). ``error``: why the
     last listing failed; with no listing yet it takes the place of "reading the queue…"
-    (which would otherwise stay forever).
+    (which would otherwise stay forever). ``width`` (0: no limit): the parts
+    after the totals that do not fit whole in it are left out, not cut mid-word (a listing
+    error is always kept, cut at the end).
     """
-    text = Text(no_wrap=True, overflow="ellipsis")
+    g = glyphs()
+    text = Text(no_wrap=True, overflow=glyphs().overflow)
     for warning in warnings:
         text.append(f" {warning} ", style="bold reverse")
         text.append(" ")
@@ -44,36 +55,39 @@ def status_text(
         text.append(" ")
     if totals is None:
         if error:
-            text.append("⟳ " if loading else "")
+            text.append(f"{g.busy} " if loading else "")
             text.append(f"listing failed: {visible(error, 300)}", style="bold")
         else:
-            text.append("reading the queue…", style="italic")
+            text.append(f"reading the queue{g.dots}", style="italic")
         return text
     if loading:
-        text.append("⟳ ")
+        text.append(f"{g.busy} ")
+    parts: list[tuple[str, str]] = []
     if taken_at is not None:
         clock = time.strftime("%H:%M:%S", time.localtime(taken_at))
-        text.append(f"{clock} {duration or 0:.2f}s │ ")
-    text.append(f"{totals.total} msgs {short_size(totals.bytes)}")
-    text.append(f" │ shown {shown}")
-    text.append(f" │ marked {marked}", style="bold" if marked else "")
-    text.append(" │ ")
-    if totals.per_queue:
-        text.append(breakdown_text(totals.per_queue))
-    else:
-        text.append("queue empty")
+        parts.append((f"{clock} {duration or 0:.2f}s {g.bar} ", ""))
+    parts.append((f"{totals.total} msgs {short_size(totals.bytes)}", ""))
+    parts.append((f" {g.bar} shown {shown}", ""))
+    parts.append((f" {g.bar} marked {marked}", "bold" if marked else ""))
+    breakdown = breakdown_text(totals.per_queue) if totals.per_queue else "queue empty"
+    parts.append((f" {g.bar} {breakdown}", ""))
     if view:
-        text.append(f" │ {view}")
+        parts.append((f" {g.bar} {view}", ""))
+    for index, (part, style) in enumerate(parts):
+        if width and index > 1 and text.cell_len + cell_len(part) > width:
+            break  # whole parts only: the rest would be cut mid-word
+        text.append(part, style=style)
     if error:
-        text.append(f" │ listing failed: {visible(error, 80)}", style="bold")
+        text.append(f" {g.bar} listing failed: {visible(error, 80)}", style="bold")
     return text
 
 
 def privileges_text(privs: Optional[Privileges]) -> Text:
     """What this user may do and, for each thing they may not, why."""
-    text = Text(no_wrap=True, overflow="ellipsis")
+    g = glyphs()
+    text = Text(no_wrap=True, overflow=glyphs().overflow)
     if privs is None:
-        text.append("checking privileges…", style="italic")
+        text.append(f"checking privileges{g.dots}", style="italic")
         return text
     text.append(f"{privs.user}{' (root)' if privs.is_root else ''}: ")
     parts = []
@@ -83,7 +97,7 @@ def privileges_text(privs: Optional[Privileges]) -> Text:
         ("postsuper", privs.postsuper),
         ("postcat", privs.postcat),
     ):
-        parts.append(f"{name} {'✓' if cap.allowed else '✗'}")
+        parts.append(f"{name} {g.allowed if cap.allowed else g.denied}")
     text.append(" ".join(parts))
     if privs.via_sudo:
         text.append(" (sudo)")
@@ -93,7 +107,7 @@ def privileges_text(privs: Optional[Privileges]) -> Text:
         if not cap.allowed and cap.reason
     ]
     if denied:
-        text.append(" — " + "; ".join(denied))
+        text.append(f" {g.dash} " + "; ".join(denied))
     return text
 
 
