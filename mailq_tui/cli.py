@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import os
 import sys
 from typing import Optional
@@ -232,8 +233,18 @@ def parse_with_config(argv: Optional[list[str]]) -> argparse.Namespace:
     return args
 
 
+def _escape_what_the_terminal_cannot_show() -> None:
+    """Print characters the output's encoding cannot hold as backslash escapes (``\\u65e5``)
+    instead of dying with UnicodeEncodeError halfway through a listing: mail text is any
+    Unicode, a terminal may be ISO-8859-1. UTF-8 output is unchanged."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     """Entry point of the ``mailq-tui`` console script."""
+    _escape_what_the_terminal_cannot_show()
     parser = build_parser()
     plain = parser.parse_args(argv)
     if plain.command == "help":
