@@ -21,6 +21,7 @@ from textual.content import Content
 from mailq_tui.glyphs import current as glyphs
 from mailq_tui.operations import MESSAGE_OPS, Op
 from mailq_tui.safe_text import visible
+from mailq_tui.ui.widgets.footer import ALWAYS
 
 
 @dataclass(frozen=True)
@@ -377,3 +378,24 @@ class SavedFilterCommands(Provider):
                     text=title,
                     help=f"@{name}",
                 )
+
+
+def _footer_rank(cmd: Command) -> int:
+    """How much a command's key deserves the footer's room on a narrow terminal (lower
+    first): the help (it lists every key) always; then the filter, marking, the operations
+    this user may run, the other mark keys, and the views."""
+    if cmd.action == "help":
+        return ALWAYS
+    if cmd.action == "focus_filter":
+        return 0
+    if cmd.action == "toggle_mark":
+        return 1
+    if cmd.op is not None:
+        return 2
+    if cmd.action in ("mark_all", "clear_marks"):
+        return 3
+    return 4
+
+
+#: The queue screen's footer ranks (see :class:`~mailq_tui.ui.widgets.footer.Footer`).
+QUEUE_FOOTER_RANK: dict[str, int] = {cmd.action: _footer_rank(cmd) for cmd in QUEUE_COMMANDS}

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 from textual.pilot import Pilot
+from textual.widgets._footer import FooterKey
 
 from mailq_tui import glyphs
 from mailq_tui.ui.screens.help import help_table
@@ -20,6 +21,7 @@ from mailq_tui.ui.screens.shape import ShapeScreen
 from mailq_tui.ui.widgets.health import TrendLine, sparkline_rows
 from mailq_tui.ui.widgets.heatmap import domain_labels
 from mailq_tui.ui.widgets.status import StatusBar
+from tests.doubles import ORDINARY_USER
 from tests.pilot import open_screen, screen_text, settle, sort_by
 
 from .conftest import make_app, make_backend
@@ -157,3 +159,54 @@ def test_help_keys_spell_out_the_arrows_on_an_ascii_terminal(ascii_glyphs: None)
     text = console.export_text()
     assert "Up/k Down/j" in text
     assert text.isascii(), not_ascii(text)
+
+
+def footer_line(app: Any) -> str:
+    """The footer row as drawn (the last line of the screen)."""
+    return screen_text(app).splitlines()[-1]
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24), (100, 30), (200, 30)])
+async def test_the_footer_shows_whole_keys_and_always_the_help(size: tuple[int, int]) -> None:
+    """No key is cut mid-word (Textual's footer scrolls sideways: `H Rel`, `d D`); the help key,
+    which lists every key, and the palette key stay whatever the width."""
+    app = make_app(make_backend())
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.pause()
+        line = footer_line(app)
+        shown = [k for k in app.screen.query(FooterKey) if k.display]
+        labels = [f"{k.key_display} {k.description}".strip() for k in shown]
+        hidden = [k for k in app.screen.query(FooterKey) if not k.display]
+    assert "? Help" in line, line
+    assert "^p palette" in line, line
+    for label in labels:
+        assert label in line, (label, line)
+    # The filter, marking and the operations come before the views.
+    assert "/ Filter" in line and "space Mark" in line and "d Delete" in line, line
+    if size[0] >= 200:  # room for every key: nothing is hidden
+        assert not hidden, line
+
+
+async def test_an_ordinary_user_keeps_the_flushes_in_an_80_column_footer() -> None:
+    """The flushes are an ordinary user's only actions: they outrank marking all."""
+    app = make_app(make_backend(privileges=ORDINARY_USER))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.pause()
+        line = footer_line(app)
+    assert "Flush id/site/all" in line and "? Help" in line, line
+    assert "d Delete" not in line, line
+
+
+async def test_the_footer_shows_hidden_keys_again_when_the_terminal_widens() -> None:
+    app = make_app(make_backend())
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        await pilot.pause()
+        assert "R Reasons" not in footer_line(app)
+        await pilot.resize_terminal(160, 30)
+        await settle(pilot)
+        await pilot.pause()
+        line = footer_line(app)
+    assert "d Delete" in line and "R Reasons" in line and "? Help" in line, line

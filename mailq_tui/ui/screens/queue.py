@@ -40,7 +40,7 @@ from mailq_tui.ui.action_runner import ActionRunner
 from mailq_tui.ui.availability import ExplainingScreen
 from mailq_tui.ui.backend import QueueBackend
 from mailq_tui.ui.columns import OPTIONAL_COLUMNS, SORT_CYCLE, header_cells
-from mailq_tui.ui.commands import QUEUE_COMMANDS, Command, queue_bindings
+from mailq_tui.ui.commands import QUEUE_COMMANDS, QUEUE_FOOTER_RANK, Command, queue_bindings
 from mailq_tui.ui.keys import WorkGate
 from mailq_tui.ui.memory import settle_after_listing
 from mailq_tui.ui.plans import ActionRequest
@@ -154,7 +154,7 @@ class QueueScreen(ExplainingScreen[None]):
         yield ProgressBar(id="progress", show_eta=False)
         yield StatusBar(id="status")
         yield PrivilegesBar(id="privileges")
-        yield Footer()
+        yield Footer(rank=QUEUE_FOOTER_RANK)
 
     def on_mount(self) -> None:
         """Load privileges and settings, take the first listing, start the refresh clock."""
