@@ -32,9 +32,15 @@ def short_size(size: int) -> str:
     )
 
 
+def count(n: int) -> str:
+    """``51,274``: a count as the app and the CLI write it in sentences (thousands
+    separated, so big queues read at a glance)."""
+    return f"{n:,}"
+
+
 def plural(n: int, word: str) -> str:
-    """``1 message`` / ``3 messages``."""
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    """``1 message`` / ``3 messages`` / ``51,274 messages``."""
+    return f"{count(n)} {word}{'' if n == 1 else 's'}"
 
 
 def breakdown_text(counts: Mapping[str, int]) -> str:

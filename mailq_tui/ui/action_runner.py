@@ -19,6 +19,7 @@ from typing import Callable, Optional
 from textual.widgets import ProgressBar
 
 from mailq_tui.operations import Op
+from mailq_tui.report_text import report_summary, report_title
 from mailq_tui.reports import ActionReport
 from mailq_tui.safe_text import visible
 from mailq_tui.ui import plans
@@ -149,5 +150,7 @@ class ActionRunner:
         detail = ""
         if report.skipped:
             shown = ", ".join(visible(qid, 20) for qid, _ in report.skipped[:5])
-            detail = f"\nskipped: {shown}{' …' if len(report.skipped) > 5 else ''} (see log: l)"
-        self.notify(visible(report.summary(), 400) + detail, report.action, plans.severity(report))
+            more = " …" if len(report.skipped) > 5 else ""
+            detail = f"\nskipped: {shown}{more} (press l for the log)"
+        summary = visible(report_summary(report), 400)
+        self.notify(summary + detail, report_title(report), plans.severity(report))
