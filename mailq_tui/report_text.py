@@ -85,12 +85,14 @@ def counted(n: int, one: str, several: str) -> str:
 
 
 def skip_parts(report: ActionReport, noun: bool) -> list[str]:
-    """One clause per skip reason, in order of first appearance (``4 were already on hold``).
+    """One clause per skip reason, in the order of :data:`SKIP_WORDS` (the harmless "already
+    so" first), then any other reason (``4 were already on hold``).
     ``noun``: the first clause names what is counted (``4 messages were…``), because no
     headline did."""
-    counts: dict[str, int] = {}
+    counts: dict[str, int] = dict.fromkeys(SKIP_WORDS, 0)
     for _, why in report.skipped:
         counts[why] = counts.get(why, 0) + 1
+    counts = {why: n for why, n in counts.items() if n}
     parts: list[str] = []
     for why, n in counts.items():
         one, several = SKIP_WORDS.get(why, (f"was skipped ({why})", f"were skipped ({why})"))
@@ -158,16 +160,15 @@ def _messages(report: ActionReport, words: Verb) -> list[str]:
     if requested == 0:
         return lead(f"No message to {words.title.split()[0].lower()}{site}", error_part(report))
     if report.interrupted:
-        if done == 0:
-            head = f"Stopped before {words.gerund} anything{site}"
-            parts = lead(head, skip_parts(report, noun=True))
-        else:
-            head = f"Stopped after {words.gerund} {count(done)} of {plural(requested, what)}{site}"
-            parts = [head, *skip_parts(report, noun=False)]
+        why = skip_parts(report, noun=done == 0)
         if rest > 0:
-            subject = plural(rest, what) if done == 0 and not report.skipped else count(rest)
-            parts.append(f"{subject} {'was' if rest == 1 else 'were'} not touched")
-        return parts + error_part(report)
+            subject = plural(rest, what) if done == 0 and not why else count(rest)
+            why.append(f"{subject} {'was' if rest == 1 else 'were'} not touched")
+        why += error_part(report)
+        if done == 0:
+            return lead(f"Stopped before {words.gerund} anything{site}", why)
+        head = f"Stopped after {words.gerund} {count(done)} of {plural(requested, what)}{site}"
+        return [head, *why]
     if done == 0:
         why = skip_parts(report, noun=True) + error_part(report)
         return lead(f"Nothing {words.past.lower()}{site}", why)
