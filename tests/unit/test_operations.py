@@ -8,7 +8,14 @@ from textual.actions import parse
 from mailq_tui.engine import Health
 from mailq_tui.model.message import Message, Recipient
 from mailq_tui.model.snapshot import Snapshot
-from mailq_tui.operations import MESSAGE_OPS, Op, privilege_reason, why_unavailable
+from mailq_tui.operations import (
+    BUSY,
+    MESSAGE_OPS,
+    NO_SELECTION,
+    Op,
+    privilege_reason,
+    why_unavailable,
+)
 from mailq_tui.report_text import report_summary, report_title
 from mailq_tui.reports import POSTSUPER_ACTIONS, ActionReport
 from mailq_tui.ui.commands import OPERATION_KEYS, QUEUE_COMMANDS, message_bindings
@@ -62,8 +69,8 @@ def test_postfix_down_blocks_flushes_not_postsuper() -> None:
 
 
 def test_one_action_at_a_time_then_a_target_is_needed() -> None:
-    assert why_unavailable(Op.HOLD, ALL_ALLOWED, RUNNING, True, True) == "another action is running"
-    assert why_unavailable(Op.HOLD, ALL_ALLOWED, RUNNING, False, False) == "no message selected"
+    assert why_unavailable(Op.HOLD, ALL_ALLOWED, RUNNING, True, True) == BUSY
+    assert why_unavailable(Op.HOLD, ALL_ALLOWED, RUNNING, False, False) == NO_SELECTION
     assert why_unavailable(Op.FLUSH_ALL, ALL_ALLOWED, RUNNING, False, False) == ""
 
 
