@@ -46,4 +46,4 @@ def plural(n: int, word: str) -> str:
 def breakdown_text(counts: Mapping[str, int]) -> str:
     """``30 deferred, 7 hold``: per-queue counts, in the order given (callers pass
     :func:`mailq_tui.model.selection.per_queue`, which is in Postfix's queue order)."""
-    return ", ".join(f"{n} {q}" for q, n in counts.items())
+    return ", ".join(f"{count(n)} {q}" for q, n in counts.items())

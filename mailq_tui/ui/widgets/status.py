@@ -9,7 +9,7 @@ from typing import Optional
 from rich.text import Text
 from textual.widgets import Static
 
-from mailq_tui.formatting import breakdown_text, short_size
+from mailq_tui.formatting import breakdown_text, count, short_size
 from mailq_tui.reports import Privileges
 from mailq_tui.safe_text import visible
 from mailq_tui.ui.view import Totals
@@ -54,9 +54,9 @@ def status_text(
     if taken_at is not None:
         clock = time.strftime("%H:%M:%S", time.localtime(taken_at))
         text.append(f"{clock} {duration or 0:.2f}s │ ")
-    text.append(f"{totals.total} msgs {short_size(totals.bytes)}")
-    text.append(f" │ shown {shown}")
-    text.append(f" │ marked {marked}", style="bold" if marked else "")
+    text.append(f"{count(totals.total)} msgs {short_size(totals.bytes)}")
+    text.append(f" │ shown {count(shown)}")
+    text.append(f" │ marked {count(marked)}", style="bold" if marked else "")
     text.append(" │ ")
     if totals.per_queue:
         text.append(breakdown_text(totals.per_queue))
