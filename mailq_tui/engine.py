@@ -298,8 +298,8 @@ class QueueEngine:
             report = await self._flush_each(ids, Op.FLUSH_SITE, stop=stop)
             report.notes.insert(
                 0,
-                f"fast flush is not configured for {site} (postqueue -s refused), so each "
-                "message was flushed on its own with postqueue -i",
+                f"fast flush is not configured for {site} (postqueue -s refused), so its "
+                "messages were flushed one by one with postqueue -i",
             )
         else:
             self._fill_flush(report, res)

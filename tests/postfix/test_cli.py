@@ -168,8 +168,8 @@ def test_flush(queue: Instance, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = run(capsys, queue, "flush", "--site", "yahoo.com")
     assert code == 0 and out.startswith(
         "Flushed 4 deferred messages for yahoo.com (queued for immediate delivery); "
-        "fast flush is not configured for yahoo.com (postqueue -s refused), so each message "
-        "was flushed on its own with postqueue -i\n"
+        "fast flush is not configured for yahoo.com (postqueue -s refused), so its messages "
+        "were flushed one by one with postqueue -i\n"
     )
     some = queue.listing()[0].queue_id
     code, out = run(capsys, queue, "flush", "--id", some, "--id", "ABCDEF12345")

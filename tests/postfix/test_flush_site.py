@@ -62,8 +62,8 @@ def test_cli_flush_site_covers_deferred_mail_at_exactly_the_site(
     assert code == 0 and f"flush remote.test: {COVERED}" in said.err
     assert said.out.startswith(
         "Flushed 3 deferred messages for remote.test (queued for immediate delivery); fast "
-        "flush is not configured for remote.test (postqueue -s refused), so each message was "
-        "flushed on its own with postqueue -i\n"
+        "flush is not configured for remote.test (postqueue -s refused), so its messages were "
+        "flushed one by one with postqueue -i\n"
     )
     assert audited_ids(audit) == sorted(covered)
     assert sum(m.queue_name == "hold" for m in pf.listing()) == 1
