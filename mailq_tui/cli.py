@@ -11,21 +11,24 @@ Subcommands share the engine and the query language with the app::
     mailq-tui flush [--site S | --id ID ...] [--dry-run]
     mailq-tui privileges
     mailq-tui demo [--count N]
+    mailq-tui help [query|exit-codes|COMMAND]
 
 The global options ``-c DIR``, ``--sudo`` and ``--refresh S`` are accepted before or after the
 subcommand (``mailq-tui ls -c DIR`` is ``mailq-tui -c DIR ls``); given in both places, the one
 after the subcommand wins.
 
-Exit codes: 0 everything asked for was done, or was already in the state asked for (a hold
-of mail already on hold, a release of mail not on hold: reported, not a failure); 1 something
-failed or was skipped (an id vanished, was reused or is invalid); 2 the command
-line or the query is wrong (or a destructive action was not confirmed, or would act on the
-whole queue without ``--all``, or the app was started without a terminal); 130 an action was
-interrupted (Ctrl+C, SIGTERM, hangup) and stopped cleanly: the report says how many messages
-were done. The audit line records the same status.
+Exit codes: :data:`mailq_tui.cli_help.EXIT_CODES`, shown by ``--help``, ``mailq-tui help
+exit-codes`` and the man page. The query language: :mod:`mailq_tui.query_help`, shown by
+``mailq-tui help query``.
 
 The QUERY words are joined with single spaces and parsed like the filter bar's text: one
-quoted shell word and several words mean the same query.
+quoted shell word and several words mean the same query; ``@name`` is a saved filter of the
+config file.
+
+The config file (:mod:`mailq_tui.config`) is read once; its ``config_dir``, ``sudo`` and
+``refresh`` are the defaults of the global options, which the command line overrides
+(``--no-sudo`` undoes ``sudo = true``). A bad config file is a usage error (exit 2), one line
+naming its file and line.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from typing import Optional
 
 from mailq_tui import __version__
 from mailq_tui.cli_commands import COMMANDS, CliError
+from mailq_tui.cli_help import description, epilog, show_help
+from mailq_tui.config import Config, ConfigError, load_config
 from mailq_tui.engine import PostfixError, QueueEngine
 from mailq_tui.reports import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
@@ -48,7 +53,7 @@ def _add_query(parser: argparse.ArgumentParser) -> None:
         nargs="*",
         metavar="QUERY",
         help="filter, e.g. 'domain:example.com age:>2h -reason:greylisted': the words are "
-        "joined with spaces and read like the filter bar (see the README)",
+        "joined with spaces and read like the filter bar (see: mailq-tui help query)",
     )
 
 
@@ -76,9 +81,10 @@ def _global_options(on_subcommand: bool) -> argparse.ArgumentParser:
     )
     group.add_argument(
         "--sudo",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
         default=default(False),
-        help="run postsuper/postcat through 'sudo -n' (needs a sudoers rule)",
+        help="run postsuper/postcat through 'sudo -n' (needs a sudoers rule); --no-sudo "
+        "undoes the config file's sudo = true",
     )
     group.add_argument(
         "--refresh",
@@ -94,11 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser for ``mailq-tui`` and every subcommand."""
     parser = argparse.ArgumentParser(
         prog="mailq-tui",
-        description="Browse and operate a Postfix mail queue.",
+        description=description(),
+        epilog=epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[_global_options(on_subcommand=False)],
     )
     parser.add_argument("--version", action="version", version=f"mailq-tui {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
     globals_for_subcommands = _global_options(on_subcommand=True)
 
     def add_command(name: str, summary: str) -> argparse.ArgumentParser:
@@ -171,6 +179,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = add_command("demo", "open the app on a throwaway Postfix with stuck mail")
     demo.add_argument("--count", type=int, default=3000, help="messages to queue (default 3000)")
+
+    explain = sub.add_parser("help", help="the query language, the exit codes, or a command")
+    explain.add_argument(
+        "topic", nargs="?", metavar="TOPIC", help="query, exit-codes or a COMMAND (no TOPIC: list)"
+    )
     return parser
 
 
@@ -179,9 +192,52 @@ def _has_terminal() -> bool:
     return sys.stdin is not None and sys.stdin.isatty() and sys.stdout.isatty()
 
 
+def read_config() -> Config:
+    """The config files' settings (see :mod:`mailq_tui.config`), checked against the app's
+    columns and themes; raises :class:`ConfigError`."""
+    from mailq_tui.ui.columns import OPTIONAL_COLUMNS
+
+    def themes() -> frozenset[str]:
+        from mailq_tui.ui.themes import theme_names
+
+        return theme_names()
+
+    return load_config(os.environ, themes=themes, columns=OPTIONAL_COLUMNS)
+
+
+def parse_with_config(argv: Optional[list[str]]) -> argparse.Namespace:
+    """The command line read over the config file's settings; raises :class:`ConfigError`.
+
+    The command line is read first without the config, so ``--help``, ``--version`` and a
+    usage error need no readable config. Then it is read again over a namespace that
+    already holds the config's values: argparse only sets a default where the namespace has
+    no value, and an option given on the command line (before or after the command) replaces
+    it, so the command line wins over the user file, which wins over the site file, which
+    wins over the built-in default. The settings no option has (``saved_filters``,
+    ``theme``, ``columns``; None: the app's default) are added to the namespace.
+    """
+    parser = build_parser()
+    parser.parse_args(argv)
+    config = read_config()
+    args = parser.parse_args(argv, namespace=argparse.Namespace(**config.option_defaults()))
+    args.saved_filters = config.filters
+    args.theme = config.theme
+    args.columns = config.columns
+    return args
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     """Entry point of the ``mailq-tui`` console script."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    plain = parser.parse_args(argv)
+    if plain.command == "help":
+        # Like --help, help needs no readable config file.
+        return show_help(parser, plain.topic)
+    try:
+        args = parse_with_config(argv)
+    except ConfigError as exc:
+        print(f"mailq-tui: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if args.command in (None, "demo") and not _has_terminal():
         print(
             "mailq-tui: the app needs a terminal (use ssh -t), or use a subcommand such as "
@@ -192,7 +248,14 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.command is None:
         from mailq_tui.ui.app import run_app
 
-        return run_app(args.config_dir, use_sudo=args.sudo, refresh=args.refresh)
+        return run_app(
+            args.config_dir,
+            use_sudo=args.sudo,
+            refresh=args.refresh,
+            theme=args.theme,
+            columns=args.columns,
+            saved_filters=args.saved_filters,
+        )
     if args.command == "demo":
         from mailq_tui.cli_commands import run_demo
 

@@ -11,9 +11,9 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import msgspec
 
@@ -59,18 +59,25 @@ def join_query(words: Sequence[str]) -> str:
     return " ".join(words)
 
 
-def read_query(words: Sequence[str]) -> Query:
-    """Parse the query ``words`` (see :func:`join_query`); a malformed one is a usage error."""
+def read_query(words: Sequence[str], saved: Optional[Mapping[str, str]] = None) -> Query:
+    """Parse the query ``words`` (see :func:`join_query`), ``@name`` read from the ``saved``
+    filters; a malformed one is a usage error."""
     text = join_query(words)
     try:
-        return parse_query(text)
+        return parse_query(text, saved)
     except QuerySyntaxError as exc:
         raise CliError(f'bad query "{visible(text, 200)}": {visible(str(exc), 300)}') from exc
 
 
-async def select(engine: QueueEngine, words: Sequence[str]) -> tuple[QueueIndex, list[int]]:
-    """Take a listing and return the index and the rows matching the query ``words``."""
-    return await select_query(engine, read_query(words))
+def query_of(args: argparse.Namespace) -> Query:
+    """The command's QUERY, with the config file's saved filters (see
+    :func:`mailq_tui.cli.parse_with_config`)."""
+    return read_query(args.query, getattr(args, "saved_filters", None))
+
+
+async def select(engine: QueueEngine, args: argparse.Namespace) -> tuple[QueueIndex, list[int]]:
+    """Take a listing and return the index and the rows matching the command's QUERY."""
+    return await select_query(engine, query_of(args))
 
 
 async def select_query(engine: QueueEngine, query: Query) -> tuple[QueueIndex, list[int]]:
@@ -91,7 +98,7 @@ async def take_listing(engine: QueueEngine) -> Snapshot:
 
 async def cmd_ls(engine: QueueEngine, args: argparse.Namespace) -> int:
     """``mailq-tui ls``: print the matching messages."""
-    index, rows = await select(engine, args.query)
+    index, rows = await select(engine, args)
     try:
         rows = index.sort(rows, args.sort, reverse=args.reverse)
     except (KeyError, ValueError) as exc:
@@ -116,14 +123,14 @@ async def cmd_ls(engine: QueueEngine, args: argparse.Namespace) -> int:
 
 async def cmd_groups(engine: QueueEngine, args: argparse.Namespace) -> int:
     """``mailq-tui groups --by ...``: counts per group."""
-    index, rows = await select(engine, args.query)
+    index, rows = await select(engine, args)
     _print_groups(index, rows, args.by.replace("-", "_"), args.json)
     return EXIT_OK
 
 
 async def cmd_reasons(engine: QueueEngine, args: argparse.Namespace) -> int:
     """``mailq-tui reasons``: normalised deferral reasons, most common first, with hints."""
-    index, rows = await select(engine, args.query)
+    index, rows = await select(engine, args)
     _print_groups(index, rows, "reason", args.json, hints=True)
     return EXIT_OK
 
@@ -168,7 +175,7 @@ def _print_groups(
 
 async def cmd_shape(engine: QueueEngine, args: argparse.Namespace) -> int:
     """``mailq-tui shape``: the qshape table, computed from the listing."""
-    index, rows = await select(engine, args.query)
+    index, rows = await select(engine, args)
     queues = [q for q in args.queue.split(",") if q] or None
     shape = compute_shape(
         [index.messages[r] for r in rows],
@@ -220,7 +227,7 @@ async def _warn_expiring(engine: QueueEngine, action: str, targets: Sequence[Mes
 async def cmd_action(engine: QueueEngine, args: argparse.Namespace) -> int:
     """``delete|hold|release|requeue [QUERY] [--all]``: say how the query was read, refuse to
     act on the whole queue without ``--all``, confirm, then one re-checked postsuper batch."""
-    query = read_query(args.query)
+    query = query_of(args)
     index, rows = await select_query(engine, query)
     summary = summarise(index, query, rows)
     _say(describe(summary))
@@ -337,7 +344,15 @@ def run_demo(args: argparse.Namespace) -> int:
     from mailq_tui.ui.app import run_app
 
     def open_app(config_dir: str, audit_log: Path) -> None:
-        run_app(config_dir, use_sudo=False, refresh=args.refresh, audit_log=audit_log)
+        run_app(
+            config_dir,
+            use_sudo=False,
+            refresh=args.refresh,
+            audit_log=audit_log,
+            theme=getattr(args, "theme", None),
+            columns=getattr(args, "columns", None),
+            saved_filters=getattr(args, "saved_filters", None),
+        )
 
     try:
         sandbox_demo(count=args.count, open_app=open_app)

@@ -14,6 +14,8 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
 command -v useradd >/dev/null 2>&1 || missing+=(passwd)
+# The man page test renders man/mailq-tui.1 with groff (man-db's formatter).
+if [ "$want_dev" -eq 1 ] && ! command -v groff >/dev/null 2>&1; then missing+=(groff-base); fi
 if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "setup: need root to install: ${missing[*]}" >&2

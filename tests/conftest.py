@@ -27,6 +27,14 @@ from mailq_tui.sandbox.upstream import Upstream
 SANDBOX_COUNT = 300
 
 
+@pytest.fixture(autouse=True)
+def no_real_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the machine's /etc/mailq-tui or ~/.config/mailq-tui: the config file
+    is /dev/null (no settings), for ``main()`` here and for every ``mailq-tui`` a test runs
+    (they inherit the environment). Config tests set their own file."""
+    monkeypatch.setenv("MAILQ_TUI_CONFIG", os.devnull)
+
+
 def require_sandbox() -> None:
     """Skip (or fail on CI) unless a sandbox can run here."""
     missing = []

@@ -46,6 +46,7 @@ VIOLATIONS = [
     ("core-without-textual", "model/selection.py", "import textual.widgets"),
     ("core-without-textual", "postfix/flush.py", "from rich.text import Text"),
     ("core-without-textual", "formatting.py", "from mailq_tui.ui.plans import plural"),
+    ("core-without-textual", "config.py", "from mailq_tui.ui.themes import theme_names"),
     ("model-without-postfix", "model/recheck.py", "from mailq_tui.postfix import queue_ids"),
     ("model-without-postfix", "model/message.py", "from mailq_tui.engine import QueueEngine"),
     ("engine-without-textual", "engine.py", "from textual.app import App"),

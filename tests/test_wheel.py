@@ -123,10 +123,15 @@ def _wheel_files(wheel: Path) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist() if ".dist-info/" in name}
 
 
-def test_the_wheel_carries_its_license_and_one_version(tmp_path: Path) -> None:
-    """The MIT text travels with the wheel, and the version is the package's own, the one
+def test_the_wheel_carries_its_license_man_page_and_one_version(tmp_path: Path) -> None:
+    """The MIT text and the man page travel with the wheel (the page as data that pip and
+    pipx install under share/man/man1), and the version is the package's own, the one
     ``--version`` prints (pyproject.toml reads it from mailq_tui/__init__.py)."""
     wheel = _build_wheel(tmp_path)
+    with zipfile.ZipFile(wheel) as archive:
+        pages = [n for n in archive.namelist() if n.endswith("/share/man/man1/mailq-tui.1")]
+        assert pages == [f"mailq_tui-{mailq_tui.__version__}.data/data/share/man/man1/mailq-tui.1"]
+        assert archive.read(pages[0]) == (ROOT / "man" / "mailq-tui.1").read_bytes()
     files = _wheel_files(wheel)
     licence = next(body for name, body in files.items() if name.endswith("licenses/LICENSE"))
     assert licence == (ROOT / "LICENSE").read_bytes() and b"MIT License" in licence

@@ -16,6 +16,7 @@
 ``-term``           negation of any term above
 ``field:/re/``      a regex instead of a substring (from, to, domain, reason, cluster, id)
 ``field:"a b"``     a quoted value
+``@name``           a saved filter (from the config file): its terms, as if typed in its place
 ==================  ==========================================================================
 
 The CLI joins its query words with single spaces and parses the result exactly like the filter
@@ -23,6 +24,14 @@ bar: ``mailq-tui ls 'to:gmail reason:greylist'`` (one shell word), ``mailq-tui l
 reason:greylist`` (two) and the same text typed in the bar select the same messages. A phrase
 keeps its quotes inside one shell word: ``mailq-tui ls 'reason:"too many connections"'``.
 An empty phrase (``""``, ``to:""``) is an error: it would match every message.
+
+``@name`` stands for the text of the saved filter ``name`` (:func:`parse_query`'s ``saved``):
+``@stuck-gmail -queue:hold`` reads as ``domain:gmail.com age:>2h -queue:hold`` when
+``stuck-gmail = "domain:gmail.com age:>2h"``, with the recipient rules below applied to the
+whole. An unknown name, ``-@name`` (a negated set of terms is not a term of this language) and
+a saved filter that refers to itself (directly or through others) are errors, never a
+selection of everything. A free word starting with ``@`` is therefore always a saved filter:
+quote it to search for the text (``"@example.com"``, or ``to:@example.com``).
 
 Several terms must all hold. Recipient terms (``to:``, ``domain:``, ``reason:``, ``cluster:``) are
 scoped to
@@ -50,6 +59,7 @@ ends; ``>``/``<`` exclude the bound and ``>=``/``<=`` include it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Callable, Optional, Union
 
@@ -88,6 +98,11 @@ class QuerySyntaxError(ValueError):
         super().__init__(f"{message} (at column {position + 1})")
         self.message = message
         self.position = position
+
+
+class SavedFilterCycle(QuerySyntaxError):
+    """A saved filter that refers to itself, directly or through others (its message names
+    the whole chain, so it is not prefixed again by each saved filter it passes through)."""
 
 
 @dataclass(frozen=True)
@@ -173,7 +188,12 @@ def _value_implies(field: str, value: object, other_field: str, other_value: obj
 
 @dataclass(frozen=True)
 class Query:
-    """A parsed query: all ``terms`` must hold (see the module docstring)."""
+    """A parsed query: all ``terms`` must hold (see the module docstring).
+
+    ``text``: the text parsed, with every ``@name`` replaced by its saved filter's text (so
+    ``parse_query(query.text)`` gives the same terms without the saved filters); the text as
+    given when it has no ``@name``.
+    """
 
     terms: tuple[Term, ...] = ()
     text: str = ""
@@ -344,9 +364,31 @@ def cluster_term(cluster: str) -> str:
     return "cluster:/^" + regex_literal(cluster) + "$/"
 
 
-def parse_query(text: str) -> Query:
-    """Parse ``text``; raise :class:`QuerySyntaxError` with a position when malformed."""
+#: What a saved filter may be called (``@name`` in a query; a key of the config's ``[filters]``).
+SAVED_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
+
+
+def parse_query(text: str, saved: Optional[Mapping[str, str]] = None) -> Query:
+    """Parse ``text``; raise :class:`QuerySyntaxError` with a position when malformed.
+
+    ``saved``: the saved filters ``@name`` may refer to (name -> query text); without it any
+    ``@name`` is an error.
+    """
+    return _parse(text, saved or {}, ())
+
+
+def parse_saved_filter(name: str, saved: Mapping[str, str]) -> Query:
+    """Parse the saved filter ``name`` of ``saved`` as ``@name`` would read it (a reference
+    back to ``name`` is a cycle); errors are positioned in its own text."""
+    return _parse(saved[name], saved, (name,))
+
+
+def _parse(text: str, saved: Mapping[str, str], expanding: tuple[str, ...]) -> Query:
+    """Parse ``text`` inside the saved filters ``expanding`` (outermost first)."""
     terms: list[Term] = []
+    #: The text of each term, a saved filter's as its expanded text (see ``Query.text``).
+    pieces: list[str] = []
+    used_saved = False
     pos = 0
     length = len(text)
     while pos < length:
@@ -358,6 +400,13 @@ def parse_query(text: str) -> Query:
         if text[pos] == "-" and pos + 1 < length and not text[pos + 1].isspace():
             negate = True
             pos += 1
+        if text[pos] == "@":
+            sub, end = _saved_filter(text, pos, negate, saved, expanding)
+            terms.extend(sub.terms)
+            pieces.append(sub.text)
+            used_saved = True
+            pos = end
+            continue
         field = "text"
         colon = re.match(r"([A-Za-z]+):", text[pos:])
         if colon:
@@ -375,5 +424,36 @@ def parse_query(text: str) -> Query:
         if field == "text" and kind == "bare" and not value:
             raise QuerySyntaxError("expected a term after '-'", pos)
         terms.append(_make_term(field, kind, value, negate, pos, text[start:end]))
+        pieces.append(text[start:end])
         pos = end
-    return Query(tuple(terms), text)
+    return Query(tuple(terms), " ".join(pieces) if used_saved else text)
+
+
+def _saved_filter(
+    text: str, pos: int, negate: bool, saved: Mapping[str, str], expanding: tuple[str, ...]
+) -> tuple[Query, int]:
+    """The saved filter ``@name`` at ``pos``, parsed, and where its name ends."""
+    _, word, end = _read_value(text, pos + 1)
+    name = word if text[pos + 1 : pos + 2] not in ('"', "/") else ""
+    known = ", ".join(f"@{n}" for n in sorted(saved)) or "none are configured"
+    if not name:
+        raise QuerySyntaxError(f"expected a saved filter's name after @ (saved: {known})", pos)
+    if negate:
+        raise QuerySyntaxError(
+            f"-@{name}: a saved filter cannot be negated (negate its terms one by one)", pos - 1
+        )
+    if name not in saved:
+        raise QuerySyntaxError(
+            f"unknown saved filter @{name} (saved: {known}; "
+            f'to search for the text, quote it: "@{name}")',
+            pos,
+        )
+    if name in expanding:
+        chain = " -> ".join(f"@{n}" for n in (*expanding, name))
+        raise SavedFilterCycle(f"saved filter @{name} refers to itself: {chain}", pos)
+    try:
+        return _parse(saved[name], saved, (*expanding, name)), end
+    except SavedFilterCycle as exc:
+        raise SavedFilterCycle(exc.message, pos) from exc
+    except QuerySyntaxError as exc:
+        raise QuerySyntaxError(f"in saved filter @{name}: {exc}", pos) from exc

@@ -176,10 +176,10 @@ _FIELD_LIKE = re.compile(r"^[A-Za-z]+:")
 
 def _quoted(field: str, value: str) -> str:
     """``value`` as the parser reads it back: quoted when it is empty, holds white space,
-    or would read as a quote, a regex, a negation or another field."""
+    or would read as a quote, a regex, a negation, another field or a saved filter."""
     needs = not value or any(c.isspace() for c in value) or value[0] in '"/'
     if field == "text":
-        needs = needs or value.startswith("-") or bool(_FIELD_LIKE.match(value))
+        needs = needs or value[0] in "-@" or bool(_FIELD_LIKE.match(value))
     return f'"{value}"' if needs else value
 
 

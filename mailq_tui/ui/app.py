@@ -1,6 +1,8 @@
 """The mailq-tui Textual app. The backend (a QueueEngine, or a recorded one) is injected.
 
 ``MailqApp(backend, refresh_interval=3.0)``; :func:`run_app` builds the real engine and runs it.
+The config file's appearance and saved filters are handed in (``theme``, ``columns``,
+``saved_filters``): nothing here reads a file.
 
 Leaving never loses an action: quitting while one runs asks first, and then (like SIGTERM,
 SIGHUP, SIGINT or the terminal going away) stops it cleanly — Postfix finishes what it has read,
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -25,7 +28,8 @@ from mailq_tui.safe_text import visible_lines
 from mailq_tui.ui import styles_dir
 from mailq_tui.ui.action_runner import ActionRunner
 from mailq_tui.ui.backend import QueueBackend
-from mailq_tui.ui.commands import QueueCommands
+from mailq_tui.ui.columns import OPTIONAL_COLUMNS
+from mailq_tui.ui.commands import QueueCommands, SavedFilterCommands
 from mailq_tui.ui.exit_signals import clean_exit_on_signals
 from mailq_tui.ui.keys import TypedInput, typed_before_shown
 from mailq_tui.ui.screens.confirm import ConfirmScreen
@@ -45,11 +49,13 @@ class MailqApp(App[None]):
     least 5× the last listing's duration, so a huge queue is not listed back to back.
     ``clock``: epoch seconds for ages (tests freeze it). ``driver_class``: Textual's driver
     (:func:`run_app` passes one that survives a hangup; default: Textual's choice).
+    ``theme``: a Textual theme name (None: Textual's default). ``columns``: which of the
+    list's optional columns show (None: all). ``saved_filters``: name -> query text (``@name``).
     """
 
     CSS_PATH = [str(styles_dir() / "app.tcss"), str(styles_dir() / "shape.tcss")]
     TITLE = "mailq-tui"
-    COMMANDS = App.COMMANDS | {QueueCommands}
+    COMMANDS = App.COMMANDS | {QueueCommands, SavedFilterCommands}
 
     def __init__(
         self,
@@ -58,10 +64,17 @@ class MailqApp(App[None]):
         refresh_interval: float = DEFAULT_REFRESH,
         clock: Optional[Callable[[], float]] = None,
         driver_class: Optional[type[Driver]] = None,
+        theme: Optional[str] = None,
+        columns: Optional[Sequence[str]] = None,
+        saved_filters: Optional[Mapping[str, str]] = None,
     ) -> None:
         super().__init__(driver_class=driver_class)
         self.backend = backend
         self.refresh_interval = refresh_interval
+        if theme is not None:
+            self.theme = theme
+        self.columns = OPTIONAL_COLUMNS if columns is None else tuple(columns)
+        self.saved_filters: Mapping[str, str] = dict(saved_filters or {})
         self.clock: Callable[[], float] = clock or time.time
         #: Set once the app is on its way out (stopping actions, then exiting).
         self._exiting: Optional[Worker[None]] = None
@@ -78,7 +91,13 @@ class MailqApp(App[None]):
         """
         sys.setswitchinterval(SWITCH_INTERVAL)
         self.push_screen(
-            QueueScreen(self.backend, clock=self.clock, refresh_interval=self.refresh_interval)
+            QueueScreen(
+                self.backend,
+                clock=self.clock,
+                refresh_interval=self.refresh_interval,
+                columns=self.columns,
+                saved_filters=self.saved_filters,
+            )
         )
 
     def notify(
@@ -175,14 +194,26 @@ def run_app(
     use_sudo: bool = False,
     refresh: float = DEFAULT_REFRESH,
     audit_log: Optional[Path] = None,
+    *,
+    theme: Optional[str] = None,
+    columns: Optional[Sequence[str]] = None,
+    saved_filters: Optional[Mapping[str, str]] = None,
 ) -> int:
     """Run the app on the Postfix instance at ``config_dir`` (the default one when None);
-    actions are audited to ``audit_log`` (default: the engine's). Return the exit code."""
+    actions are audited to ``audit_log`` (default: the engine's); ``theme``, ``columns`` and
+    ``saved_filters`` as :class:`MailqApp` takes them. Return the exit code."""
     from mailq_tui.engine import QueueEngine
     from mailq_tui.ui.terminal_driver import HangupSafeDriver
 
     engine = QueueEngine(config_dir=config_dir, use_sudo=use_sudo, audit_log=audit_log)
-    app = MailqApp(engine, refresh_interval=refresh, driver_class=HangupSafeDriver)
+    app = MailqApp(
+        engine,
+        refresh_interval=refresh,
+        driver_class=HangupSafeDriver,
+        theme=theme,
+        columns=columns,
+        saved_filters=saved_filters,
+    )
     with clean_exit_on_signals(app, sys.stdin.fileno()):
         app.run()
     return app.return_code or 0

@@ -7,6 +7,7 @@ rules are unit-tested directly. Every cell is passed through
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mailq_tui.formatting import short_age, short_size
@@ -50,40 +51,61 @@ class Layout:
         return sum(c.width for c in self.columns) + max(0, len(self.columns) - 1)
 
 
-def layout_for(width: int, id_width: int = 11) -> Layout:
+#: The list's columns a config may hide (the mark and the queue id always show: an operator
+#: must see which messages are marked and which message a line is), in the list's order.
+OPTIONAL_COLUMNS = ("queue", "age", "size", "sender", "recipient", "reason")
+#: The columns that share the width left by the fixed ones, in the order they are given up
+#: when it is short (the reason first, the recipient last).
+_FLEX_DROP_ORDER = ("reason", "sender", "recipient")
+
+
+def layout_for(width: int, id_width: int = 11, shown: Sequence[str] = OPTIONAL_COLUMNS) -> Layout:
     """Columns that fit ``width`` cells: fixed columns first, the rest shared by sender,
     recipient and reason (reason gets most). Below ~60 cells the reason is dropped, below ~45
-    the sender too, so 80×24 keeps every column and very narrow terminals stay readable."""
+    the sender too, so 80×24 keeps every column and very narrow terminals stay readable.
+
+    ``shown``: which of :data:`OPTIONAL_COLUMNS` to show (the config's ``columns``); the
+    width of a hidden one goes to the others."""
     id_width = max(10, min(id_width, 17))
     short_queue = width < 100
-    fixed = [
-        Column("mark", "", 1),
-        Column("id", "Queue ID", id_width),
-        Column("queue", "Queue" if short_queue else "Queue   ", 5 if short_queue else 8),
-        Column("age", " Age", 4),
-        Column("size", " Size", 6),
-    ]
+    fixed = [Column("mark", "", 1), Column("id", "Queue ID", id_width)]
+    if "queue" in shown:
+        fixed.append(
+            Column("queue", "Queue" if short_queue else "Queue   ", 5 if short_queue else 8)
+        )
+    if "age" in shown:
+        fixed.append(Column("age", " Age", 4))
+    if "size" in shown:
+        fixed.append(Column("size", " Size", 6))
     used = sum(c.width for c in fixed) + len(fixed)
     rest = max(0, width - used)
-    flex: list[Column] = []
-    if rest >= 42:
+    flex = [key for key in ("sender", "recipient", "reason") if key in shown]
+    while flex and not _flex_fits(flex, rest):
+        flex.remove(next(key for key in _FLEX_DROP_ORDER if key in flex))
+    return Layout(tuple(fixed + _flex_columns(flex, rest)), short_queue)
+
+
+#: Cells the flexible columns need, by how many of them there are.
+_FLEX_NEEDS = {1: 8, 2: 26, 3: 42}
+_LABELS = {"sender": "Sender", "recipient": "Recipient", "reason": "Reason"}
+
+
+def _flex_fits(keys: Sequence[str], rest: int) -> bool:
+    return rest >= _FLEX_NEEDS[len(keys)]
+
+
+def _flex_columns(keys: Sequence[str], rest: int) -> list[Column]:
+    """``keys`` sharing ``rest`` cells (which :func:`_flex_fits`)."""
+    if len(keys) == 3:
         sender = max(12, rest * 24 // 100)
         rcpt = max(14, rest * 30 // 100)
-        reason = rest - sender - rcpt - 2
-        flex = [
-            Column("sender", "Sender", sender),
-            Column("recipient", "Recipient", rcpt),
-            Column("reason", "Reason", reason),
-        ]
-    elif rest >= 26:
-        sender = rest * 45 // 100
-        flex = [
-            Column("sender", "Sender", sender),
-            Column("recipient", "Recipient", rest - sender - 1),
-        ]
-    elif rest >= 8:
-        flex = [Column("recipient", "Recipient", rest)]
-    return Layout(tuple(fixed + flex), short_queue)
+        widths = [sender, rcpt, rest - sender - rcpt - 2]
+    elif len(keys) == 2:
+        first = rest * 45 // 100
+        widths = [first, rest - first - 1]
+    else:
+        widths = [rest] if keys else []
+    return [Column(key, _LABELS[key], w) for key, w in zip(keys, widths)]
 
 
 def recipient_cell(msg: Message) -> str:

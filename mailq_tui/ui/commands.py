@@ -16,8 +16,10 @@ from typing import Optional
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 
 from mailq_tui.operations import MESSAGE_OPS, Op
+from mailq_tui.safe_text import visible
 
 
 @dataclass(frozen=True)
@@ -315,3 +317,51 @@ class QueueCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), partial(self._run, cmd), help=help_text)
+
+
+class SavedFilterCommands(Provider):
+    """A palette entry per saved filter of the config file (``Filter: stuck-gmail —
+    domain:gmail.com age:>2h``): choosing it puts ``@stuck-gmail`` in the filter bar.
+
+    Titles are plain :class:`Content` (never markup): a query such as ``/[0-9]+/`` is text.
+    """
+
+    def _filters(self) -> list[tuple[str, str]]:
+        """(title, name) for every saved filter of the queue screen, by name."""
+        from mailq_tui.ui.screens.queue import QueueScreen
+
+        screen = self.screen
+        if not isinstance(screen, QueueScreen):
+            return []
+        return [
+            (f"Filter: {visible(name, 60)} — {visible(query, 200)}", name)
+            for name, query in sorted(screen.saved_filters.items())
+        ]
+
+    def _apply(self, name: str) -> None:
+        from mailq_tui.ui.screens.queue import QueueScreen
+
+        screen = self.screen
+        if isinstance(screen, QueueScreen):
+            screen.apply_saved_filter(name)
+
+    async def discover(self) -> Hits:
+        """Every saved filter, before anything is typed."""
+        for title, name in self._filters():
+            yield DiscoveryHit(
+                Content(title), partial(self._apply, name), text=title, help=f"@{name}"
+            )
+
+    async def search(self, query: str) -> Hits:
+        """Saved filters whose title matches ``query``."""
+        matcher = self.matcher(query)
+        for title, name in self._filters():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(
+                    score,
+                    Content(title),
+                    partial(self._apply, name),
+                    text=title,
+                    help=f"@{name}",
+                )

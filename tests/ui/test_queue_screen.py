@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from mailq_tui.operations import Op
 from mailq_tui.ui.app import MailqApp
 from mailq_tui.ui.screens.confirm import ConfirmScreen
@@ -290,6 +292,36 @@ async def test_help_shows_binding_ids_only_where_they_fit(backend: RecordedBacke
             text = screen_text(app)
             assert ("queue.delete" in text) == ids, width
             assert "Mark or unmark the message" in text
+
+
+async def test_help_explains_the_query_language_within_80_columns(
+    backend: RecordedBackend,
+) -> None:
+    """Below the keys, the help shows the query language (the text of ``mailq-tui help
+    query``): every field and alias is there, and scrolling reaches the last example."""
+    from rich.console import Console
+
+    from mailq_tui.model.query import FIELDS
+    from mailq_tui.query_help import EXAMPLES
+    from mailq_tui.ui.screens.help import query_help
+
+    console = Console(width=76, record=True, file=io.StringIO())
+    console.print(query_help())
+    text = console.export_text()
+    assert all(f"{alias}:" in text for alias in FIELDS)
+    assert "same recipient" in text and "--all" in text
+    assert max(map(len, text.splitlines())) <= 76
+    app = make_app(backend)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert "The query language" not in screen_text(app)
+        await pilot.press("end")
+        await pilot.pause()
+        shown = screen_text(app)
+        assert EXAMPLES[-1][0] in shown and EXAMPLES[-1][1] in shown
+        assert max(len(line.rstrip()) for line in shown.splitlines()) <= 80
 
 
 async def test_palette_offers_every_command(backend: RecordedBackend) -> None:

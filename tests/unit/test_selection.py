@@ -70,6 +70,7 @@ def test_empty_quotes_keep_their_exact_meanings() -> None:
         ("q:hold,deferred -queue:all", "queue:deferred,hold -queue:all"),
         ("sender:<> -from:MAILER-DAEMON", "from:<> -from:mailer-daemon"),
         ('"-x" "foo:bar" "/x" "a b" plain', '"-x" "foo:bar" "/x" "a b" plain'),
+        ('"@home" to:@home', '"@home" to:@home'),
         ("/a b/ to:/^x\\/y/ domain:Example.COM.", "/a b/ to:/^x\\/y/ domain:example.com"),
         (
             'id:ABC cluster:"deferred transport" from:a"b',

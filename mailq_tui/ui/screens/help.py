@@ -1,7 +1,10 @@
-"""Every key, from the same command table that builds the bindings and the palette."""
+"""Every key, from the same command table that builds the bindings and the palette, then the
+query language, from the same text as ``mailq-tui help query`` and the man page."""
 
 from __future__ import annotations
 
+from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -10,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from mailq_tui.query_help import sections
 from mailq_tui.ui.commands import LIST_KEYS, QUEUE_COMMANDS, key_label
 
 #: Terminal width from which the help shows each key's binding id (for keymaps); below it
@@ -32,8 +36,30 @@ def help_table(show_ids: bool = True) -> Table:
     return table
 
 
+def query_help() -> Group:
+    """The query language as rich renderables: bold titles, indented paragraphs, and each
+    term in bold over its meaning (the layout of ``mailq-tui help query``, wrapped to fit)."""
+    parts: list[RenderableType] = [
+        Text("The query language (/ filter bar; mailq-tui help query)", style="bold")
+    ]
+    for section in sections():
+        parts += [Text(""), Text(section.title, style="bold")]
+        for number, block in enumerate(section.blocks):
+            if isinstance(block, str):
+                if number:
+                    parts.append(Text(""))
+                parts.append(Padding(Text(block), (0, 0, 0, 2)))
+                continue
+            if number:
+                parts.append(Text(""))
+            for entry in block:
+                parts.append(Padding(Text(entry.term, style="bold"), (0, 0, 0, 2)))
+                parts.append(Padding(Text(entry.meaning), (0, 0, 0, 6)))
+    return Group(*parts)
+
+
 class HelpScreen(ModalScreen[None]):
-    """The key table; Esc, q or ? closes it."""
+    """The key table and the query language; Esc, q or ? closes it."""
 
     BINDINGS = [
         Binding(
@@ -42,18 +68,22 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        """Title and table in a scrollable box."""
+        """Title, key table and query language in a scrollable box."""
         with VerticalScroll(id="help-dialog"):
-            yield Static(Text("mailq-tui keys"), id="help-title")
+            yield Static(
+                Text("mailq-tui keys; the query language follows (PgDn, End)"), id="help-title"
+            )
             yield Static(help_table(self._show_ids()), id="help-table")
             yield Static(
                 Text(
                     "Actions apply to the marked messages, or to the one under the cursor "
                     "when nothing is marked. Every action asks first. Binding ids (for "
-                    f"keymaps) are shown from {IDS_FROM_WIDTH} columns on."
+                    f"keymaps) are shown from {IDS_FROM_WIDTH} columns on. The query "
+                    "language follows below."
                 ),
                 id="help-note",
             )
+            yield Static(query_help(), id="help-query")
 
     def _show_ids(self) -> bool:
         return self.app.size.width >= IDS_FROM_WIDTH

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Callable, ClassVar, Optional
 
@@ -37,7 +38,7 @@ from mailq_tui.ui import plans
 from mailq_tui.ui.action_runner import ActionRunner
 from mailq_tui.ui.availability import ExplainingScreen
 from mailq_tui.ui.backend import QueueBackend
-from mailq_tui.ui.columns import SORT_CYCLE, header_cells
+from mailq_tui.ui.columns import OPTIONAL_COLUMNS, SORT_CYCLE, header_cells
 from mailq_tui.ui.commands import OPERATION_KEYS, QUEUE_COMMANDS, Command, queue_bindings
 from mailq_tui.ui.keys import WorkGate
 from mailq_tui.ui.memory import settle_after_listing
@@ -73,7 +74,9 @@ class QueueScreen(ExplainingScreen[None]):
 
     ``backend``: where listings come from and actions go. ``clock``: epoch seconds for ages.
     ``refresh_interval``: seconds between live refreshes (0: none); a slow listing stretches
-    it to 5× its duration, so a huge queue is not listed back to back.
+    it to 5× its duration, so a huge queue is not listed back to back. ``columns``: which of
+    the list's optional columns show. ``saved_filters``: name -> query text, for ``@name`` in
+    the filter bar and the palette's "Filter:" entries.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = list(queue_bindings())
@@ -88,18 +91,21 @@ class QueueScreen(ExplainingScreen[None]):
         *,
         clock: Callable[[], float] = time.time,
         refresh_interval: float = 0.0,
+        columns: Sequence[str] = OPTIONAL_COLUMNS,
+        saved_filters: Optional[Mapping[str, str]] = None,
     ) -> None:
         super().__init__()
         self.backend = backend
         self.clock = clock
         self.refresh_interval = refresh_interval
+        self.saved_filters: Mapping[str, str] = dict(saved_filters or {})
         #: What the user asked to see (replaced as a whole; see :meth:`change_view`).
         self.spec = ViewSpec()
         #: What is shown: a listing, its index and the rows ``spec`` selects.
         self.state: Optional[ViewState] = None
         self.marks = Marks()
         #: The list (composed here, kept at hand: a DOM query per key adds up).
-        self.queue_list = QueueList(self.marks, id="queue-list")
+        self.queue_list = QueueList(self.marks, columns=columns, id="queue-list")
         self.settings: Optional[PostfixSettings] = None
         self.health: Optional[Health] = None
         self.trend = Trend()
@@ -365,10 +371,14 @@ class QueueScreen(ExplainingScreen[None]):
 
     def filter_typed(self, value: str) -> None:
         """Apply the query as it is typed; a malformed one is explained under the bar, and
-        so is a value holding control or bidi characters (drawn as markers in the bar)."""
+        so is a value holding control or bidi characters (drawn as markers in the bar).
+
+        The view gets the query's text with each ``@name`` replaced by its saved filter's
+        text (:attr:`Query.text`): everything downstream (the filter, the confirm dialog's
+        "Query:" line, a drill-down) reads plain query text, as the CLI's selection does."""
         error = self.query_one("#filter-error", Static)
         try:
-            parse_query(value)
+            query = parse_query(value, self.saved_filters)
         except QuerySyntaxError as exc:
             pos = getattr(exc, "position", None)
             where = f" at column {pos + 1}" if isinstance(pos, int) else ""
@@ -380,7 +390,13 @@ class QueueScreen(ExplainingScreen[None]):
         if note:
             error.update(Text(note, no_wrap=True, overflow="ellipsis"))
         error.display = bool(note)
-        self.change_view(replace(self.spec, query_text=value))
+        self.change_view(replace(self.spec, query_text=query.text))
+
+    def apply_saved_filter(self, name: str) -> None:
+        """Show the saved filter ``name``: the filter bar reads ``@name`` (and applies it as
+        typed text would), then the list has the focus."""
+        self.query_one("#filter", Input).value = f"@{name}"
+        self.queue_list.focus()
 
     @on(Input.Submitted, "#filter")
     def filter_done(self) -> None:

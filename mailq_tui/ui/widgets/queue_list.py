@@ -15,6 +15,7 @@ destinations; Enter on one expands or collapses it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Optional
 
@@ -31,7 +32,7 @@ from textual.strip import Strip
 
 from mailq_tui.model.grouping import Group
 from mailq_tui.model.message import Message
-from mailq_tui.ui.columns import Layout, cells, group_cells, layout_for
+from mailq_tui.ui.columns import OPTIONAL_COLUMNS, Layout, cells, group_cells, layout_for
 from mailq_tui.ui.view import Marks, ViewState
 
 
@@ -80,15 +81,22 @@ class QueueList(ScrollView, can_focus=True):
         group: Group
 
     def __init__(
-        self, marks: Marks, *, name: Optional[str] = None, id: Optional[str] = None
+        self,
+        marks: Marks,
+        *,
+        columns: Sequence[str] = OPTIONAL_COLUMNS,
+        name: Optional[str] = None,
+        id: Optional[str] = None,
     ) -> None:
         super().__init__(name=name, id=id)
         self.marks = marks
+        #: Which of the optional columns show (the config's ``columns``).
+        self.shown_columns = tuple(columns)
         self.state: Optional[ViewState] = None
         self.now = 0.0
         self._cache: LRUCache[tuple[int, bool, int, int], Strip] = LRUCache(512)
         self._group_marks: dict[int, bool] = {}
-        self._layout: Layout = layout_for(80)
+        self._layout: Layout = layout_for(80, shown=self.shown_columns)
         self._id_width = 11
 
     # ------------------------------------------------------------------ data
@@ -166,7 +174,7 @@ class QueueList(ScrollView, can_focus=True):
 
     def _relayout(self) -> None:
         width = self.scrollable_content_region.width or self.size.width or 80
-        layout = layout_for(width, self._id_width)
+        layout = layout_for(width, self._id_width, self.shown_columns)
         if layout != self._layout:  # the cached rows have the old columns
             self._cache.clear()
             self._layout = layout
