@@ -281,10 +281,10 @@ def test_tui_hangup_during_bulk_release_stops_cleanly(held: Sandbox, tmp_path: P
     started_fd = os.open(started, os.O_RDONLY | os.O_NONBLOCK)
     app = PtyApp([*cli(held), "--refresh", "0"], env)
     try:
-        app.wait_for(f"{before} msgs".encode())
+        app.wait_for(f"{before:,} msgs".encode())
         since = app.mark()
         app.type(b"*")
-        app.wait_for(f"marked {before}".encode(), since)
+        app.wait_for(f"marked {before:,}".encode(), since)
         since = app.mark()
         app.type(b"H")
         app.wait_for(b" Yes ", since)  # the confirm dialog's button
