@@ -23,7 +23,7 @@ from mailq_tui.engine import PostfixError, QueueEngine
 from mailq_tui.formatting import breakdown_text, plural, short_age, short_size
 from mailq_tui.model.expiry import Lifetimes, release_warning
 from mailq_tui.model.grouping import group_messages
-from mailq_tui.model.index import QueueIndex
+from mailq_tui.model.index import SORT_KEYS, QueueIndex
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import Query, QuerySyntaxError, parse_query
 from mailq_tui.model.reasons import explain
@@ -73,7 +73,7 @@ def read_query(words: Sequence[str], saved: Optional[Mapping[str, str]] = None) 
     try:
         return parse_query(text, saved)
     except QuerySyntaxError as exc:
-        raise CliError(f"bad query {text!r}: {exc}") from exc
+        raise CliError(f'bad query "{visible(text, 200)}": {visible(str(exc), 300)}') from exc
 
 
 def query_of(args: argparse.Namespace) -> Query:
@@ -109,7 +109,9 @@ async def cmd_ls(engine: QueueEngine, args: argparse.Namespace) -> int:
     try:
         rows = index.sort(rows, args.sort, reverse=args.reverse)
     except (KeyError, ValueError) as exc:
-        raise CliError(f"cannot sort by {args.sort!r}: {exc}") from exc
+        raise CliError(
+            f'cannot sort by "{visible(args.sort, 40)}": sort by one of {", ".join(SORT_KEYS)}'
+        ) from exc
     if args.limit > 0:
         rows = rows[: args.limit]
     messages = [index.messages[r] for r in rows]
@@ -122,7 +124,7 @@ async def cmd_ls(engine: QueueEngine, args: argparse.Namespace) -> int:
     else:
         out.print_table(messages, now=index.now)
         total = sum(m.message_size for m in messages)
-        print(f"-- {len(messages)} message(s), {short_size(total)}")
+        print(f"-- {plural(len(messages), 'message')}, {short_size(total)}")
     return EXIT_OK
 
 
@@ -239,7 +241,7 @@ async def cmd_action(engine: QueueEngine, args: argparse.Namespace) -> int:
     if summary.needs_all and not args.all:
         raise CliError(refusal(args.command, summary))
     targets: list[Message] = [index.messages[r] for r in rows]
-    what = f"{args.command} {len(targets)} message(s)"
+    what = f"{args.command} {plural(len(targets), 'message')}"
     if targets:
         what += f" ({breakdown_text(summary.per_queue)})"
     await _warn_expiring(engine, args.command, targets)
@@ -248,7 +250,7 @@ async def cmd_action(engine: QueueEngine, args: argparse.Namespace) -> int:
         out.print_ids(targets)
         return EXIT_OK
     if not targets:
-        print(f"{args.command}: no message matches; nothing done")
+        print(f"No message matches the query: nothing to {args.command}")
         return EXIT_OK
     if not args.yes and not _confirm(f"{what.capitalize()}?"):
         raise CliError(f"not confirmed: {what} (pass --yes to skip the question)")

@@ -19,6 +19,7 @@ import msgspec
 
 from mailq_tui.formatting import short_age, short_size
 from mailq_tui.model.message import Message
+from mailq_tui.report_text import report_summary
 from mailq_tui.reports import ActionReport
 from mailq_tui.safe_text import visible
 
@@ -108,7 +109,7 @@ def print_table(
 def format_report(report: ActionReport, verbose: bool = False) -> str:
     """A report as text lines: the summary, then skipped ids, errors and notes."""
     buf = io.StringIO()
-    buf.write(visible(report.summary()) + "\n")
+    buf.write(visible(report_summary(report)) + "\n")
     for qid, why in report.skipped:
         buf.write(f"  skipped {visible(qid)}: {visible(why)}\n")
     for err in report.errors:

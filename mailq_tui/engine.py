@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional, Union
 
+from mailq_tui.formatting import count, plural
 from mailq_tui.model.message import Message
 from mailq_tui.model.recheck import (
     SKIP_ALREADY_HELD,
@@ -50,6 +51,7 @@ from mailq_tui.postfix.privileges import current_user, detect_privileges
 from mailq_tui.postfix.queue_ids import is_valid_queue_id
 from mailq_tui.postfix.settings import PostfixSettings, read_settings
 from mailq_tui.reports import POSTSUPER_ACTIONS, ActionReport, Privileges, ProgressCallback
+from mailq_tui.safe_text import visible
 
 #: The value types the app and the CLI meet are re-exported here: they reach Postfix through
 #: the engine only (``ui/`` never imports ``mailq_tui.postfix``; checked by the import contracts).
@@ -224,7 +226,7 @@ class QueueEngine:
         if not survivors:
             return
         if stop is not None and stop.is_set():
-            report.notes.append("stopped before postsuper ran: nothing was done")
+            report.notes.append("postsuper was not started")
             return
         result = await run_postsuper(
             self.tools, action, survivors, queues, progress=progress, stop=stop
@@ -237,14 +239,15 @@ class QueueEngine:
         report.errors.extend(f"postsuper warning: {w}" for w in result.warnings)
         if result.sent < len(survivors):
             report.notes.append(
-                f"stopped: {len(survivors) - result.sent} message(s) were not given to "
-                f"postsuper; it finished the {result.sent} it had been given"
+                f"{plural(len(survivors) - result.sent, 'message')} never reached postsuper; "
+                f"it finished the {count(result.sent)} it had been given"
             )
         untouched = result.sent - len(result.outcomes)
         if untouched > 0 and not result.error:
+            gone = "it left or moved" if untouched == 1 else "they left or moved"
             report.notes.append(
-                f"{untouched} message(s) were not found by postsuper in "
-                f"{', '.join(sorted(queues))} (they left or moved just before it ran)"
+                f"postsuper did not find {plural(untouched, 'message')} in the "
+                f"{' or '.join(sorted(queues))} queue ({gone} just before it ran)"
             )
 
     async def flush_all(self) -> ActionReport:
@@ -252,7 +255,7 @@ class QueueEngine:
         report = ActionReport(action=Op.FLUSH_ALL.value, requested=1)
         res = await flush_mod.flush_all(self.tools)
         self._fill_flush(report, res)
-        report.notes.append("Postfix schedules delivery; it does not report per-message results")
+        report.notes.append("Postfix delivers what it can now and does not report on each message")
         self._audit(report, [])
         return report
 
@@ -263,7 +266,8 @@ class QueueEngine:
         return (
             ""
             if flush_mod.is_valid_site(site)
-            else f"not a destination postqueue -s accepts: {site!r}"
+            else f'"{visible(site, 60)}" is not a destination postqueue -s accepts '
+            "(give a domain, [host] or [address]:port)"
         )
 
     async def flush_site(
@@ -280,7 +284,7 @@ class QueueEngine:
         site's messages from it (:func:`~mailq_tui.model.selection.site_flush_candidates`:
         deferred, a recipient at exactly SITE), so the CLI and the app cannot differ.
         """
-        report = ActionReport(action=Op.FLUSH_SITE.value, requested=1)
+        report = ActionReport(action=Op.FLUSH_SITE.value, requested=1, site=site, covers=0)
         problem = self.site_problem(site)
         if problem:
             report.errors.append(problem)
@@ -294,15 +298,17 @@ class QueueEngine:
             report = await self._flush_each(ids, Op.FLUSH_SITE, stop=stop)
             report.notes.insert(
                 0,
-                f"postqueue -s {site} was refused (fast flush is not configured for it); "
-                f"flushed {report.done} of {len(ids)} message(s) one by one with postqueue -i",
+                f"fast flush is not configured for {site} (postqueue -s refused), so its "
+                "messages were flushed one by one with postqueue -i",
             )
         else:
             self._fill_flush(report, res)
+            report.covers = len(candidates)
             if res.not_configured:
                 report.notes.append(
                     f"no deferred message has a recipient at {site}: nothing to flush one by one"
                 )
+        report.site = site
         self._audit(report, [m.queue_id for m in candidates], {"site": site})
         return report
 
@@ -342,7 +348,7 @@ class QueueEngine:
         if stop is not None and stop.is_set():
             report.interrupted = True
             if res.stopped:
-                report.notes.append(f"stopped: {res.stopped} flush request(s) not made")
+                report.notes.append(f"{plural(res.stopped, 'flush request')} not made")
         return report
 
     @staticmethod
@@ -354,7 +360,9 @@ class QueueEngine:
     async def postcat(self, queue_id: str, max_bytes: int = 8 << 20) -> PostcatResult:
         """Envelope, headers and body of one message (capped at ``max_bytes``)."""
         if not is_valid_queue_id(queue_id):
-            return PostcatResult(queue_id=queue_id, error=f"not a valid queue id: {queue_id!r}")
+            return PostcatResult(
+                queue_id=queue_id, error=f'"{visible(queue_id, 40)}" is not a valid queue id'
+            )
         privs = await self.privileges()
         if not privs.postcat.allowed:
             return PostcatResult(queue_id=queue_id, error=privs.postcat.reason)

@@ -32,12 +32,18 @@ def short_size(size: int) -> str:
     )
 
 
+def count(n: int) -> str:
+    """``51,274``: a count as the app and the CLI write it in sentences (thousands
+    separated, so big queues read at a glance)."""
+    return f"{n:,}"
+
+
 def plural(n: int, word: str) -> str:
-    """``1 message`` / ``3 messages``."""
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    """``1 message`` / ``3 messages`` / ``51,274 messages``."""
+    return f"{count(n)} {word}{'' if n == 1 else 's'}"
 
 
 def breakdown_text(counts: Mapping[str, int]) -> str:
     """``30 deferred, 7 hold``: per-queue counts, in the order given (callers pass
     :func:`mailq_tui.model.selection.per_queue`, which is in Postfix's queue order)."""
-    return ", ".join(f"{n} {q}" for q, n in counts.items())
+    return ", ".join(f"{count(n)} {q}" for q, n in counts.items())

@@ -62,6 +62,11 @@ class Op(str, Enum):
         return cls(str(parameters[0]))
 
 
+#: Why an operation on messages cannot run with nothing selected, and what to do.
+NO_SELECTION = "no message selected: put the cursor on one, or mark some (Space)"
+#: Why nothing can run while an action runs (one at a time), and what to do.
+BUSY = "another action is running: wait for its report"
+
 #: The operations that act on one message (the message screen offers these).
 MESSAGE_OPS = (Op.DELETE, Op.HOLD, Op.RELEASE, Op.REQUEUE, Op.FLUSH_IDS)
 
@@ -94,9 +99,9 @@ def why_unavailable(
     if why:
         return why
     if not op.uses_postsuper and health is not None and not health.running and health.certain:
-        return "Postfix is not running: nothing would deliver the mail"
+        return "Postfix is not running, so nothing would deliver the mail: start it first"
     if busy:
-        return "another action is running"
+        return BUSY
     if op.needs_target and not has_target:
-        return "no message selected"
+        return NO_SELECTION
     return ""

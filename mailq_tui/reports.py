@@ -1,6 +1,7 @@
 """Result types shared by the engine, the CLI and the UI: capabilities and action reports.
 
-Plain dataclasses, no behaviour beyond formatting, so every layer may import them.
+Plain dataclasses, no behaviour beyond the exit-status rule, so every layer may import them;
+:func:`mailq_tui.report_text.report_summary` says a report in words.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ SKIP_NOT_HELD = "not on hold any more"
 SKIP_ALREADY_HELD = "already on hold"
 
 #: The skip reasons that mean "already in the state the action asks for" (a hold of held mail,
-#: a release of mail not on hold), with how the summary counts them. Like ``kubectl apply``,
+#: a release of mail not on hold), with what each means. Like ``kubectl apply``,
 #: such a skip is reported but is not a failure: the user's intent holds, so a script that
 #: re-runs ``hold --yes`` must not see exit status 1. A vanished, reused or invalid id is.
 ALREADY_IN_STATE = {
@@ -89,6 +90,11 @@ class ActionReport:
     #: True when a stop was requested (Ctrl+C, SIGTERM, hangup, quit) while the action ran:
     #: ids not yet given to Postfix were not, and ``done`` is what Postfix did before it stopped.
     interrupted: bool = False
+    #: A site flush's destination ("" for other actions); the summary names it.
+    site: str = ""
+    #: A flush made as ONE ``postqueue -s`` request: how many deferred messages of the listing
+    #: it concerns (Postfix does not say). None when ``requested``/``done`` count messages.
+    covers: Optional[int] = None
 
     @property
     def already(self) -> list[tuple[str, str]]:
@@ -110,21 +116,6 @@ class ActionReport:
             and already == len(self.skipped)
             and self.done + already == self.requested
         )
-
-    def summary(self) -> str:
-        """One line for a notification or the CLI."""
-        stopped = "interrupted: " if self.interrupted else ""
-        parts = [f"{self.action}: {stopped}{self.done} of {self.requested} done"]
-        for reason, said in ALREADY_IN_STATE.items():
-            count = sum(1 for _, why in self.skipped if why == reason)
-            if count:
-                parts.append(f"{count} {said}")
-        if self.failed_skips:
-            parts.append(f"{len(self.failed_skips)} skipped")
-        if self.errors:
-            parts.append(f"{len(self.errors)} error(s): {self.errors[0]}")
-        parts.extend(self.notes)
-        return "; ".join(parts)
 
 
 def exit_status(report: ActionReport) -> int:

@@ -187,7 +187,9 @@ class RecordedBackend:
         would flush one by one (:func:`~mailq_tui.model.selection.site_flush_candidates`)."""
         candidates = site_flush_candidates(listing, site)
         self.calls.append(("flush-site:" + site, [m.queue_id for m in candidates]))
-        return self._flush(Op.FLUSH_SITE, 1)
+        report = self._flush(Op.FLUSH_SITE, 1)
+        report.site, report.covers = site, len(candidates)
+        return report
 
     async def flush_ids(
         self,

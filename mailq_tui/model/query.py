@@ -284,7 +284,7 @@ def _amount(text: str, units: dict[str, int], what: str, pos: int) -> float:
     if not match or unit not in units:
         raise QuerySyntaxError(
             f"{what}: expected a number with a unit ({'/'.join(u for u in units if u)}), "
-            f"got {text!r}",
+            f'got "{text}"',  # shown through visible() by the filter bar and the CLI
             pos,
         )
     return float(match.group(1)) * units[unit]
@@ -414,7 +414,7 @@ def _parse(text: str, saved: Mapping[str, str], expanding: tuple[str, ...]) -> Q
             if name not in FIELDS:
                 known = ", ".join(sorted(set(FIELDS.values())))
                 raise QuerySyntaxError(
-                    f"unknown field {name!r}: expected one of {known} "
+                    f'unknown field "{name}:": expected one of {known} '
                     f'(quote text that contains a colon: "{name}:...")',
                     pos,
                 )

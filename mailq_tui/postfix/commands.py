@@ -112,14 +112,19 @@ class PostfixTools:
 
 #: Known fatal/error fragments (lowercase) -> what to tell the user. Checked in order.
 _KNOWN_ERRORS: tuple[tuple[str, str], ...] = (
-    ("mail system is down", "Postfix is not running (mail system is down)"),
+    (
+        "mail system is down",
+        "Postfix is not running (mail system is down): start it (postfix start), then try again",
+    ),
     (
         "is not allowed to view the mail queue",
-        "you are not allowed to view the mail queue (authorized_mailq_users)",
+        "you are not allowed to view the mail queue: an administrator can add you to "
+        "authorized_mailq_users in main.cf",
     ),
     (
         "is not allowed to flush the mail queue",
-        "you are not allowed to flush the mail queue (authorized_flush_users)",
+        "you are not allowed to flush the mail queue: an administrator can add you to "
+        "authorized_flush_users in main.cf",
     ),
     (
         "reserved for the superuser",
@@ -139,9 +144,19 @@ _KNOWN_ERRORS: tuple[tuple[str, str], ...] = (
     ("invalid name", "Postfix rejected the queue id (invalid name)"),
     ("a password is required", "sudo needs a password: add a NOPASSWD sudoers rule"),
     ("a terminal is required", "sudo needs a password: add a NOPASSWD sudoers rule"),
-    ("is not in the sudoers file", "sudo is not allowed for this user"),
-    ("may not run sudo", "sudo is not allowed for this user"),
-    ("not allowed to execute", "sudo does not allow this command for this user"),
+    (
+        "is not in the sudoers file",
+        "sudo is not allowed for this user: an administrator must add a NOPASSWD sudoers rule",
+    ),
+    (
+        "may not run sudo",
+        "sudo is not allowed for this user: an administrator must add a NOPASSWD sudoers rule",
+    ),
+    (
+        "not allowed to execute",
+        "sudo does not allow this command for this user: an administrator must add a NOPASSWD "
+        "sudoers rule for it",
+    ),
     ("permission denied", "permission denied"),
 )
 

@@ -131,5 +131,6 @@ async def flush_ids(
         result.errors.append(msg if count == 1 else f"{msg} ({count} times)")
     skipped = len(queue_ids) - finished - result.stopped
     if skipped:
-        result.errors.append(f"{skipped} flush request(s) not attempted after that error")
+        requests = "flush request was" if skipped == 1 else "flush requests were"
+        result.errors.append(f"{skipped:,} more {requests} not made after that error")
     return result

@@ -20,6 +20,7 @@ from textual.widgets import ProgressBar
 
 from mailq_tui.glyphs import current as glyphs
 from mailq_tui.operations import Op
+from mailq_tui.report_text import report_summary, report_title
 from mailq_tui.reports import ActionReport
 from mailq_tui.safe_text import visible
 from mailq_tui.ui import plans
@@ -151,5 +152,6 @@ class ActionRunner:
         if report.skipped:
             shown = ", ".join(visible(qid, 20) for qid, _ in report.skipped[:5])
             more = f" {glyphs().dots}" if len(report.skipped) > 5 else ""
-            detail = f"\nskipped: {shown}{more} (see log: l)"
-        self.notify(visible(report.summary(), 400) + detail, report.action, plans.severity(report))
+            detail = f"\nskipped: {shown}{more} (press l for the log)"
+        summary = visible(report_summary(report), 400)
+        self.notify(summary + detail, report_title(report), plans.severity(report))

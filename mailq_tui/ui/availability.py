@@ -17,6 +17,7 @@ from textual.binding import ActiveBinding
 from textual.screen import Screen
 
 from mailq_tui.operations import Op, privilege_reason
+from mailq_tui.report_text import VERBS
 from mailq_tui.reports import Privileges
 
 ResultT = TypeVar("ResultT")
@@ -61,7 +62,8 @@ class ExplainingScreen(Screen[ResultT]):
         for _, binding in self._bindings:
             if binding.action == spelled and binding.description:
                 return binding.description
-        return action
+        op = Op.from_action(action, parameters)
+        return VERBS[op].title if op is not None else action.replace("_", " ").capitalize()
 
     def spare_binding_ids(self) -> frozenset[str]:
         """Ids of bindings shown in the footer only when a forbidden key left room."""

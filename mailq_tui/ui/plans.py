@@ -27,6 +27,7 @@ from mailq_tui.model.selection import (
     warning_lines,
 )
 from mailq_tui.operations import Op
+from mailq_tui.report_text import report_summary
 from mailq_tui.reports import ActionReport
 from mailq_tui.safe_text import visible
 from mailq_tui.ui.columns import recipient_cell, sender_cell
@@ -172,7 +173,7 @@ def flush_all_text(count: int) -> tuple[str, str]:
 
 def report_lines(report: ActionReport) -> list[str]:
     """The report as log lines: summary, then every skipped id and error, sanitised."""
-    lines = [visible(report.summary(), 500)]
+    lines = [visible(report_summary(report), 500)]
     lines.extend(
         f"  skipped {visible(qid, 40)}: {visible(why, 200)}" for qid, why in report.skipped
     )

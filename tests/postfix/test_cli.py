@@ -43,7 +43,7 @@ def run(capsys: pytest.CaptureFixture[str], inst: Instance, *args: str) -> tuple
 
 def test_ls_formats(queue: Instance, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = run(capsys, queue, "ls")
-    assert code == 0 and out.count("deferred") == 14 and "-- 14 message(s)" in out
+    assert code == 0 and out.count("deferred") == 14 and "-- 14 messages" in out
     code, out = run(capsys, queue, "ls", "domain:yahoo.com", "--ids")
     ids = out.split()
     assert len(ids) == 4 and set(ids) <= {m.queue_id for m in queue.listing()}
@@ -96,26 +96,26 @@ def test_delete_needs_confirmation(queue: Instance, capsys: pytest.CaptureFixtur
     assert code == 2 and "not confirmed" in capsys.readouterr().err
     assert len(queue.listing()) == 14
     code, out = run(capsys, queue, "delete", "domain:yahoo.com", "--dry-run")
-    assert code == 0 and "would delete 4 message(s) (4 deferred)" in out
+    assert code == 0 and "would delete 4 messages (4 deferred)" in out
     assert len(queue.listing()) == 14
 
 
 def test_delete_hold_release_requeue(queue: Instance, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = run(capsys, queue, "delete", "domain:yahoo.com", "--yes")
-    assert code == 0 and "delete: 4 of 4 done" in out
+    assert code == 0 and out.startswith("Deleted 4 messages\n")
     assert not any("yahoo" in r.address for m in queue.listing() for r in m.recipients)
     code, out = run(capsys, queue, "hold", "from:<>", "-y")
-    assert code == 0 and "hold: 2 of 2 done" in out
+    assert code == 0 and out.startswith("Held 2 messages\n")
     assert sorted(m.queue_name for m in queue.listing()).count("hold") == 2
     # Releasing deferred mail: nothing is on hold among them, so all are skipped, but they are
     # already released (the state asked for): reported, exit 0.
     code, out = run(capsys, queue, "release", "queue:deferred", "-y")
-    assert code == 0 and "release: 0 of 8 done; 8 not on hold (nothing to release)" in out
+    assert code == 0 and out.startswith("Nothing released: 8 messages were not on hold\n")
     assert out.count("skipped") == 8 and "not on hold any more" in out
     code, out = run(capsys, queue, "release", "queue:hold", "-y")
-    assert code == 0 and "release: 2 of 2 done" in out
+    assert code == 0 and out.startswith("Released 2 messages\n")
     code, out = run(capsys, queue, "requeue", "from:alice", "-y")
-    assert code == 0 and "requeue: 8 of 8 done" in out
+    assert code == 0 and out.startswith("Requeued 8 messages\n")
 
 
 def audit_records(tmp_path: Path) -> list[dict[str, object]]:
@@ -130,14 +130,14 @@ def test_a_hold_of_mail_partly_held_already_exits_0_and_says_so(
     assert sum(m.queue_name == "hold" for m in queue.listing()) == 4
     code, out = run(capsys, queue, "hold", "from:alice", "--yes")
     assert code == 0, out
-    assert out.startswith("hold: 4 of 8 done; 4 already on hold\n")
+    assert out.startswith("Held 4 of 8 messages; 4 were already on hold\n")
     assert sorted(out.splitlines()[1:]) == [f"  skipped {q}: already on hold" for q in alice[:4]]
     assert {m.queue_name for m in queue.listing() if m.queue_id in alice} == {"hold"}
     (line,) = audit_records(tmp_path)
     assert line["exit_code"] == 0 and len(line["skipped"]) == 4  # type: ignore[arg-type]
     # Once more: everything is already on hold, nothing is done, and that is still success.
     code, out = run(capsys, queue, "hold", "from:alice", "--yes")
-    assert code == 0 and out.startswith("hold: 0 of 8 done; 8 already on hold\n")
+    assert code == 0 and out.startswith("Nothing held: 8 messages were already on hold\n")
 
 
 def test_a_vanished_id_among_already_held_ones_still_exits_1(
@@ -158,7 +158,7 @@ def test_a_vanished_id_among_already_held_ones_still_exits_1(
     monkeypatch.setattr(QueueEngine, "act", act_after_one_leaves)
     code, out = run(capsys, queue, "hold", "from:bob", "--yes")
     assert code == 1, out
-    assert out.startswith("hold: 2 of 4 done; 1 already on hold; 1 skipped\n")
+    assert out.startswith("Held 2 of 4 messages; 1 was already on hold; 1 had left the queue\n")
     assert f"  skipped {bob[1]}: no longer in the queue" in out
     (line,) = audit_records(tmp_path)
     assert line["exit_code"] == 1
@@ -166,12 +166,19 @@ def test_a_vanished_id_among_already_held_ones_still_exits_1(
 
 def test_flush(queue: Instance, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = run(capsys, queue, "flush", "--site", "yahoo.com")
-    assert code == 0 and "flushed 4 of 4 message(s) one by one" in out
+    assert code == 0 and out.startswith(
+        "Flushed 4 deferred messages for yahoo.com (queued for immediate delivery); "
+        "fast flush is not configured for yahoo.com (postqueue -s refused), so its messages "
+        "were flushed one by one with postqueue -i\n"
+    )
     some = queue.listing()[0].queue_id
     code, out = run(capsys, queue, "flush", "--id", some, "--id", "ABCDEF12345")
     assert code == 1 and "ABCDEF12345: not in the queue" in out
+    assert out.startswith(
+        "Flushed 1 of 2 messages (queued for immediate delivery); 1 was not in the queue\n"
+    )
     code, out = run(capsys, queue, "flush")
-    assert code == 0 and "flush-all: 1 of 1 done" in out
+    assert code == 0 and out.startswith("Flush of the whole queue requested; ")
 
 
 def test_privileges(pf: Instance, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -242,10 +249,10 @@ def test_all_acts_on_everything_but_never_widens_a_query(
     queue: Instance, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out = run(capsys, queue, "hold", "--all", "from:bob", "--yes")
-    assert code == 0 and "hold: 4 of 4 done" in out
+    assert code == 0 and out.startswith("Held 4 messages\n")
     assert sum(m.queue_name == "hold" for m in queue.listing()) == 4
     code, out = run(capsys, queue, "delete", "--all", "--yes")
-    assert code == 0 and "delete: 14 of 14 done" in out
+    assert code == 0 and out.startswith("Deleted 14 messages\n")
     assert queue.listing() == []
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from mailq_tui.engine import QueueEngine
+from mailq_tui.report_text import report_summary
 from mailq_tui.sandbox.instance import POSTSUPER, Sandbox
 from mailq_tui.sandbox.populate import Spec, inject
 from mailq_tui.ui.app import MailqApp
@@ -131,7 +133,10 @@ async def test_engine_stop_ends_the_batch_and_counts_what_postsuper_did(
     assert report.interrupted and not report.errors
     assert 0 < report.done < len(before)
     assert report.done == released == len(report.outcomes)
-    assert report.summary().startswith(f"release: interrupted: {released} of {len(before)} done")
+    assert report_summary(report).startswith(
+        f"Stopped after releasing {released:,} of {len(before):,} messages; "
+        f"{len(before) - released:,} were not touched"
+    )
     (line,) = audit_lines(tmp_path / "audit.log")
     assert line["done"] == released and line["interrupted"] is True
     assert line["exit_code"] == 130 and line["postfix_exit_code"] == 0
@@ -143,7 +148,7 @@ async def test_engine_stop_ends_a_per_id_flush(held: Sandbox, tmp_path: Path) ->
     stop = asyncio.Event()
     report = await engine.flush_ids(targets, progress=lambda done, total: stop.set(), stop=stop)
     assert report.interrupted and 0 < report.done < len(targets)
-    assert any("flush request(s) not made" in n for n in report.notes)
+    assert any(re.fullmatch(r"[\d,]+ flush requests? not made", n) for n in report.notes)
     (line,) = audit_lines(tmp_path / "audit.log")
     assert line["done"] == report.done and line["exit_code"] == 130
 
@@ -183,7 +188,7 @@ def test_cli_sigint_mid_batch_reports_and_audits(held: Sandbox, tmp_path: Path) 
     released = before - hold_count(held)
     assert proc.returncode == 130, err
     assert 0 < released < before
-    assert f"release: interrupted: {released} of {before} done" in out.decode()
+    assert f"Stopped after releasing {released:,} of {before:,} messages; " in out.decode()
     (record,) = audit_lines(audit)
     assert record["done"] == released and record["interrupted"] is True
     assert record["exit_code"] == proc.returncode and record["postfix_exit_code"] == 0
@@ -243,7 +248,7 @@ async def test_tui_quit_during_bulk_hold_asks_then_stops_cleanly(
             await pilot.pause()
             assert isinstance(app.screen, ConfirmScreen)
             title = str(app.screen.query_one("#confirm-title").render())
-            assert title == f"Quit while hold of {targets} messages runs?"
+            assert title == f"Quit while hold of {targets:,} messages runs?"
             await pilot.press("y")
             await pilot.pause()
             await pilot.press("ctrl+q")  # again, while stopping: no second question
@@ -276,10 +281,10 @@ def test_tui_hangup_during_bulk_release_stops_cleanly(held: Sandbox, tmp_path: P
     started_fd = os.open(started, os.O_RDONLY | os.O_NONBLOCK)
     app = PtyApp([*cli(held), "--refresh", "0"], env)
     try:
-        app.wait_for(f"{before} msgs".encode())
+        app.wait_for(f"{before:,} msgs".encode())
         since = app.mark()
         app.type(b"*")
-        app.wait_for(f"marked {before}".encode(), since)
+        app.wait_for(f"marked {before:,}".encode(), since)
         since = app.mark()
         app.type(b"H")
         app.wait_for(b" Yes ", since)  # the confirm dialog's button

@@ -130,7 +130,7 @@ async def test_mark_all_matching_then_delete_confirms_exact_count(
         assert not (marked & set(shown_ids(app)))
         assert len(screen.marks) == 0
         log = "\n".join(screen.query_one("#action-log").lines)
-        assert f"delete: {n} of {n} done" in log
+        assert f"Deleted {n} messages" in log
 
 
 async def test_cancel_with_n_or_escape_does_nothing(backend: RecordedBackend) -> None:
@@ -164,7 +164,7 @@ async def test_skipped_ids_from_the_recheck_are_reported(backend: RecordedBacken
         await settle(pilot)
         log = "\n".join(app.screen.query_one("#action-log").lines)
         assert f"skipped {gone}: no longer in the queue" in log
-        assert "hold: 1 of 2 done; 1 skipped" in log
+        assert "Held 1 of 2 messages; 1 had left the queue" in log
 
 
 async def test_refresh_keeps_cursor_on_the_same_id_when_others_leave(

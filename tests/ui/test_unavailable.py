@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mailq_tui.operations import NO_SELECTION
 from mailq_tui.ui.screens.confirm import ConfirmScreen
 from mailq_tui.ui.screens.message import MessageScreen
 from mailq_tui.ui.screens.queue import QueueScreen
@@ -66,7 +67,7 @@ async def test_an_unavailable_key_says_why_without_privileges_too(
         assert footer_keys(app)["d"] is False  # dimmed, not hidden: root may delete
         await pilot.press("d")
         await settle(pilot)
-        assert [n["message"] for n in said] == ["Delete: no message selected"]
+        assert [n["message"] for n in said] == [f"Delete: {NO_SELECTION}"]
         assert isinstance(app.screen, QueueScreen)
 
 

@@ -168,7 +168,7 @@ def error_of(tmp_path: Path, text: str, name: str = "config.toml") -> str:
         (
             'sudo = true\n[filters]\nok = "to:x"\nbad = "age:>2x"\n',
             "T/config.toml:4: filters: bad: age: expected a number with a unit (s/m/h/d/w), "
-            "got '2x' (at column 6 of the query)",
+            'got "2x" (at column 6 of the query)',
         ),
         (
             '[filters]\n"b a d" = "to:x"\n',

@@ -8,7 +8,15 @@ from textual.actions import parse
 from mailq_tui.engine import Health
 from mailq_tui.model.message import Message, Recipient
 from mailq_tui.model.snapshot import Snapshot
-from mailq_tui.operations import MESSAGE_OPS, Op, privilege_reason, why_unavailable
+from mailq_tui.operations import (
+    BUSY,
+    MESSAGE_OPS,
+    NO_SELECTION,
+    Op,
+    privilege_reason,
+    why_unavailable,
+)
+from mailq_tui.report_text import report_summary, report_title
 from mailq_tui.reports import POSTSUPER_ACTIONS, ActionReport
 from mailq_tui.ui.commands import OPERATION_KEYS, QUEUE_COMMANDS, message_bindings
 from mailq_tui.ui.plans import WHOLE_QUEUE_WORD, ActionRequest, build_plan, confirm_text
@@ -61,8 +69,8 @@ def test_postfix_down_blocks_flushes_not_postsuper() -> None:
 
 
 def test_one_action_at_a_time_then_a_target_is_needed() -> None:
-    assert why_unavailable(Op.HOLD, ALL_ALLOWED, RUNNING, True, True) == "another action is running"
-    assert why_unavailable(Op.HOLD, ALL_ALLOWED, RUNNING, False, False) == "no message selected"
+    assert why_unavailable(Op.HOLD, ALL_ALLOWED, RUNNING, True, True) == BUSY
+    assert why_unavailable(Op.HOLD, ALL_ALLOWED, RUNNING, False, False) == NO_SELECTION
     assert why_unavailable(Op.FLUSH_ALL, ALL_ALLOWED, RUNNING, False, False) == ""
 
 
@@ -106,12 +114,11 @@ def test_a_plan_for_every_message_asks_for_the_word() -> None:
     assert everything.title == "Flush the whole queue?" and everything.what == "flush all"
 
 
-def test_reports_are_named_by_the_operation() -> None:
-    assert (
-        ActionReport(action=Op.FLUSH_ALL.value, requested=1)
-        .summary()
-        .startswith("flush-all: 0 of 1 done")
-    )
+def test_reports_are_named_by_the_operation_and_said_in_words() -> None:
+    report = ActionReport(action=Op.FLUSH_ALL.value, requested=1)
+    assert report.action == "flush-all"  # the record name (audit log)
+    assert report_summary(report) == "Flush of the whole queue failed"
+    assert report_title(report) == "Flush all"
 
 
 def test_the_confirm_text_speaks_of_one_message_in_the_singular() -> None:

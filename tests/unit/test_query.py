@@ -76,7 +76,7 @@ def test_negated_recipient_terms() -> None:
     [
         ("age:2h", 5, "age:>2h"),
         ("gmail age:>2x", 12, "unit"),
-        ("foo:bar", 1, "unknown field 'foo'"),
+        ("foo:bar", 1, 'unknown field "foo:"'),
         ('reason:"abc', 8, "closing"),
         ("/ab(/", 1, "invalid regex"),
         ("queue:nope", 7, "not nope"),

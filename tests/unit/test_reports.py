@@ -17,6 +17,7 @@ from mailq_tui.model.recheck import (
     SKIP_VANISHED,
     recheck,
 )
+from mailq_tui.report_text import SKIP_WORDS, report_summary
 from mailq_tui.reports import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ActionReport, exit_status
 
 
@@ -34,13 +35,13 @@ def test_a_hold_of_mail_partly_on_hold_already_exits_0_and_says_how_many() -> No
     rep = report("hold", 7, 3, *held)
     assert rep.ok and exit_status(rep) == EXIT_OK
     assert rep.already == held and rep.failed_skips == []
-    assert rep.summary() == "hold: 3 of 7 done; 4 already on hold"
+    assert report_summary(rep) == "Held 3 of 7 messages; 4 were already on hold"
 
 
 def test_a_release_of_mail_not_on_hold_is_already_released() -> None:
     rep = report("release", 2, 0, ("A1", SKIP_NOT_HELD), ("B2", SKIP_NOT_HELD))
     assert rep.ok and exit_status(rep) == EXIT_OK
-    assert rep.summary() == "release: 0 of 2 done; 2 not on hold (nothing to release)"
+    assert report_summary(rep) == "Nothing released: 2 messages were not on hold"
 
 
 @pytest.mark.parametrize("failure", [SKIP_VANISHED, SKIP_REUSED, SKIP_INVALID, SKIP_NOT_FOUND])
@@ -48,7 +49,10 @@ def test_any_other_skip_still_exits_1(failure: str) -> None:
     rep = report("hold", 3, 1, ("A1", SKIP_ALREADY_HELD), ("B2", failure))
     assert not rep.ok and exit_status(rep) == EXIT_FAILED
     assert rep.failed_skips == [("B2", failure)]
-    assert rep.summary() == "hold: 1 of 3 done; 1 already on hold; 1 skipped"
+    assert (
+        report_summary(rep)
+        == f"Held 1 of 3 messages; 1 was already on hold; 1 {SKIP_WORDS[failure][0]}"
+    )
 
 
 def test_an_error_or_a_shortfall_still_exits_1_and_an_interruption_130() -> None:

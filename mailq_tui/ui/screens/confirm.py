@@ -54,7 +54,7 @@ class ConfirmScreen(FreshKeysOnly, ModalScreen[bool]):
             yield Static(Text(visible_lines(self._body)), id="confirm-body")
             if self._word is not None:
                 yield Static(
-                    Text(f"Type {self._word} and press Enter to confirm (Esc cancels)."),
+                    Text(f'Type "{self._word}" and press Enter to confirm (Esc cancels).'),
                     id="confirm-hint",
                 )
                 yield Input(placeholder=self._word, id="confirm-word")

@@ -22,7 +22,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Log, Static
 
 from mailq_tui.engine import PostcatResult, PostfixSettings
-from mailq_tui.formatting import short_age, short_size
+from mailq_tui.formatting import plural, short_age, short_size
 from mailq_tui.glyphs import current as glyphs
 from mailq_tui.model.expiry import expiry
 from mailq_tui.model.message import Message
@@ -68,7 +68,7 @@ def envelope_text(msg: Message, now: float, settings: Optional[PostfixSettings])
         ("Queue id", msg.queue_id),
         ("Queue", msg.queue_name),
         ("Arrived", f"{arrived} ({short_age(now - msg.arrival_time)} ago)"),
-        ("Size", f"{short_size(msg.message_size)} ({msg.message_size} bytes)"),
+        ("Size", f"{short_size(msg.message_size)} ({plural(msg.message_size, 'byte')})"),
         ("Expiry", expiry_text(msg, now, settings)),
         ("Sender", sender),
         ("Recipients", str(len(msg.recipients))),
@@ -153,9 +153,8 @@ class MessageScreen(ExplainingScreen[Optional[Op]]):
             return
         lines = await asyncio.to_thread(content_lines, result)
         where = visible(result.queue_file or self.message.queue_id, 80)
-        status.update(
-            Text(f"{where} {glyphs().dash} {len(lines)} lines, {short_size(result.bytes_read)}")
-        )
+        size = short_size(result.bytes_read)
+        status.update(Text(f"{where} {glyphs().dash} {plural(len(lines), 'line')}, {size}"))
         self.query_one("#content", Log).write_lines(lines, scroll_end=False)
 
     def unavailable_reason(self, action: str, parameters: tuple[object, ...] = ()) -> str:

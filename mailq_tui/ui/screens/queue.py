@@ -32,7 +32,7 @@ from mailq_tui.glyphs import current as glyphs
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import QuerySyntaxError, parse_query
 from mailq_tui.model.trend import Trend
-from mailq_tui.operations import Op, why_unavailable
+from mailq_tui.operations import NO_SELECTION, Op, why_unavailable
 from mailq_tui.reports import ActionReport, Privileges
 from mailq_tui.safe_text import visible
 from mailq_tui.ui import plans
@@ -40,7 +40,13 @@ from mailq_tui.ui.action_runner import ActionRunner
 from mailq_tui.ui.availability import ExplainingScreen
 from mailq_tui.ui.backend import QueueBackend
 from mailq_tui.ui.columns import OPTIONAL_COLUMNS, SORT_CYCLE, header_cells
-from mailq_tui.ui.commands import QUEUE_COMMANDS, QUEUE_FOOTER_RANK, Command, queue_bindings
+from mailq_tui.ui.commands import (
+    OPERATION_KEYS,
+    QUEUE_COMMANDS,
+    QUEUE_FOOTER_RANK,
+    Command,
+    queue_bindings,
+)
 from mailq_tui.ui.keys import WorkGate
 from mailq_tui.ui.memory import settle_after_listing
 from mailq_tui.ui.plans import ActionRequest
@@ -603,7 +609,7 @@ class QueueScreen(ExplainingScreen[None]):
         if op is not None:
             return self.why(op, selection)
         if action in _NEED_SELECTION and not selection:
-            return "no message selected"
+            return NO_SELECTION
         if action in _NEED_LISTING and self.state is None:
             return "reading the queue"
         return ""
@@ -683,7 +689,8 @@ class QueueScreen(ExplainingScreen[None]):
         """Confirm and run ``request`` (a key, or the message screen for its message)."""
         why = self.why(request.op, has_target=bool(request.targets or request.site))
         if why:
-            self.notify(why, title=request.op.value, severity="warning", markup=False)
+            title = OPERATION_KEYS[request.op].description
+            self.notify(why, title=title, severity="warning", markup=False)
             return
         self.runner.expect_question()
         self._perform(request)

@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from mailq_tui.formatting import short_age, short_size
+from mailq_tui.formatting import count, plural, short_age, short_size
 from mailq_tui.glyphs import current as glyphs
 from mailq_tui.model.grouping import Group, group_messages
 from mailq_tui.model.query import cluster_term
@@ -104,7 +104,8 @@ def detail_text(cluster: Cluster, now: float) -> Text:
     text.append("Destinations: ", style="bold")
     text.append(f"{destinations}\n")
     text.append(
-        f"{group.count} messages, {group.recipients} recipients, {short_size(group.bytes)}; "
+        f"{plural(group.count, 'message')}, {plural(group.recipients, 'recipient')}, "
+        f"{short_size(group.bytes)}; "
         f"oldest {short_age(now - group.oldest)}, newest {short_age(now - group.newest)}"
     )
     return text
@@ -220,11 +221,12 @@ class ReasonsScreen(Screen[Optional[str]]):
         if keep in keys:
             table.move_cursor(row=keys.index(keep))
         no_reason = (
-            f"; {summary.without_reason} without a reason (not tried yet, active or hold)"
+            f"; {count(summary.without_reason)} without a reason (not tried yet, active or hold)"
             if summary.without_reason
             else ""
         )
-        self._title(f"{len(keys)} clusters over {summary.messages} messages{no_reason}")
+        clusters = plural(len(keys), "cluster")
+        self._title(f"{clusters} over {plural(summary.messages, 'message')}{no_reason}")
         self._show_detail()
 
     @property
@@ -242,7 +244,7 @@ class ReasonsScreen(Screen[Optional[str]]):
         cluster = self.current
         detail = self.query_one("#reasons-detail", Static)
         if cluster is None:
-            empty = "No deferral reasons here." if self.summary else ""
+            empty = "No deferral reasons here: no deferred message matches." if self.summary else ""
             detail.update(Text(empty))
         else:
             detail.update(detail_text(cluster, self.state.index.now))

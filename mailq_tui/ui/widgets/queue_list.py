@@ -288,7 +288,11 @@ class QueueList(ScrollView, can_focus=True):
         lines = state.lines if state is not None else []
         if state is None or pos >= len(lines):
             if state is not None and not lines and y == 0:
-                text = " No messages match." if state.query_text else " The queue is empty."
+                text = (
+                    " No message matches the filter (/ changes it)."
+                    if state.query_text
+                    else " The queue is empty."
+                )
                 style = base + self.get_component_rich_style("queue-list--empty")
                 return Strip([Segment(text, style)]).adjust_cell_length(width, base)
             return Strip.blank(width, base)

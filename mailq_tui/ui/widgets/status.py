@@ -10,7 +10,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
-from mailq_tui.formatting import breakdown_text, short_size
+from mailq_tui.formatting import breakdown_text, count, short_size
 from mailq_tui.glyphs import current as glyphs
 from mailq_tui.reports import Privileges
 from mailq_tui.safe_text import visible
@@ -66,9 +66,9 @@ def status_text(
     if taken_at is not None:
         clock = time.strftime("%H:%M:%S", time.localtime(taken_at))
         parts.append((f"{clock} {duration or 0:.2f}s {g.bar} ", ""))
-    parts.append((f"{totals.total} msgs {short_size(totals.bytes)}", ""))
-    parts.append((f" {g.bar} shown {shown}", ""))
-    parts.append((f" {g.bar} marked {marked}", "bold" if marked else ""))
+    parts.append((f"{count(totals.total)} msgs {short_size(totals.bytes)}", ""))
+    parts.append((f" {g.bar} shown {count(shown)}", ""))
+    parts.append((f" {g.bar} marked {count(marked)}", "bold" if marked else ""))
     breakdown = breakdown_text(totals.per_queue) if totals.per_queue else "queue empty"
     parts.append((f" {g.bar} {breakdown}", ""))
     if view:
