@@ -44,7 +44,7 @@ from typing import Optional
 from mailq_tui import __version__
 from mailq_tui.cli_commands import COMMANDS, CliError
 from mailq_tui.cli_completion import SHELLS, completion_script
-from mailq_tui.cli_help import description, epilog, show_help
+from mailq_tui.cli_help import TOPICS, description, epilog, show_help
 from mailq_tui.config import Config, ConfigError, load_config
 from mailq_tui.engine import PostfixError, QueueEngine
 from mailq_tui.model.grouping import GROUP_BY
@@ -185,12 +185,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo = add_command("demo", "open the app on a throwaway Postfix with stuck mail")
     demo.add_argument("--count", type=int, default=3000, help="messages to queue (default 3000)")
 
-    explain = sub.add_parser("help", help="the query language, the exit codes, or a command")
-    explain.add_argument(
-        "topic", nargs="?", metavar="TOPIC", help="query, exit-codes or a COMMAND (no TOPIC: list)"
-    )
     completion = add_command("completion", "print a bash or zsh tab-completion script")
     completion.add_argument("shell", choices=SHELLS)
+
+    # Last, so that its choices (which tab completion offers too) name every command.
+    explain = sub.add_parser("help", help="the query language, the exit codes, or a command")
+    explain.add_argument(
+        "topic",
+        nargs="?",
+        metavar="TOPIC",
+        choices=[*TOPICS, *sub.choices],
+        help="query, exit-codes or a COMMAND (no TOPIC: list)",
+    )
     return parser
 
 

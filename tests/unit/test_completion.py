@@ -74,6 +74,12 @@ def test_bash_completes_the_subcommands(bash_script: Path) -> None:
     assert bash_complete(bash_script, "gr") == ["groups"]
 
 
+def test_bash_completes_help_topics_and_commands(bash_script: Path) -> None:
+    assert bash_complete(bash_script, "help", "q") == ["query"]
+    assert bash_complete(bash_script, "help", "ex") == ["exit-codes"]
+    assert bash_complete(bash_script, "help", "comp") == ["completion"]
+
+
 def test_bash_completes_options(bash_script: Path) -> None:
     assert bash_complete(bash_script, "ls", "--so") == ["--sort"]
     assert bash_complete(bash_script, "hold", "--dr") == ["--dry-run"]
