@@ -18,6 +18,7 @@ from mailq_tui.ui.screens.help import help_table
 from mailq_tui.ui.screens.message import MessageScreen
 from mailq_tui.ui.screens.reasons import ReasonsScreen
 from mailq_tui.ui.screens.shape import ShapeScreen
+from mailq_tui.ui.widgets.footer import Footer
 from mailq_tui.ui.widgets.health import TrendLine, sparkline_rows
 from mailq_tui.ui.widgets.heatmap import domain_labels
 from mailq_tui.ui.widgets.status import StatusBar
@@ -210,3 +211,20 @@ async def test_the_footer_shows_hidden_keys_again_when_the_terminal_widens() -> 
         await pilot.pause()
         line = footer_line(app)
     assert "d Delete" in line and "R Reasons" in line and "? Help" in line, line
+
+
+async def test_the_footer_under_a_dialog_stays_fitted() -> None:
+    """Opening the help rebuilds the queue screen's footer while the screen is under the
+    dialog (its keys not laid out yet): it must still show whole keys only."""
+    app = make_app(make_backend())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        await pilot.press("question_mark")
+        await settle(pilot)
+        await pilot.pause()
+        assert queue is not app.screen
+        shown = [k for k in queue.query(FooterKey) if k.display]
+        total = sum(k.outer_size.width for k in shown)
+        footer_width = queue.query_one(Footer).size.width
+    assert total <= footer_width, [(k.key, k.outer_size.width) for k in shown]

@@ -60,6 +60,9 @@ class Footer(TextualFooter):
     def __init__(self, rank: Optional[Mapping[str, int]] = None) -> None:
         super().__init__()
         self.rank: Mapping[str, int] = rank or {}
+        #: The width the keys were last fitted to (a Resize to the same width, as when a
+        #: dialog opens over the screen, changes nothing).
+        self._fitted_width = -1
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         """Rebuild for the new bindings, first pruning the keys of the last rebuild
@@ -68,8 +71,9 @@ class Footer(TextualFooter):
         super().bindings_changed(screen)
 
     def on_resize(self, event: events.Resize) -> None:
-        """Fit the keys again for the new width (a wider footer may show hidden keys)."""
-        self._show_all_then_fit()
+        """Fit the keys again for a new width (a wider footer may show hidden keys)."""
+        if event.size.width != self._fitted_width:
+            self._show_all_then_fit()
 
     def _show_all_then_fit(self) -> None:
         for child in self.children:
@@ -81,8 +85,9 @@ class Footer(TextualFooter):
         await super().recompose()
         self.call_after_refresh(self.fit_keys)
 
-    def fit_keys(self) -> None:
-        """Show the most important keys that fit whole, hide the others."""
+    def fit_keys(self, retries: int = 3) -> None:
+        """Show the most important keys that fit whole, hide the others (keys not laid out
+        yet, as in a screen under a dialog, are measured after the next refreshes)."""
         units = _units(list(self.children))
         if not units:
             return
@@ -92,7 +97,11 @@ class Footer(TextualFooter):
                 return ALWAYS
             return self.rank.get(_action(unit), UNRANKED)
 
-        room = self.size.width
+        if any(w.display and not w.outer_size.width for unit in units for w in unit):
+            if retries:
+                self.call_after_refresh(self.fit_keys, retries - 1)
+            return
+        self._fitted_width = room = self.size.width
         shown: set[int] = set()
         by_importance = sorted(
             range(len(units)), key=lambda i: (rank(units[i]) != ALWAYS, rank(units[i]), i)
