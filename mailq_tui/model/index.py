@@ -199,6 +199,12 @@ class QueueIndex:
             self._row_of = {m.queue_id: row for row, m in enumerate(self.messages)}
         return self._row_of.get(queue_id)
 
+    def move_clock(self, now: float) -> None:
+        """Measure ages from ``now`` on (the same listing, read again later): a remembered
+        result is forgotten, since an ``age:`` term may select other rows now."""
+        self._previous = None
+        self.now = now
+
     def forget_previous(self) -> None:
         """Make the next :meth:`filter` or :meth:`select` search every row (for benchmarks
         and tests)."""
