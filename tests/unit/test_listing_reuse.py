@@ -206,3 +206,22 @@ def test_a_one_shot_listing_keeps_no_memo(tmp_path: Path) -> None:
     stand_in.write([record(i) for i in range(10)])
     snapshot = asyncio.run(list_queue(stand_in.tools))
     assert snapshot.memo is None and len(snapshot.messages) == 10
+
+
+def test_known_segments_in_another_order_are_not_the_same_listing(
+    tmp_path: Path, spy: DecodeSpy
+) -> None:
+    stand_in = StandIn(tmp_path)
+    lines = [record(i) for i in range(COUNT)]
+    stand_in.write(lines)
+    first = stand_in.list()
+    splitter = SegmentSplitter()
+    segments = [bytes(s) for s in splitter.feed(b"".join(lines))]
+    segments.append(splitter.flush())
+    swapped = [segments[0], segments[2], segments[1], *segments[3:]]
+    stand_in.write(swapped)
+    spy.lines = 0
+    second = stand_in.list(first)
+    assert spy.lines == 0  # every segment was known
+    assert not second.same_as_previous
+    assert second.messages == full_decode(swapped) != first.messages
