@@ -1,8 +1,10 @@
 """A live refresh of an unchanged queue costs no index and no new view; one that changed
-rebuilds as before (marks of messages whose id now names another message dropped).
+is indexed from the previous index (only its new messages), and marks of messages whose id
+now names another message are dropped as before.
 
 The app lists through the real listing code (``list_queue``) from a stand-in ``postqueue``
-that prints a file the test rewrites; index builds are counted by a spy on ``build_state``.
+that prints a file the test rewrites; full index builds are counted by a spy on
+``build_state``.
 """
 
 from __future__ import annotations
@@ -139,6 +141,11 @@ async def test_a_changed_listing_rebuilds_and_drops_marks_of_reused_ids(
         screen.action_refresh_now()
         await listings.beyond(seen)
         await settle(pilot)
-        assert screen.state is not state and builds == [1, 1]
+        new = screen.state
+        assert new is not state and builds == [1]  # indexed from the previous index
+        assert new.index.searchable and new.index.has_char_masks and new.index.arrival_ordered
         assert screen.marks.ids() == {state.messages[1].queue_id}
-        assert not screen.state.snapshot.same_as_previous
+        assert not new.snapshot.same_as_previous
+        changed = new.messages[new.index.row_of(reused.queue_id)]
+        assert changed.arrival_time == reused.arrival_time + 5
+        assert sorted(shown_ids(app)) == sorted(m.queue_id for m in state.messages)

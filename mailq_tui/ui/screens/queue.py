@@ -15,6 +15,7 @@ import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 from typing import Callable, ClassVar, Optional
 
 from rich.text import Text
@@ -59,6 +60,7 @@ from mailq_tui.ui.view import (
     ViewState,
     arrival_ordered_state,
     build_state,
+    build_state_reusing,
     compute_view,
     totals,
 )
@@ -245,7 +247,12 @@ class QueueScreen(ExplainingScreen[None]):
                 assert shown is not None
                 self._unchanged_listing(shown, snapshot, now)
                 return
-            state = await asyncio.to_thread(build_state, snapshot, now, self.spec)
+            if shown is not None and shown.snapshot.memo is not None:
+                # Decoded with reuse: unchanged messages are the objects shown's index has.
+                build = partial(build_state_reusing, shown)
+                state = await asyncio.to_thread(build, snapshot, now, self.spec)
+            else:
+                state = await asyncio.to_thread(build_state, snapshot, now, self.spec)
         except PostfixError as exc:
             self._refresh_failed(exc.message)
             return
@@ -268,6 +275,10 @@ class QueueScreen(ExplainingScreen[None]):
         if not state.index.searchable:
             # After the list is on screen: the build competes with the UI thread for the GIL.
             self.call_after_refresh(self.warm_index)
+        else:  # built from the one shown before: free that one off the UI thread
+            garbage = [shown]
+            del shown
+            await asyncio.to_thread(garbage.clear)
 
     def _still_holds(self, shown: Optional[ViewState], snapshot: Snapshot) -> bool:
         """True when ``snapshot`` lists byte for byte what ``shown`` (still on screen) was
