@@ -15,14 +15,17 @@ its masks gives for the same messages (checked by the tests column by column).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from itertools import accumulate, chain, compress, repeat
-from operator import add, ne, sub
+from operator import add, attrgetter, ne, not_, sub
 from typing import Any, Optional
 
 from mailq_tui.model.index import MASK_CHARS, QueueIndex
 from mailq_tui.model.index_columns import ListingColumns, SearchColumns, char_masks
 from mailq_tui.model.message import Message
+
+_ARRIVAL = attrgetter("arrival_time")
 
 #: Build from scratch instead when more than this share of the messages is new (the runs
 #: would be short and many).
@@ -36,27 +39,30 @@ def index_reusing(old: QueueIndex, messages: Sequence[Message], now: float) -> O
     new (build from scratch then). Meant for a worker thread."""
     if not (old.messages and old.arrival_ordered and old.search is not None and old._char_masks):
         return None
-    arrivals = [m.arrival_time for m in messages]
-    ordered = [messages[i] for i in sorted(range(len(messages)), key=arrivals.__getitem__)]
-    old_row = dict(zip(map(id, old.messages), range(len(old.messages))))
-    rows: list[Optional[int]] = list(map(old_row.get, map(id, ordered)))
-    del old_row
-    fresh = [m for m, r in zip(ordered, rows) if r is None]
-    if len(fresh) > MAX_NEW_SHARE * max(len(ordered), 1):
+    arrivals = list(map(_ARRIVAL, messages))
+    ordered = list(
+        map(messages.__getitem__, sorted(range(len(messages)), key=arrivals.__getitem__))
+    )
+    del arrivals
+    # Source row of each new row: old rows 0..n-1, then (past a gap, so that no run spans
+    # both) the fresh messages' rows n+1, n+2, ...
+    source = dict(zip(map(id, old.messages), range(len(old.messages))))
+    fresh = list(compress(ordered, map(not_, map(source.__contains__, map(id, ordered)))))
+    if len(fresh) > MAX_NEW_SHARE * len(ordered):
         return None
-    # Sources: old rows 0..n-1, then the fresh messages' rows n, n+1, ...
-    base = len(old.messages)
-    fresh_at = iter(range(base, base + len(fresh)))
-    src = [next(fresh_at) if r is None else r for r in rows]
-    runs = _runs(src)
+    base = len(old.messages) + 1
+    source.update(zip(map(id, fresh), range(base, base + len(fresh))))
+    runs = _runs(list(map(source.__getitem__, map(id, ordered))))
+    del source
     new_listing = ListingColumns.of(fresh)
     new_search = SearchColumns.build(fresh, new_listing.ids)
-    listing = _listing(old.listing, new_listing, runs)
-    search = _search(old.search, new_search, runs, src)
+    listing = _listing(old.listing, new_listing, runs, base)
+    search = _search(old.search, new_search, runs, base)
     index = QueueIndex(ordered, now, listing=listing, search=search)
     fresh_masks = char_masks(new_search.hay, MASK_CHARS)
     index._char_masks = {
-        char: _join(old._char_masks[char] + fresh_masks[char], runs, b"") for char in MASK_CHARS
+        char: b"".join(_slices(old._char_masks[char], fresh_masks[char], runs, base))
+        for char in MASK_CHARS
     }
     index._orders[("age", True)] = tuple(range(len(index)))
     return index
@@ -72,48 +78,70 @@ def _runs(src: Sequence[int]) -> list[tuple[int, int]]:
     return [(src[a], src[a] + (b - a)) for a, b in zip(starts, stops)]
 
 
-def _join(column: Any, runs: Sequence[tuple[int, int]], empty: Any = ()) -> Any:
-    """``column``'s runs, concatenated (a tuple, or bytes for a mask)."""
-    if isinstance(empty, bytes):
-        return b"".join([column[a:b] for a, b in runs])
-    return tuple(chain.from_iterable([column[a:b] for a, b in runs]))
+def _slices(
+    old: Sequence[Any], new: Sequence[Any], runs: Sequence[tuple[int, int]], base: int
+) -> list[Any]:
+    """The slices of ``old`` (sources below ``base``) or ``new`` each run covers."""
+    return [old[a:b] if a < base else new[a - base : b - base] for a, b in runs]
+
+
+def _join(
+    old: Sequence[Any], new: Sequence[Any], runs: Sequence[tuple[int, int]], base: int
+) -> tuple[Any, ...]:
+    """A column of the new index from the old one's and the fresh rows' (see :func:`_runs`)."""
+    return tuple(chain.from_iterable(_slices(old, new, runs, base)))
 
 
 def _listing(
-    old: ListingColumns, new: ListingColumns, runs: list[tuple[int, int]]
+    old: ListingColumns, new: ListingColumns, runs: list[tuple[int, int]], base: int
 ) -> ListingColumns:
     return ListingColumns(
-        ids=_join(old.ids + new.ids, runs),
-        queues=_join(old.queues + new.queues, runs),
-        arrivals=_join(old.arrivals + new.arrivals, runs),
-        sizes=_join(old.sizes + new.sizes, runs),
+        ids=_join(old.ids, new.ids, runs, base),
+        queues=_join(old.queues, new.queues, runs, base),
+        arrivals=_join(old.arrivals, new.arrivals, runs, base),
+        sizes=_join(old.sizes, new.sizes, runs, base),
     )
 
 
 def _search(
-    old: SearchColumns, new: SearchColumns, runs: list[tuple[int, int]], src: Sequence[int]
+    old: SearchColumns, new: SearchColumns, runs: list[tuple[int, int]], base: int
 ) -> SearchColumns:
-    offset = old.rc_start[-1]
-    start = old.rc_start + tuple(map(add, new.rc_start[1:], repeat(offset)))
-    domains = old.rc_domain + new.rc_domain
-    counts = list(map(sub, start[1:], start))
-    new_counts = _join(counts, runs)
-    rc_domain = tuple(chain.from_iterable([domains[start[a] : start[b]] for a, b in runs]))
-    picks = dict(old.reason_pick)
-    base = len(old.hay)
-    picks.update({base + row: pick for row, pick in new.reason_pick.items()})
-    reason_pick: dict[int, tuple[int, ...]] = {}
-    if picks:
-        where = dict(zip(src, range(len(src))))
-        reason_pick = {where[s]: p for s, p in picks.items() if s in where}
-    return SearchColumns(
-        hay=_join(old.hay + new.hay, runs),
-        addr_at=_join(old.addr_at + new.addr_at, runs),
-        addr_end=_join(old.addr_end + new.addr_end, runs),
-        rc_start=(0, *accumulate(new_counts)),
-        rc_domain=rc_domain,
-        rc_row=tuple(chain.from_iterable(map(repeat, range(len(new_counts)), new_counts))),
-        domains=frozenset(rc_domain),
-        senders=_join(old.senders + new.senders, runs),
-        reason_pick=reason_pick,
+    old_counts = list(map(sub, old.rc_start[1:], old.rc_start))
+    new_counts = list(map(sub, new.rc_start[1:], new.rc_start))
+    counts = _join(old_counts, new_counts, runs, base)
+    old_start, new_start = old.rc_start, new.rc_start
+    rc_domain = tuple(
+        chain.from_iterable(
+            [
+                old.rc_domain[old_start[a] : old_start[b]]
+                if a < base
+                else new.rc_domain[new_start[a - base] : new_start[b - base]]
+                for a, b in runs
+            ]
+        )
     )
+    picks = dict(old.reason_pick)
+    picks.update({base + row: pick for row, pick in new.reason_pick.items()})
+    return SearchColumns(
+        hay=_join(old.hay, new.hay, runs, base),
+        addr_at=_join(old.addr_at, new.addr_at, runs, base),
+        addr_end=_join(old.addr_end, new.addr_end, runs, base),
+        rc_start=(0, *accumulate(counts)),
+        rc_domain=rc_domain,
+        rc_row=tuple(chain.from_iterable(map(repeat, range(len(counts)), counts))),
+        domains=frozenset(rc_domain),
+        senders=_join(old.senders, new.senders, runs, base),
+        reason_pick=_moved(picks, runs),
+    )
+
+
+def _moved(picks: dict[int, tuple[int, ...]], runs: list[tuple[int, int]]) -> dict[int, Any]:
+    """``picks`` (by source row) by new row: found run by run, never row by row."""
+    keys = sorted(picks)
+    moved: dict[int, Any] = {}
+    row = 0
+    for a, b in runs:
+        for source in keys[bisect_left(keys, a) : bisect_left(keys, b)]:
+            moved[row + source - a] = picks[source]
+        row += b - a
+    return moved

@@ -108,3 +108,21 @@ def test_an_unsettled_index_or_a_big_change_is_built_from_scratch() -> None:
     others = [message(5000 + i, rng) for i in range(fresh)]
     assert index_reusing(old, messages[fresh:] + others, NOW) is None
     assert index_reusing(old, messages[20:] + others[:20], NOW) is not None
+
+
+def test_a_new_newest_message_after_the_old_newest() -> None:
+    """The usual change: mail arrived. Its row follows the old newest row directly."""
+    rng = random.Random(2)
+    old_messages = [message(i, rng) for i in range(300)]
+    old = settled(old_messages)
+    arrived = message(999, rng)
+    arrived.arrival_time = int(NOW) + 10
+    new_messages = [*old_messages, arrived]
+    reused = index_reusing(old, new_messages, NOW)
+    scratch = settled(new_messages)
+    assert reused is not None and reused.search is not None and scratch.search is not None
+    assert reused.messages[-1] is arrived
+    assert reused.listing.ids == scratch.listing.ids
+    assert reused.search.hay == scratch.search.hay
+    assert reused.search.rc_domain == scratch.search.rc_domain
+    assert reused._char_masks == scratch._char_masks
