@@ -1,0 +1,129 @@
+"""The CLI's streamed answers equal the index-based ones on the same listing: the selection
+(with an id listed twice keeping its later copy), the sort orders, the groups, the shape and
+the bulk-action summary."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+import msgspec
+import pytest
+
+from mailq_tui.model.compact import (
+    SORT_VALUES,
+    group_contribution,
+    shape_entry,
+    tally_groups,
+)
+from mailq_tui.model.grouping import GROUP_BY, group_messages
+from mailq_tui.model.index import SORT_KEYS, QueueIndex
+from mailq_tui.model.message import Message
+from mailq_tui.model.query import parse_query
+from mailq_tui.model.selection import negation_probes, streamed_summary, summarise
+from mailq_tui.model.shape import compute_shape, shape_of
+from mailq_tui.model.streamed import StreamedSelection
+from mailq_tui.postfix.listing import drop_superseded
+from tests.unit.samples import NOW, random_messages
+
+QUERIES = [
+    "",
+    "gmail",
+    "domain:gmail.com -reason:refused",
+    "-domain:yahoo.com",
+    "queue:hold",
+    "-queue:hold",
+    "reason:/^host/ age:>1h",
+    "-from:<> -domain:nowhere.example",
+]
+
+
+def _listing_with_moves(seed: int) -> list[Message]:
+    """A listing where some messages are listed twice: first in their old queue, then (as
+    showq does when they move during the scan) later in the hold queue; one moved copy no
+    longer matches what its first copy matched."""
+    messages = random_messages(400, seed=seed)
+    rng = random.Random(seed)
+    moved = rng.sample(messages, 25)
+    later = [msgspec.structs.replace(m, queue_name="hold") for m in moved]
+    later[0] = msgspec.structs.replace(later[0], recipients=())
+    return messages + later
+
+
+def _stream(listing: list[Message], query: str, keep, probes=()) -> StreamedSelection:  # type: ignore[no-untyped-def]
+    selection = StreamedSelection(parse_query(query), NOW, keep, probes)
+    for at in range(0, len(listing), 37):  # batches, as postqueue's chunks arrive
+        selection.add(listing[at : at + 37])
+    return selection
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("text", QUERIES)
+def test_selection_equals_the_index_on_the_deduplicated_listing(seed: int, text: str) -> None:
+    listing = _listing_with_moves(seed)
+    index = QueueIndex(drop_superseded(listing), now=NOW)
+    selection = _stream(listing, text, lambda m: m)
+    assert selection.records() == [index.messages[r] for r in index.filter(parse_query(text))]
+    assert selection.total == len(index) < len(listing)
+
+
+@pytest.mark.parametrize("key", SORT_KEYS)
+@pytest.mark.parametrize("reverse", [False, True])
+def test_sort_values_order_like_the_index(key: str, reverse: bool) -> None:
+    listing = _listing_with_moves(3)
+    index = QueueIndex(drop_superseded(listing), now=NOW)
+    query = "-queue:active"
+    value = SORT_VALUES[key]
+    records = _stream(listing, query, lambda m: (value(m), m.queue_id)).records()
+    got = [qid for _, qid in sorted(records, key=lambda r: r[0], reverse=reverse)]
+    rows = index.sort(index.filter(parse_query(query)), key, reverse=reverse)
+    assert got == [index.messages[r].queue_id for r in rows]
+
+
+@pytest.mark.parametrize("by", GROUP_BY)
+@pytest.mark.parametrize("text", ["", "domain:gmail.com", "-queue:deferred"])
+def test_tallied_groups_equal_the_index_groups(by: str, text: str) -> None:
+    listing = _listing_with_moves(4)
+    index = QueueIndex(drop_superseded(listing), now=NOW)
+    records = _stream(listing, text, group_contribution(by)).records()
+    expected = group_messages(index, index.filter(parse_query(text)), by)
+    assert [dataclasses.replace(g, rows=[]) for g in expected] == tally_groups(records, by)
+    assert len(expected) > 1
+
+
+@pytest.mark.parametrize("by", ["rcpt", "sender"])
+@pytest.mark.parametrize("queues", [(), ("deferred", "hold")])
+def test_streamed_shape_equals_compute_shape(by: str, queues: tuple[str, ...]) -> None:
+    listing = _listing_with_moves(5)
+    messages = drop_superseded(listing)
+    entries = _stream(listing, "-domain:yahoo.com", shape_entry(by, queues)).records()
+    selected = QueueIndex(messages, now=NOW).filter(parse_query("-domain:yahoo.com"))
+    expected = compute_shape(
+        [messages[r] for r in selected], NOW, by=by, queues=list(queues) or None
+    )
+    assert shape_of(entries, NOW, by=by) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["domain:gmail.com -domain:nowhere.example", "-queue:maildrop -from:<>", "queue:hold", ""],
+)
+def test_streamed_summary_equals_summarise(text: str) -> None:
+    listing = _listing_with_moves(6)
+    index = QueueIndex(drop_superseded(listing), now=NOW)
+    query = parse_query(text)
+    selection = _stream(listing, text, lambda m: m, negation_probes(query))
+    got = streamed_summary(query, selection.records(), selection.total, selection.probed())
+    assert got == summarise(index, query, index.filter(query))
+
+
+def test_a_probe_matched_only_by_a_superseded_copy_does_not_count() -> None:
+    """The earlier copy of a moved message matched ``queue:deferred``; its later copy is in
+    hold, so in the listing as deduplicated no message is deferred: the warning stays."""
+    first = random_messages(1, seed=1)[0]
+    first = msgspec.structs.replace(first, queue_name="deferred")
+    later = msgspec.structs.replace(first, queue_name="hold")
+    query = parse_query("-queue:deferred")
+    selection = _stream([first, later], "-queue:deferred", lambda m: m, negation_probes(query))
+    assert selection.probed() == [False]
+    assert selection.records() == [later]
