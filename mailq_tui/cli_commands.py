@@ -15,7 +15,6 @@ import os
 import sys
 import time
 from collections.abc import Coroutine, Mapping, Sequence
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, Callable, Optional, TypeVar
 
@@ -29,6 +28,7 @@ from mailq_tui.model.compact import (
     SORT_VALUES,
     group_contribution,
     shape_entry,
+    sort_by,
     tally_groups,
 )
 from mailq_tui.model.expiry import Lifetimes, release_warning
@@ -128,8 +128,8 @@ def _print_warnings(warnings: Sequence[str]) -> None:
 
 async def cmd_ls(engine: QueueEngine, args: argparse.Namespace) -> int:
     """``mailq-tui ls``: print the matching messages, in the order the app sorts them by
-    ``--sort`` (ties in listing order). ``--ids`` keeps only (sort value, id) per selected
-    message while the listing streams."""
+    ``--sort`` (ties in listing order). ``--ids`` keeps only the id and the sort value of
+    each selected message while the listing streams."""
     query = query_of(args)
     value = SORT_VALUES.get(args.sort)
     if value is None:
@@ -137,12 +137,15 @@ async def cmd_ls(engine: QueueEngine, args: argparse.Namespace) -> int:
             f'cannot sort by "{visible(args.sort, 40)}": sort by one of {", ".join(SORT_KEYS)}'
         )
     if args.ids:
-        ids = await stream_select(engine, query, lambda m: (value(m), m.queue_id))
-        picked = _ordered(ids.records(), args.reverse, args.limit)
-        out.print_id_lines([qid for _, qid in picked])
+        values = await stream_select(engine, query, value)
+        ids = sort_by(values.ids(), values.records(), args.sort, args.reverse)
+        out.print_id_lines(ids[: args.limit] if args.limit > 0 else ids)
         return EXIT_OK
-    selection = await stream_select(engine, query, lambda m: (value(m), m))
-    messages = [m for _, m in _ordered(selection.records(), args.reverse, args.limit)]
+    selection = await stream_select(engine, query, lambda m: m)
+    messages = selection.records()
+    messages = sort_by(messages, [value(m) for m in messages], args.sort, args.reverse)
+    if args.limit > 0:
+        messages = messages[: args.limit]
     if args.json:
         out.print_json(messages)
     elif args.csv:
@@ -152,13 +155,6 @@ async def cmd_ls(engine: QueueEngine, args: argparse.Namespace) -> int:
         total = sum(m.message_size for m in messages)
         print(f"-- {plural(len(messages), 'message')}, {short_size(total)}")
     return EXIT_OK
-
-
-def _ordered(rows: list[tuple[Any, T]], reverse: bool, limit: int) -> list[tuple[Any, T]]:
-    """``rows`` (sort value, record) sorted by value, ties in listing order, cut to ``limit``
-    (0: all), as the app's index sorts (:meth:`QueueIndex.sort`)."""
-    rows = sorted(rows, key=itemgetter(0), reverse=reverse)
-    return rows[:limit] if limit > 0 else rows
 
 
 async def cmd_groups(engine: QueueEngine, args: argparse.Namespace) -> int:

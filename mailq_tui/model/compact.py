@@ -22,6 +22,7 @@ from mailq_tui.model.reasons import normalise_reason
 from mailq_tui.model.shape import shape_domains
 
 H = TypeVar("H", bound=Hashable)
+T = TypeVar("T")
 
 
 class Shared:
@@ -43,11 +44,12 @@ def domains_of(msg: Message) -> list[str]:
 
 
 #: Per sort key of :data:`~mailq_tui.model.index.SORT_KEYS`: a message's value in the
-#: index's sort column (age sorts youngest first: the negated arrival time).
+#: index's sort column, except that age keeps the arrival time itself (no new number per
+#: message) and sorts it the other way (:data:`DESCENDING`).
 SORT_VALUES: dict[str, Callable[[Message], Any]] = {
     "id": lambda m: m.queue_id.lower(),
     "queue": lambda m: m.queue_name,
-    "age": lambda m: -m.arrival_time,
+    "age": lambda m: m.arrival_time,
     "size": lambda m: m.message_size,
     "sender": lambda m: m.sender.lower(),
     "recipient": lambda m: m.recipients[0].address.lower() if m.recipients else "",
@@ -55,6 +57,24 @@ SORT_VALUES: dict[str, Callable[[Message], Any]] = {
     "reason": lambda m: m.first_reason.lower(),
     "recipients": lambda m: len(m.recipients),
 }
+
+#: Sort keys whose value sorts descending by default (age: youngest first, the latest
+#: arrival first).
+DESCENDING = frozenset({"age"})
+
+
+def sort_by(items: list[T], values: Sequence[Any], key: str, reverse: bool = False) -> list[T]:
+    """``items`` ordered by their ``values`` (:data:`SORT_VALUES` of sort ``key``, one per
+    item, in the same order), ties in their given order: the order
+    :meth:`QueueIndex.sort <mailq_tui.model.index.QueueIndex.sort>` gives. A descending
+    stable sort keeps ties in order too, so age (:data:`DESCENDING`) needs no negated copy.
+
+    Sorted in place: list.sort computes each item's key once, in list order, so the keys are
+    the values themselves, with no (value, item) pair made per item.
+    """
+    keys = iter(values)
+    items.sort(key=lambda _: next(keys), reverse=reverse != (key in DESCENDING))
+    return items
 
 
 #: A message's contribution to the groups: (arrival time, size, keys) where ``keys`` is a

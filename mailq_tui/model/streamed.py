@@ -7,16 +7,16 @@ bulk action) need a few fields of the selected messages, or counters over them; 
 app's whole index for them cost ~10x the memory and most of the time past ``postqueue -j``.
 
 A message that showq lists twice (it moved to a queue scanned later during the listing) counts
-once, as its later copy, exactly as :func:`~mailq_tui.postfix.listing.drop_superseded` keeps
-it: the earlier copy's record is dropped, and the later copy is tested and kept in its own
-place. :meth:`StreamedSelection.records` are therefore what filtering the deduplicated
+once, as its latest copy, exactly as :func:`~mailq_tui.postfix.listing.drop_superseded` keeps
+it: earlier copies' records are dropped at the end, and the latest copy is tested and kept in
+its own place. :meth:`StreamedSelection.records` are therefore what filtering the deduplicated
 listing gives, in the same order (the index's row order).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Callable, Generic, Optional, TypeVar
+from typing import Callable, Generic, TypeVar
 
 from mailq_tui.model.matcher import message_matcher
 from mailq_tui.model.message import Message
@@ -24,16 +24,16 @@ from mailq_tui.model.query import Query
 
 T = TypeVar("T")
 
-#: The slot of an id whose (latest) copy was not selected.
-_NOT_SELECTED = -1
-
 
 class StreamedSelection(Generic[T]):
     """Messages of a streamed listing that match ``query`` (ages measured from ``now``), each
-    kept as ``keep(message)`` (a small record, never None).
+    kept as ``keep(message)`` (a small record).
 
     ``probes``: further queries asked of the whole listing (e.g. "does any message match the
     positive form of this negated term?"); :meth:`probed` says which matched a message.
+
+    Memory per listed message: its id in one set (ids listed twice are told apart from the
+    rest only then); per selected message: a list slot for its id and one for its record.
     """
 
     def __init__(
@@ -46,26 +46,31 @@ class StreamedSelection(Generic[T]):
         self.now = now
         self._match = message_matcher(query, now)
         self._keep = keep
-        #: Every id listed -> its record's position in ``_records``, or _NOT_SELECTED.
-        self._slot: dict[str, int] = {}
-        self._records: list[Optional[T]] = []
+        #: Every id listed.
+        self._seen: set[str] = set()
+        #: The selected copies' ids and records, in listing order (superseded ones included).
+        self._ids: list[str] = []
+        self._records: list[T] = []
+        #: Id listed more than once -> whether its latest copy is selected.
+        self._repeated: dict[str, bool] = {}
         self._probes = [message_matcher(p, now) for p in probes]
         #: Id -> bit mask of the probes its latest copy matched (ids with none left out).
         self._probe_hits: dict[str, int] = {}
 
     def add(self, batch: Iterable[Message]) -> None:
         """Test and keep the messages of one decoded batch, in listing order."""
-        slot, records, match, keep = self._slot, self._records, self._match, self._keep
+        seen, match, keep = self._seen, self._match, self._keep
+        add_id, add_record = self._ids.append, self._records.append
         for msg in batch:
             qid = msg.queue_id
-            earlier = slot.get(qid)
-            if earlier is not None and earlier != _NOT_SELECTED:
-                records[earlier] = None  # superseded by this later copy
-            if match(msg):
-                slot[qid] = len(records)
-                records.append(keep(msg))
+            selected = match(msg)
+            if qid in seen:
+                self._repeated[qid] = selected
             else:
-                slot[qid] = _NOT_SELECTED
+                seen.add(qid)
+            if selected:
+                add_id(qid)
+                add_record(keep(msg))
             if self._probes:
                 self._probe(qid, msg)
 
@@ -82,11 +87,34 @@ class StreamedSelection(Generic[T]):
     @property
     def total(self) -> int:
         """How many messages the listing held (an id listed twice counts once)."""
-        return len(self._slot)
+        return len(self._seen)
 
     def records(self) -> list[T]:
-        """The kept records of the selected messages, in listing order."""
-        return [r for r in self._records if r is not None]
+        """The kept records of the selected messages, in listing order: of an id listed
+        twice, only its latest copy's, and only when that copy is selected."""
+        if not self._repeated:
+            return self._records
+        return [self._records[i] for i in self._latest()]
+
+    def ids(self) -> list[str]:
+        """The ids of :meth:`records`, in the same order."""
+        if not self._repeated:
+            return self._ids
+        return [self._ids[i] for i in self._latest()]
+
+    def _latest(self) -> list[int]:
+        """Positions of the selected copies that no later copy supersedes."""
+        repeated, done = self._repeated, set()
+        keep = []
+        for i in range(len(self._ids) - 1, -1, -1):
+            qid = self._ids[i]
+            if qid in repeated:
+                if qid in done or not repeated[qid]:
+                    continue
+                done.add(qid)
+            keep.append(i)
+        keep.reverse()
+        return keep
 
     def probed(self) -> list[bool]:
         """Per probe query: did any message of the listing match it."""

@@ -14,6 +14,7 @@ from mailq_tui.model.compact import (
     SORT_VALUES,
     group_contribution,
     shape_entry,
+    sort_by,
     tally_groups,
 )
 from mailq_tui.model.grouping import GROUP_BY, group_messages
@@ -74,8 +75,8 @@ def test_sort_values_order_like_the_index(key: str, reverse: bool) -> None:
     index = QueueIndex(drop_superseded(listing), now=NOW)
     query = "-queue:active"
     value = SORT_VALUES[key]
-    records = _stream(listing, query, lambda m: (value(m), m.queue_id)).records()
-    got = [qid for _, qid in sorted(records, key=lambda r: r[0], reverse=reverse)]
+    selection = _stream(listing, query, value)
+    got = sort_by(selection.ids(), selection.records(), key, reverse)
     rows = index.sort(index.filter(parse_query(query)), key, reverse=reverse)
     assert got == [index.messages[r].queue_id for r in rows]
 
