@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Coroutine, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Callable, Optional
 
 import msgspec
 
@@ -25,15 +25,17 @@ from mailq_tui.cli_signals import stop_on_signals
 from mailq_tui.engine import PostfixError, QueueEngine
 from mailq_tui.formatting import breakdown_text, plural, short_age, short_size
 from mailq_tui.model.compact import (
+    SORT_KEYS,
     SORT_VALUES,
-    group_contribution,
-    shape_entry,
+    Column,
+    GroupColumns,
+    ShapeColumn,
     sort_by,
+    sort_column,
     tally_groups,
 )
 from mailq_tui.model.expiry import Lifetimes, release_warning
 from mailq_tui.model.grouping import Group
-from mailq_tui.model.index import SORT_KEYS
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import Query, QuerySyntaxError, parse_query
 from mailq_tui.model.reasons import explain
@@ -45,7 +47,7 @@ from mailq_tui.model.selection import (
     site_flush_line,
     streamed_summary,
 )
-from mailq_tui.model.shape import format_shape, shape_of
+from mailq_tui.model.shape import format_shape
 from mailq_tui.model.snapshot import Snapshot
 from mailq_tui.model.streamed import StreamedSelection
 from mailq_tui.reports import (
@@ -57,8 +59,6 @@ from mailq_tui.reports import (
     exit_status,
 )
 from mailq_tui.safe_text import visible
-
-T = TypeVar("T")
 
 
 class CliError(Exception):
@@ -99,13 +99,15 @@ def query_of(args: argparse.Namespace) -> Query:
 async def stream_select(
     engine: QueueEngine,
     query: Query,
-    keep: Callable[[Message], T],
+    keep: Callable[[Message], object],
     probes: Sequence[Query] = (),
-) -> StreamedSelection[T]:
-    """Stream a listing of every queue, keeping ``keep(message)`` for each message matching
-    ``query`` (ages measured from when the listing started); what postqueue warned about
-    (e.g. Postfix is down) goes to stderr."""
-    selection = StreamedSelection(query, time.time(), keep, probes)
+    now: Optional[float] = None,
+) -> StreamedSelection:
+    """Stream a listing of every queue, calling ``keep(message)`` for each message matching
+    ``query`` (ages measured from ``now``, by default when the listing started); what
+    postqueue warned about (e.g. Postfix is down) goes to stderr."""
+    now = time.time() if now is None else now
+    selection = StreamedSelection(query, now, keep, probes)
     warnings: list[str] = []
     async for batch in engine.stream(warnings):
         selection.add(batch)
@@ -131,18 +133,21 @@ async def cmd_ls(engine: QueueEngine, args: argparse.Namespace) -> int:
     ``--sort`` (ties in listing order). ``--ids`` keeps only the id and the sort value of
     each selected message while the listing streams."""
     query = query_of(args)
-    value = SORT_VALUES.get(args.sort)
-    if value is None:
+    if args.sort not in SORT_VALUES:
         raise CliError(
             f'cannot sort by "{visible(args.sort, 40)}": sort by one of {", ".join(SORT_KEYS)}'
         )
+    values = sort_column(args.sort)
     if args.ids:
-        values = await stream_select(engine, query, value)
-        ids = sort_by(values.ids(), values.records(), args.sort, args.reverse)
+        selection = await stream_select(engine, query, values.add)
+        order = values.take(selection.positions())
+        ids = sort_by(selection.ids(), order, args.sort, args.reverse)
         out.print_id_lines(ids[: args.limit] if args.limit > 0 else ids)
         return EXIT_OK
-    selection = await stream_select(engine, query, lambda m: m)
-    messages = selection.records()
+    kept = Column(lambda m: m)
+    selection = await stream_select(engine, query, kept.add)
+    messages: list[Message] = list(kept.take(selection.positions()))
+    value = SORT_VALUES[args.sort]
     messages = sort_by(messages, [value(m) for m in messages], args.sort, args.reverse)
     if args.limit > 0:
         messages = messages[: args.limit]
@@ -160,15 +165,18 @@ async def cmd_ls(engine: QueueEngine, args: argparse.Namespace) -> int:
 async def cmd_groups(engine: QueueEngine, args: argparse.Namespace) -> int:
     """``mailq-tui groups --by ...``: counts per group."""
     by = args.by.replace("-", "_")
-    selection = await stream_select(engine, query_of(args), group_contribution(by))
-    _print_groups(tally_groups(selection.records(), by), selection.now, by, args.json)
+    kept = GroupColumns(by)
+    selection = await stream_select(engine, query_of(args), kept.add)
+    groups = tally_groups(kept.take(selection.positions()), by)
+    _print_groups(groups, selection.now, by, args.json)
     return EXIT_OK
 
 
 async def cmd_reasons(engine: QueueEngine, args: argparse.Namespace) -> int:
     """``mailq-tui reasons``: normalised deferral reasons, most common first, with hints."""
-    selection = await stream_select(engine, query_of(args), group_contribution("reason"))
-    groups = tally_groups(selection.records(), "reason")
+    kept = GroupColumns("reason")
+    selection = await stream_select(engine, query_of(args), kept.add)
+    groups = tally_groups(kept.take(selection.positions()), "reason")
     _print_groups(groups, selection.now, "reason", args.json, hints=True)
     return EXIT_OK
 
@@ -212,17 +220,17 @@ def _print_groups(
 
 async def cmd_shape(engine: QueueEngine, args: argparse.Namespace) -> int:
     """``mailq-tui shape``: the qshape table, computed from the listing."""
-    queues = [q for q in args.queue.split(",") if q]
-    keep = shape_entry(args.by, queues)
-    selection = await stream_select(engine, query_of(args), keep)
-    shape = shape_of(
-        selection.records(),
-        now=selection.now,
+    now = time.time()
+    kept = ShapeColumn(
+        now,
         by=args.by,
+        queues=[q for q in args.queue.split(",") if q],
         buckets=args.buckets,
         first_width=args.width,
         linear=args.linear,
     )
+    selection = await stream_select(engine, query_of(args), kept.add, now=now)
+    shape = kept.shape(selection.positions())
     print(format_shape(shape, top=args.top or None), end="")
     return EXIT_OK
 
@@ -265,8 +273,9 @@ async def cmd_action(engine: QueueEngine, args: argparse.Namespace) -> int:
     """``delete|hold|release|requeue [QUERY] [--all]``: say how the query was read, refuse to
     act on the whole queue without ``--all``, confirm, then one re-checked postsuper batch."""
     query = query_of(args)
-    selection = await stream_select(engine, query, _target, negation_probes(query))
-    targets: list[Message] = selection.records()
+    kept = Column(_target)
+    selection = await stream_select(engine, query, kept.add, negation_probes(query))
+    targets: list[Message] = list(kept.take(selection.positions()))
     summary = streamed_summary(query, targets, selection.total, selection.probed())
     _say(describe(summary))
     if summary.needs_all and not args.all:

@@ -12,14 +12,22 @@ Group keys and domains repeat heavily across a queue, so equal contribution tupl
 from __future__ import annotations
 
 import sys
+from array import array
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, MutableSequence, Sequence
 from typing import Any, Callable, TypeVar
 
 from mailq_tui.model.grouping import GROUP_BY, TOP_DESTINATIONS, Group, sender_key
 from mailq_tui.model.message import Message
 from mailq_tui.model.reasons import normalise_reason
-from mailq_tui.model.shape import shape_domains
+from mailq_tui.model.shape import (
+    DEFAULT_BUCKETS,
+    DEFAULT_WIDTH,
+    Shape,
+    bucket_of,
+    shape_domains,
+    shape_of,
+)
 
 H = TypeVar("H", bound=Hashable)
 T = TypeVar("T")
@@ -57,6 +65,8 @@ SORT_VALUES: dict[str, Callable[[Message], Any]] = {
     "reason": lambda m: m.first_reason.lower(),
     "recipients": lambda m: len(m.recipients),
 }
+#: The sort keys, in the order the app lists them (:data:`mailq_tui.model.index.SORT_KEYS`).
+SORT_KEYS = tuple(SORT_VALUES)
 
 #: Sort keys whose value sorts descending by default (age: youngest first, the latest
 #: arrival first).
@@ -77,41 +87,88 @@ def sort_by(items: list[T], values: Sequence[Any], key: str, reverse: bool = Fal
     return items
 
 
+#: Sort keys whose values are whole numbers (kept in an array: 8 bytes each).
+NUMERIC_SORT_KEYS = frozenset({"age", "size", "recipients"})
+
+
+class Column:
+    """One value per selected message (``value(message)``), in listing order: whole numbers
+    in an array (8 bytes each, no object per message), anything else in a list."""
+
+    def __init__(self, value: Callable[[Message], Any], numeric: bool = False) -> None:
+        self._value = value
+        self.values: MutableSequence[Any] = array("q") if numeric else []
+
+    def add(self, msg: Message) -> None:
+        """Store ``msg``'s value (a :class:`StreamedSelection` ``keep``)."""
+        self.values.append(self._value(msg))
+
+    def take(self, positions: Sequence[int]) -> Sequence[Any]:
+        """The values at ``positions`` (:meth:`StreamedSelection.positions`)."""
+        values = self.values
+        if isinstance(positions, range) and len(positions) == len(values):
+            return values
+        return [values[i] for i in positions]
+
+
+def sort_column(key: str) -> Column:
+    """The column of sort ``key``'s values (:data:`SORT_VALUES`)."""
+    return Column(SORT_VALUES[key], numeric=key in NUMERIC_SORT_KEYS)
+
+
 #: A message's contribution to the groups: (arrival time, size, keys) where ``keys`` is a
 #: tuple of (group key, recipient domain) per recipient for the per-recipient groupings
 #: (domain, reason), and (group key, (recipient domains ...)) for the per-message ones.
 Contribution = tuple[int, int, tuple[Any, ...]]
 
 
-def group_contribution(by: str) -> Callable[[Message], Contribution]:
-    """The record keeper for ``groups --by BY`` / ``reasons`` (``by`` in :data:`GROUP_BY`)."""
-    if by not in GROUP_BY:
-        raise ValueError(f"cannot group by {by!r}; one of {', '.join(GROUP_BY)}")
-    shared = Shared()
-    if by in ("domain", "reason"):
+class GroupColumns:
+    """What ``groups --by BY`` / ``reasons`` keep per selected message (``by`` in
+    :data:`GROUP_BY`): its arrival time and size (arrays) and its group keys, one shared tuple
+    per distinct set of keys (see :data:`Contribution`)."""
 
-        def per_recipient(msg: Message) -> Contribution:
+    def __init__(self, by: str) -> None:
+        if by not in GROUP_BY:
+            raise ValueError(f"cannot group by {by!r}; one of {', '.join(GROUP_BY)}")
+        self.by = by
+        self._shared = Shared()
+        self._arrivals: array[int] = array("q")
+        self._sizes: array[int] = array("q")
+        self._keys: list[tuple[Any, ...]] = []
+
+    def add(self, msg: Message) -> None:
+        """Store ``msg``'s contribution (a :class:`StreamedSelection` ``keep``)."""
+        self._arrivals.append(msg.arrival_time)
+        self._sizes.append(msg.message_size)
+        self._keys.append(self._shared(self._keys_of(msg)))
+
+    def _keys_of(self, msg: Message) -> tuple[Any, ...]:
+        by = self.by
+        if by == "domain":
             domains = domains_of(msg)
-            if by == "domain":
-                keys = tuple(zip(domains, domains))
-            else:
-                reasons = map(normalise_reason, [r.delay_reason for r in msg.recipients])
-                keys = tuple(zip(reasons, domains))
-            return (msg.arrival_time, msg.message_size, shared(keys))
-
-        return per_recipient
-
-    def per_message(msg: Message) -> Contribution:
+            return tuple(zip(domains, domains))
+        if by == "reason":
+            # Not the cached normalise_reason: a one-shot listing would fill its cache with
+            # every distinct reason (most name their recipient) and keep them all.
+            reasons = map(_normalise, [r.delay_reason for r in msg.recipients])
+            return tuple(zip(reasons, domains_of(msg)))
         if by == "queue":
             key = msg.queue_name
         else:
             key = sender_key(msg.sender.lower(), by == "sender_domain")
-        return (msg.arrival_time, msg.message_size, shared((key, tuple(domains_of(msg)))))
+        return (key, tuple(domains_of(msg)))
 
-    return per_message
+    def take(self, positions: Sequence[int]) -> Iterable[Contribution]:
+        """The contributions at ``positions`` (:meth:`StreamedSelection.positions`)."""
+        arrivals, sizes, keys = self._arrivals, self._sizes, self._keys
+        return ((arrivals[i], sizes[i], keys[i]) for i in positions)
 
 
-def tally_groups(records: Sequence[Contribution], by: str) -> list[Group]:
+#: :func:`~mailq_tui.model.reasons.normalise_reason` without its cache of whole reasons.
+_normalise: Callable[[str], str] = normalise_reason.__wrapped__
+
+
+def tally_groups(records: Iterable[Contribution], by: str) -> list[Group]:
     """The groups of the selected messages' ``records`` (in listing order), biggest first:
     what :func:`~mailq_tui.model.grouping.group_messages` gives for the same rows (without
     the rows: the CLI prints counts)."""
@@ -148,19 +205,43 @@ def tally_groups(records: Sequence[Contribution], by: str) -> list[Group]:
     return sorted(groups.values(), key=lambda g: (-g.count, g.key))
 
 
-#: A message's shape entry: (arrival time, the domains it counts under).
-ShapeEntry = tuple[int, tuple[str, ...]]
+class ShapeColumn:
+    """What ``shape`` keeps per selected message: its age bucket and the domains it counts
+    under, one shared tuple per distinct pair (a message outside ``queues``, when given,
+    counts under no domain)."""
 
+    def __init__(
+        self,
+        now: float,
+        by: str = "rcpt",
+        queues: Sequence[str] = (),
+        buckets: int = DEFAULT_BUCKETS,
+        first_width: float = DEFAULT_WIDTH,
+        linear: bool = False,
+    ) -> None:
+        if by not in ("rcpt", "sender"):
+            raise ValueError("by must be 'rcpt' or 'sender'")
+        self._now, self._by, self._wanted = now, by, set(queues)
+        self._buckets, self._width, self._linear = max(1, buckets), first_width, linear
+        self._shared = Shared()
+        self.entries: list[tuple[int, tuple[str, ...]]] = []
 
-def shape_entry(by: str, queues: Sequence[str] = ()) -> Callable[[Message], ShapeEntry]:
-    """The record keeper for ``shape`` (``by``: rcpt or sender; a message outside ``queues``,
-    when given, counts under no domain)."""
-    wanted = set(queues)
-    shared = Shared()
+    def add(self, msg: Message) -> None:
+        """Store ``msg``'s entry (a :class:`StreamedSelection` ``keep``)."""
+        bucket = bucket_of(self._now - msg.arrival_time, self._buckets, self._width, self._linear)
+        if self._wanted and msg.queue_name not in self._wanted:
+            domains: tuple[str, ...] = ()
+        else:
+            domains = tuple(shape_domains(msg, self._by))
+        self.entries.append(self._shared((bucket, domains)))
 
-    def entry(msg: Message) -> ShapeEntry:
-        if wanted and msg.queue_name not in wanted:
-            return (msg.arrival_time, ())
-        return (msg.arrival_time, shared(tuple(shape_domains(msg, by))))
-
-    return entry
+    def shape(self, positions: Sequence[int]) -> Shape:
+        """The qshape table of the entries at ``positions``."""
+        entries = self.entries
+        return shape_of(
+            (entries[i] for i in positions),
+            by=self._by,
+            buckets=self._buckets,
+            first_width=self._width,
+            linear=self._linear,
+        )

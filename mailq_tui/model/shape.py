@@ -113,29 +113,28 @@ def compute_shape(
     if by not in ("rcpt", "sender"):
         raise ValueError("by must be 'rcpt' or 'sender'")
     wanted = set(queues) if queues else None
+    buckets = max(1, buckets)
     entries = (
-        (msg.arrival_time, shape_domains(msg, by))
+        (bucket_of(now - msg.arrival_time, buckets, first_width, linear), shape_domains(msg, by))
         for msg in messages
         if wanted is None or msg.queue_name in wanted
     )
-    return shape_of(entries, now, by, buckets, first_width, linear)
+    return shape_of(entries, by, buckets, first_width, linear)
 
 
 def shape_of(
     entries: Iterable[tuple[int, Sequence[str]]],
-    now: float,
     by: str = "rcpt",
     buckets: int = DEFAULT_BUCKETS,
     first_width: float = DEFAULT_WIDTH,
     linear: bool = False,
 ) -> Shape:
-    """The qshape table of ``entries``: (arrival time, the domains a message counts under)
-    per message (:func:`shape_domains`), in listing order."""
+    """The qshape table of ``entries``: (its 1-based age bucket, the domains it counts under)
+    per message (:func:`bucket_of`, :func:`shape_domains`), in listing order."""
     buckets = max(1, buckets)
     table: dict[str, list[int]] = {TOTAL: [0] * (buckets + 1)}
     total = table[TOTAL]
-    for arrival, domains in entries:
-        b = bucket_of(now - arrival, buckets, first_width, linear)
+    for b, domains in entries:
         for domain in domains:
             counts = table.get(domain)
             if counts is None:

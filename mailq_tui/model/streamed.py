@@ -9,38 +9,38 @@ app's whole index for them cost ~10x the memory and most of the time past ``post
 A message that showq lists twice (it moved to a queue scanned later during the listing) counts
 once, as its latest copy, exactly as :func:`~mailq_tui.postfix.listing.drop_superseded` keeps
 it: earlier copies' records are dropped at the end, and the latest copy is tested and kept in
-its own place. :meth:`StreamedSelection.records` are therefore what filtering the deduplicated
+its own place. :meth:`StreamedSelection.positions` are therefore what filtering the deduplicated
 listing gives, in the same order (the index's row order).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Callable, Generic, TypeVar
+from typing import Callable
 
 from mailq_tui.model.matcher import message_matcher
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import Query
 
-T = TypeVar("T")
 
-
-class StreamedSelection(Generic[T]):
-    """Messages of a streamed listing that match ``query`` (ages measured from ``now``), each
-    kept as ``keep(message)`` (a small record).
+class StreamedSelection:
+    """Messages of a streamed listing that match ``query`` (ages measured from ``now``):
+    ``keep(message)`` is called for each, in listing order, to store what the command needs
+    (e.g. in a :class:`~mailq_tui.model.compact.Column`); :meth:`positions` then says which
+    stored entries (0, 1, ...) make the answer.
 
     ``probes``: further queries asked of the whole listing (e.g. "does any message match the
     positive form of this negated term?"); :meth:`probed` says which matched a message.
 
     Memory per listed message: its id in one set (ids listed twice are told apart from the
-    rest only then); per selected message: a list slot for its id and one for its record.
+    rest only then); per selected message: a list slot for its id, and what ``keep`` stores.
     """
 
     def __init__(
         self,
         query: Query,
         now: float,
-        keep: Callable[[Message], T],
+        keep: Callable[[Message], object],
         probes: Sequence[Query] = (),
     ) -> None:
         self.now = now
@@ -48,9 +48,8 @@ class StreamedSelection(Generic[T]):
         self._keep = keep
         #: Every id listed.
         self._seen: set[str] = set()
-        #: The selected copies' ids and records, in listing order (superseded ones included).
+        #: The selected copies' ids, in listing order (superseded ones included).
         self._ids: list[str] = []
-        self._records: list[T] = []
         #: Id listed more than once -> whether its latest copy is selected.
         self._repeated: dict[str, bool] = {}
         self._probes = [message_matcher(p, now) for p in probes]
@@ -60,7 +59,7 @@ class StreamedSelection(Generic[T]):
     def add(self, batch: Iterable[Message]) -> None:
         """Test and keep the messages of one decoded batch, in listing order."""
         seen, match, keep = self._seen, self._match, self._keep
-        add_id, add_record = self._ids.append, self._records.append
+        add_id = self._ids.append
         for msg in batch:
             qid = msg.queue_id
             selected = match(msg)
@@ -70,7 +69,7 @@ class StreamedSelection(Generic[T]):
                 seen.add(qid)
             if selected:
                 add_id(qid)
-                add_record(keep(msg))
+                keep(msg)
             if self._probes:
                 self._probe(qid, msg)
 
@@ -89,15 +88,16 @@ class StreamedSelection(Generic[T]):
         """How many messages the listing held (an id listed twice counts once)."""
         return len(self._seen)
 
-    def records(self) -> list[T]:
-        """The kept records of the selected messages, in listing order: of an id listed
-        twice, only its latest copy's, and only when that copy is selected."""
+    def positions(self) -> Sequence[int]:
+        """Which of the entries ``keep`` stored (numbered in listing order) make the answer:
+        all of them, except that of an id listed twice only its latest copy counts, and only
+        when that copy is selected."""
         if not self._repeated:
-            return self._records
-        return [self._records[i] for i in self._latest()]
+            return range(len(self._ids))
+        return self._latest()
 
     def ids(self) -> list[str]:
-        """The ids of :meth:`records`, in the same order."""
+        """The ids of :meth:`positions`, in the same order."""
         if not self._repeated:
             return self._ids
         return [self._ids[i] for i in self._latest()]

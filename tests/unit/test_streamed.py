@@ -11,10 +11,14 @@ import msgspec
 import pytest
 
 from mailq_tui.model.compact import (
-    SORT_VALUES,
-    group_contribution,
-    shape_entry,
+    SORT_KEYS as STREAMED_SORT_KEYS,
+)
+from mailq_tui.model.compact import (
+    Column,
+    GroupColumns,
+    ShapeColumn,
     sort_by,
+    sort_column,
     tally_groups,
 )
 from mailq_tui.model.grouping import GROUP_BY, group_messages
@@ -22,7 +26,7 @@ from mailq_tui.model.index import SORT_KEYS, QueueIndex
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import parse_query
 from mailq_tui.model.selection import negation_probes, streamed_summary, summarise
-from mailq_tui.model.shape import compute_shape, shape_of
+from mailq_tui.model.shape import compute_shape
 from mailq_tui.model.streamed import StreamedSelection
 from mailq_tui.postfix.listing import drop_superseded
 from tests.unit.samples import NOW, random_messages
@@ -52,6 +56,7 @@ def _listing_with_moves(seed: int) -> list[Message]:
 
 
 def _stream(listing: list[Message], query: str, keep, probes=()) -> StreamedSelection:  # type: ignore[no-untyped-def]
+    """``listing`` streamed through a selection in batches, as postqueue's chunks arrive."""
     selection = StreamedSelection(parse_query(query), NOW, keep, probes)
     for at in range(0, len(listing), 37):  # batches, as postqueue's chunks arrive
         selection.add(listing[at : at + 37])
@@ -63,8 +68,11 @@ def _stream(listing: list[Message], query: str, keep, probes=()) -> StreamedSele
 def test_selection_equals_the_index_on_the_deduplicated_listing(seed: int, text: str) -> None:
     listing = _listing_with_moves(seed)
     index = QueueIndex(drop_superseded(listing), now=NOW)
-    selection = _stream(listing, text, lambda m: m)
-    assert selection.records() == [index.messages[r] for r in index.filter(parse_query(text))]
+    kept = Column(lambda m: m)
+    selection = _stream(listing, text, kept.add)
+    rows = index.filter(parse_query(text))
+    assert list(kept.take(selection.positions())) == [index.messages[r] for r in rows]
+    assert selection.ids() == [index.messages[r].queue_id for r in rows]
     assert selection.total == len(index) < len(listing)
 
 
@@ -74,9 +82,9 @@ def test_sort_values_order_like_the_index(key: str, reverse: bool) -> None:
     listing = _listing_with_moves(3)
     index = QueueIndex(drop_superseded(listing), now=NOW)
     query = "-queue:active"
-    value = SORT_VALUES[key]
-    selection = _stream(listing, query, value)
-    got = sort_by(selection.ids(), selection.records(), key, reverse)
+    values = sort_column(key)
+    selection = _stream(listing, query, values.add)
+    got = sort_by(selection.ids(), values.take(selection.positions()), key, reverse)
     rows = index.sort(index.filter(parse_query(query)), key, reverse=reverse)
     assert got == [index.messages[r].queue_id for r in rows]
 
@@ -86,9 +94,11 @@ def test_sort_values_order_like_the_index(key: str, reverse: bool) -> None:
 def test_tallied_groups_equal_the_index_groups(by: str, text: str) -> None:
     listing = _listing_with_moves(4)
     index = QueueIndex(drop_superseded(listing), now=NOW)
-    records = _stream(listing, text, group_contribution(by)).records()
+    kept = GroupColumns(by)
+    selection = _stream(listing, text, kept.add)
     expected = group_messages(index, index.filter(parse_query(text)), by)
-    assert [dataclasses.replace(g, rows=[]) for g in expected] == tally_groups(records, by)
+    got = tally_groups(kept.take(selection.positions()), by)
+    assert [dataclasses.replace(g, rows=[]) for g in expected] == got
     assert len(expected) > 1
 
 
@@ -97,12 +107,18 @@ def test_tallied_groups_equal_the_index_groups(by: str, text: str) -> None:
 def test_streamed_shape_equals_compute_shape(by: str, queues: tuple[str, ...]) -> None:
     listing = _listing_with_moves(5)
     messages = drop_superseded(listing)
-    entries = _stream(listing, "-domain:yahoo.com", shape_entry(by, queues)).records()
+    kept = ShapeColumn(NOW, by=by, queues=queues, buckets=8, first_width=7)
+    selection = _stream(listing, "-domain:yahoo.com", kept.add)
     selected = QueueIndex(messages, now=NOW).filter(parse_query("-domain:yahoo.com"))
     expected = compute_shape(
-        [messages[r] for r in selected], NOW, by=by, queues=list(queues) or None
+        [messages[r] for r in selected],
+        NOW,
+        by=by,
+        queues=list(queues) or None,
+        buckets=8,
+        first_width=7,
     )
-    assert shape_of(entries, NOW, by=by) == expected
+    assert kept.shape(selection.positions()) == expected
 
 
 @pytest.mark.parametrize(
@@ -113,8 +129,10 @@ def test_streamed_summary_equals_summarise(text: str) -> None:
     listing = _listing_with_moves(6)
     index = QueueIndex(drop_superseded(listing), now=NOW)
     query = parse_query(text)
-    selection = _stream(listing, text, lambda m: m, negation_probes(query))
-    got = streamed_summary(query, selection.records(), selection.total, selection.probed())
+    kept = Column(lambda m: m)
+    selection = _stream(listing, text, kept.add, negation_probes(query))
+    selected = list(kept.take(selection.positions()))
+    got = streamed_summary(query, selected, selection.total, selection.probed())
     assert got == summarise(index, query, index.filter(query))
 
 
@@ -125,6 +143,11 @@ def test_a_probe_matched_only_by_a_superseded_copy_does_not_count() -> None:
     first = msgspec.structs.replace(first, queue_name="deferred")
     later = msgspec.structs.replace(first, queue_name="hold")
     query = parse_query("-queue:deferred")
-    selection = _stream([first, later], "-queue:deferred", lambda m: m, negation_probes(query))
+    kept = Column(lambda m: m)
+    selection = _stream([first, later], "-queue:deferred", kept.add, negation_probes(query))
     assert selection.probed() == [False]
-    assert selection.records() == [later]
+    assert list(kept.take(selection.positions())) == [later]
+
+
+def test_streamed_sort_keys_are_the_index_sort_keys() -> None:
+    assert STREAMED_SORT_KEYS == SORT_KEYS
