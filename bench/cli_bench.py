@@ -119,7 +119,9 @@ def main() -> None:
         listing.write_bytes(data)
         byte_rate = 0 if not args.rate else len(data) * args.rate / args.count
         stand_in = Path(tmp, "postqueue")
-        stand_in.write_text(STAND_IN.format(python=sys.executable, listing=str(listing), rate=byte_rate))
+        stand_in.write_text(
+            STAND_IN.format(python=sys.executable, listing=str(listing), rate=byte_rate)
+        )
         postconf = Path(tmp, "postconf")
         postconf.write_text("#!/bin/sh\nexit 1\n")
         for tool in (stand_in, postconf):

@@ -15,6 +15,7 @@ import os
 import sys
 import time
 from collections.abc import Coroutine, Mapping, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -29,9 +30,11 @@ from mailq_tui.model.compact import (
     SORT_VALUES,
     Column,
     GroupColumns,
+    IdColumn,
     ShapeColumn,
     sort_by,
     sort_column,
+    sorted_positions,
     tally_groups,
 )
 from mailq_tui.model.expiry import Lifetimes, release_warning
@@ -137,12 +140,18 @@ async def cmd_ls(engine: QueueEngine, args: argparse.Namespace) -> int:
         raise CliError(
             f'cannot sort by "{visible(args.sort, 40)}": sort by one of {", ".join(SORT_KEYS)}'
         )
-    values = sort_column(args.sort)
     if args.ids:
-        selection = await stream_select(engine, query, values.add)
-        order = values.take(selection.positions())
-        ids = sort_by(selection.ids(), order, args.sort, args.reverse)
-        out.print_id_lines(ids[: args.limit] if args.limit > 0 else ids)
+        ids, values = IdColumn(), sort_column(args.sort)
+
+        def keep(msg: Message) -> None:
+            ids.add(msg)
+            values.add(msg)
+
+        selection = await stream_select(engine, query, keep)
+        order = sorted_positions(selection.positions(), values.values, args.sort, args.reverse)
+        if args.limit > 0:
+            order = islice(order, args.limit)
+        out.print_id_lines(map(ids.__getitem__, order))
         return EXIT_OK
     kept = Column(lambda m: m)
     selection = await stream_select(engine, query, kept.add)

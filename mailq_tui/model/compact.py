@@ -1,20 +1,20 @@
-"""Compact records of one message for the CLI's streamed answers
+"""Compact columns of the selected messages for the CLI's streamed answers
 (:class:`~mailq_tui.model.streamed.StreamedSelection`), and the answers computed from them.
 
-Each record holds only what one command prints: a sort value, or a message's contribution to
-the groups (its arrival time, size and the group keys of its recipients), or its shape entry.
-Group keys and domains repeat heavily across a queue, so equal contribution tuples are shared
-(:class:`Shared`). The results equal what the index-based code computes for the same rows
-(:func:`~mailq_tui.model.grouping.group_messages`, :meth:`QueueIndex.sort
-<mailq_tui.model.index.QueueIndex.sort>`, :func:`~mailq_tui.model.shape.compute_shape`).
+Each column holds only what one command prints, in flat arrays: queue ids as one byte string
+with offsets (:class:`IdColumn`), numbers in 8-byte array slots, and strings that repeat
+across a queue (group keys, domains) as small numbers into one list of distinct strings
+(:class:`Names`). No object is kept per message, so a 100,000-message answer costs a few
+megabytes. The results equal what the index-based code computes for the same rows
+(:meth:`QueueIndex.sort <mailq_tui.model.index.QueueIndex.sort>`,
+:func:`~mailq_tui.model.grouping.group_messages`, :func:`~mailq_tui.model.shape.compute_shape`).
 """
 
 from __future__ import annotations
 
-import sys
 from array import array
 from collections import Counter
-from collections.abc import Hashable, Iterable, MutableSequence, Sequence
+from collections.abc import Iterable, Iterator, MutableSequence, Sequence
 from typing import Any, Callable, TypeVar
 
 from mailq_tui.model.grouping import GROUP_BY, TOP_DESTINATIONS, Group, sender_key
@@ -29,31 +29,37 @@ from mailq_tui.model.shape import (
     shape_of,
 )
 
-H = TypeVar("H", bound=Hashable)
 T = TypeVar("T")
 
 
-class Shared:
-    """Hands back one object per distinct value, so repeated tuples cost one copy."""
+class Names:
+    """Distinct strings numbered in order of first sight (group keys, domains)."""
 
     def __init__(self) -> None:
-        self._seen: dict[Any, Any] = {}
+        self._number: dict[str, int] = {}
+        self.names: list[str] = []
 
-    def __call__(self, value: H) -> H:
-        """``value``, or the equal value seen first."""
-        seen: H = self._seen.setdefault(value, value)
-        return seen
+    def number(self, name: str) -> int:
+        """The number of ``name`` (a new one for a new name)."""
+        found = self._number.get(name)
+        if found is None:
+            found = self._number[name] = len(self.names)
+            self.names.append(name)
+        return found
 
 
 def domains_of(msg: Message) -> list[str]:
     """Each recipient's lowercase domain as the index reads it (after the last ``@`` of the
     lowercased address; the whole address without one)."""
-    return [sys.intern(r.address.lower().rpartition("@")[2]) for r in msg.recipients]
+    return [r.address.lower().rpartition("@")[2] for r in msg.recipients]
+
+
+# ---------------------------------------------------------------------- ls
 
 
 #: Per sort key of :data:`~mailq_tui.model.index.SORT_KEYS`: a message's value in the
-#: index's sort column, except that age keeps the arrival time itself (no new number per
-#: message) and sorts it the other way (:data:`DESCENDING`).
+#: index's sort column, except that age keeps the arrival time itself and sorts it the
+#: other way (:data:`DESCENDING`).
 SORT_VALUES: dict[str, Callable[[Message], Any]] = {
     "id": lambda m: m.queue_id.lower(),
     "queue": lambda m: m.queue_name,
@@ -67,26 +73,9 @@ SORT_VALUES: dict[str, Callable[[Message], Any]] = {
 }
 #: The sort keys, in the order the app lists them (:data:`mailq_tui.model.index.SORT_KEYS`).
 SORT_KEYS = tuple(SORT_VALUES)
-
 #: Sort keys whose value sorts descending by default (age: youngest first, the latest
-#: arrival first).
+#: arrival first). A descending stable sort keeps ties in order too.
 DESCENDING = frozenset({"age"})
-
-
-def sort_by(items: list[T], values: Sequence[Any], key: str, reverse: bool = False) -> list[T]:
-    """``items`` ordered by their ``values`` (:data:`SORT_VALUES` of sort ``key``, one per
-    item, in the same order), ties in their given order: the order
-    :meth:`QueueIndex.sort <mailq_tui.model.index.QueueIndex.sort>` gives. A descending
-    stable sort keeps ties in order too, so age (:data:`DESCENDING`) needs no negated copy.
-
-    Sorted in place: list.sort computes each item's key once, in list order, so the keys are
-    the values themselves, with no (value, item) pair made per item.
-    """
-    keys = iter(values)
-    items.sort(key=lambda _: next(keys), reverse=reverse != (key in DESCENDING))
-    return items
-
-
 #: Sort keys whose values are whole numbers (kept in an array: 8 bytes each).
 NUMERIC_SORT_KEYS = frozenset({"age", "size", "recipients"})
 
@@ -116,56 +105,123 @@ def sort_column(key: str) -> Column:
     return Column(SORT_VALUES[key], numeric=key in NUMERIC_SORT_KEYS)
 
 
+class IdColumn:
+    """The queue id of each selected message, as one UTF-8 byte string and the offset where
+    each id ends (about 16 bytes per id instead of a ~60-byte string object)."""
+
+    def __init__(self) -> None:
+        self._text = bytearray()
+        self._ends = array("Q", [0])
+
+    def add(self, msg: Message) -> None:
+        """Store ``msg``'s id (a :class:`StreamedSelection` ``keep``)."""
+        self._text += msg.queue_id.encode("utf-8", "surrogatepass")
+        self._ends.append(len(self._text))
+
+    def __getitem__(self, position: int) -> str:
+        ends = self._ends
+        return self._text[ends[position] : ends[position + 1]].decode("utf-8", "surrogatepass")
+
+    def lines(self, positions: Iterable[int]) -> Iterator[str]:
+        """The ids at ``positions``, one ``id\\n`` line each."""
+        for position in positions:
+            yield self[position] + "\n"
+
+
+def sorted_positions(
+    positions: Sequence[int], values: Sequence[Any], key: str, reverse: bool = False
+) -> Iterable[int]:
+    """``positions`` ordered by their ``values`` (one per stored entry, :data:`SORT_VALUES`
+    of sort ``key``), ties in listing order: the order :meth:`QueueIndex.sort
+    <mailq_tui.model.index.QueueIndex.sort>` gives.
+
+    Whole non-negative numbers are sorted packed with their position into one integer
+    (``value << bits | position``) and unpacked as they are read, so no (value, position)
+    pair and no second list is made per message.
+    """
+    descending = reverse != (key in DESCENDING)
+    if key in NUMERIC_SORT_KEYS and positions and min(values[p] for p in positions) >= 0:
+        bits = max(positions).bit_length()
+        low = (1 << bits) - 1
+        if descending:  # the position inverted: ties still come out in listing order
+            packed = [values[p] << bits | (low - p) for p in positions]
+            packed.sort(reverse=True)
+            return (low - (n & low) for n in packed)
+        packed = [values[p] << bits | p for p in positions]
+        packed.sort()
+        return (n & low for n in packed)
+    return sorted(positions, key=values.__getitem__, reverse=descending)
+
+
+def sort_by(items: list[T], values: Sequence[Any], key: str, reverse: bool = False) -> list[T]:
+    """``items`` ordered by their ``values`` (:data:`SORT_VALUES` of sort ``key``, one per
+    item, in the same order), ties in their given order (:func:`sorted_positions`)."""
+    return [items[p] for p in sorted_positions(range(len(items)), values, key, reverse)]
+
+
+# ---------------------------------------------------------------------- groups, reasons
+
+
 #: A message's contribution to the groups: (arrival time, size, keys) where ``keys`` is a
-#: tuple of (group key, recipient domain) per recipient for the per-recipient groupings
+#: sequence of (group key, recipient domain) per recipient for the per-recipient groupings
 #: (domain, reason), and (group key, (recipient domains ...)) for the per-message ones.
-Contribution = tuple[int, int, tuple[Any, ...]]
+Contribution = tuple[int, int, Any]
+
+#: :func:`~mailq_tui.model.reasons.normalise_reason` without its cache of whole reasons: a
+#: one-shot listing would fill that cache with every distinct reason (most name their
+#: recipient) and keep them all.
+_normalise: Callable[[str], str] = normalise_reason.__wrapped__
 
 
 class GroupColumns:
     """What ``groups --by BY`` / ``reasons`` keep per selected message (``by`` in
-    :data:`GROUP_BY`): its arrival time and size (arrays) and its group keys, one shared tuple
-    per distinct set of keys (see :data:`Contribution`)."""
+    :data:`GROUP_BY`): arrival time and size, and per recipient the numbers of its group key
+    and domain (:class:`Names`); for the per-message groupings, one key per message."""
 
     def __init__(self, by: str) -> None:
         if by not in GROUP_BY:
             raise ValueError(f"cannot group by {by!r}; one of {', '.join(GROUP_BY)}")
         self.by = by
-        self._shared = Shared()
-        self._arrivals: array[int] = array("q")
-        self._sizes: array[int] = array("q")
-        self._keys: list[tuple[Any, ...]] = []
+        self.per_recipient = by in ("domain", "reason")
+        self._keys, self._domains = Names(), Names()
+        self._arrivals, self._sizes = array("q"), array("q")
+        #: Recipients of entry i are rcpt_key/rcpt_domain[starts[i]:starts[i + 1]].
+        self._starts = array("I", [0])
+        self._rcpt_key, self._rcpt_domain = array("I"), array("I")
+        self._message_key = array("I")
 
     def add(self, msg: Message) -> None:
         """Store ``msg``'s contribution (a :class:`StreamedSelection` ``keep``)."""
         self._arrivals.append(msg.arrival_time)
         self._sizes.append(msg.message_size)
-        self._keys.append(self._shared(self._keys_of(msg)))
-
-    def _keys_of(self, msg: Message) -> tuple[Any, ...]:
-        by = self.by
+        domains = domains_of(msg)
+        self._rcpt_domain.extend(map(self._domains.number, domains))
+        by, key_number = self.by, self._keys.number
         if by == "domain":
-            domains = domains_of(msg)
-            return tuple(zip(domains, domains))
-        if by == "reason":
-            # Not the cached normalise_reason: a one-shot listing would fill its cache with
-            # every distinct reason (most name their recipient) and keep them all.
-            reasons = map(_normalise, [r.delay_reason for r in msg.recipients])
-            return tuple(zip(reasons, domains_of(msg)))
-        if by == "queue":
-            key = msg.queue_name
+            self._rcpt_key.extend(map(key_number, domains))
+        elif by == "reason":
+            reasons = [_normalise(r.delay_reason) for r in msg.recipients]
+            self._rcpt_key.extend(map(key_number, reasons))
+        elif by == "queue":
+            self._message_key.append(key_number(msg.queue_name))
         else:
-            key = sender_key(msg.sender.lower(), by == "sender_domain")
-        return (key, tuple(domains_of(msg)))
+            sender = sender_key(msg.sender.lower(), by == "sender_domain")
+            self._message_key.append(key_number(sender))
+        self._starts.append(len(self._rcpt_domain))
 
-    def take(self, positions: Sequence[int]) -> Iterable[Contribution]:
+    def take(self, positions: Iterable[int]) -> Iterator[Contribution]:
         """The contributions at ``positions`` (:meth:`StreamedSelection.positions`)."""
-        arrivals, sizes, keys = self._arrivals, self._sizes, self._keys
-        return ((arrivals[i], sizes[i], keys[i]) for i in positions)
-
-
-#: :func:`~mailq_tui.model.reasons.normalise_reason` without its cache of whole reasons.
-_normalise: Callable[[str], str] = normalise_reason.__wrapped__
+        keys, domains = self._keys.names, self._domains.names
+        starts = self._starts
+        for i in positions:
+            rcpts = range(starts[i], starts[i + 1])
+            rcpt_domains = [domains[self._rcpt_domain[j]] for j in rcpts]
+            if self.per_recipient:
+                rcpt_keys = [keys[self._rcpt_key[j]] for j in rcpts]
+                grouped: Any = zip(rcpt_keys, rcpt_domains)
+            else:
+                grouped = (keys[self._message_key[i]], rcpt_domains)
+            yield (self._arrivals[i], self._sizes[i], grouped)
 
 
 def tally_groups(records: Iterable[Contribution], by: str) -> list[Group]:
@@ -205,10 +261,12 @@ def tally_groups(records: Iterable[Contribution], by: str) -> list[Group]:
     return sorted(groups.values(), key=lambda g: (-g.count, g.key))
 
 
+# ---------------------------------------------------------------------- shape
+
+
 class ShapeColumn:
-    """What ``shape`` keeps per selected message: its age bucket and the domains it counts
-    under, one shared tuple per distinct pair (a message outside ``queues``, when given,
-    counts under no domain)."""
+    """What ``shape`` keeps per selected message: its age bucket and the numbers of the
+    domains it counts under (a message outside ``queues``, when given, under none)."""
 
     def __init__(
         self,
@@ -223,23 +281,29 @@ class ShapeColumn:
             raise ValueError("by must be 'rcpt' or 'sender'")
         self._now, self._by, self._wanted = now, by, set(queues)
         self._buckets, self._width, self._linear = max(1, buckets), first_width, linear
-        self._shared = Shared()
-        self.entries: list[tuple[int, tuple[str, ...]]] = []
+        self._names = Names()
+        self._bucket = array("I")
+        self._starts = array("I", [0])
+        self._domain = array("I")
 
     def add(self, msg: Message) -> None:
         """Store ``msg``'s entry (a :class:`StreamedSelection` ``keep``)."""
-        bucket = bucket_of(self._now - msg.arrival_time, self._buckets, self._width, self._linear)
-        if self._wanted and msg.queue_name not in self._wanted:
-            domains: tuple[str, ...] = ()
-        else:
-            domains = tuple(shape_domains(msg, self._by))
-        self.entries.append(self._shared((bucket, domains)))
+        age = self._now - msg.arrival_time
+        self._bucket.append(bucket_of(age, self._buckets, self._width, self._linear))
+        if not self._wanted or msg.queue_name in self._wanted:
+            number = self._names.number
+            self._domain.extend(map(number, shape_domains(msg, self._by)))
+        self._starts.append(len(self._domain))
 
-    def shape(self, positions: Sequence[int]) -> Shape:
+    def shape(self, positions: Iterable[int]) -> Shape:
         """The qshape table of the entries at ``positions``."""
-        entries = self.entries
+        names, starts, domain = self._names.names, self._starts, self._domain
+        entries = (
+            (self._bucket[i], [names[domain[j]] for j in range(starts[i], starts[i + 1])])
+            for i in positions
+        )
         return shape_of(
-            (entries[i] for i in positions),
+            entries,
             by=self._by,
             buckets=self._buckets,
             first_width=self._width,

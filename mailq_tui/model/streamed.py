@@ -8,19 +8,86 @@ app's whole index for them cost ~10x the memory and most of the time past ``post
 
 A message that showq lists twice (it moved to a queue scanned later during the listing) counts
 once, as its latest copy, exactly as :func:`~mailq_tui.postfix.listing.drop_superseded` keeps
-it: earlier copies' records are dropped at the end, and the latest copy is tested and kept in
-its own place. :meth:`StreamedSelection.positions` are therefore what filtering the deduplicated
-listing gives, in the same order (the index's row order).
+it: the earlier copy's entry is left out of the answer, and the latest copy is tested and kept
+in its own place. :meth:`StreamedSelection.positions` are therefore what filtering the
+deduplicated listing gives, in the same order (the index's row order).
+
+The ids are remembered as their 64-bit string hash in one flat array (8 bytes per listed
+message, plus one byte saying whether it was selected), not as a set of id strings (~100 bytes
+each, which would be most of what a one-shot answer over a big queue costs). A byte table
+indexed by the hash's low bits (:class:`RepeatFilter`) sets aside the few hashes that may
+repeat; only those are counted at the end, so finding the ids listed twice costs neither a
+set of every id nor a sorted copy. Two different ids would be taken for one
+only if their hashes collided: about once in 4 billion listings of 100,000 messages
+(n² / 2⁶⁵); those two messages would then count as one, the later one.
 """
 
 from __future__ import annotations
 
+from array import array
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Callable
+from typing import Callable, Optional
 
 from mailq_tui.model.matcher import message_matcher
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import Query
+
+
+class RepeatFilter:
+    """Sets aside the hashes that may have been seen before: one byte per slot, indexed by a
+    hash's low bits, with at least :data:`SLOTS_PER_HASH` slots per hash (a hash whose slot
+    is taken is a candidate; most candidates are other hashes sharing the slot)."""
+
+    #: Slots per hash seen (~12% of hashes become candidates).
+    SLOTS_PER_HASH = 8
+
+    def __init__(self) -> None:
+        self.candidates = array("q")
+        self._reset(1 << 16)
+
+    def _reset(self, size: int) -> None:
+        self._slots = bytearray(size)
+        self._mask = size - 1
+        self._room = size // self.SLOTS_PER_HASH
+        del self.candidates[:]
+
+    def add(self, key: int, seen: int) -> None:
+        """Note ``key``, the ``seen``-th hash so far."""
+        slot = key & self._mask
+        if self._slots[slot]:
+            self.candidates.append(key)
+        else:
+            self._slots[slot] = 1
+        if seen > self._room:
+            self._room = -1  # rebuilt by grow()
+
+    @property
+    def full(self) -> bool:
+        """True when the table should grow (:meth:`grow`) before the next hash."""
+        return self._room < 0
+
+    def grow(self, hashes: Iterable[int], count: int) -> None:
+        """Double the table until it has room for ``count`` hashes, refilled from
+        ``hashes`` (every hash noted so far)."""
+        size = self._mask + 1
+        while size // self.SLOTS_PER_HASH < 2 * count:
+            size *= 2
+        self._reset(size)
+        slots, mask, keep = self._slots, self._mask, self.candidates.append
+        for key in hashes:
+            if slots[key & mask]:
+                keep(key)
+            else:
+                slots[key & mask] = 1
+
+    def repeated(self, hashes: Iterable[int]) -> set[int]:
+        """The hashes that occur more than once in ``hashes`` (every hash noted)."""
+        if not self.candidates:
+            return set()
+        maybe = set(self.candidates)
+        counts = Counter(filter(maybe.__contains__, hashes))
+        return {key for key, n in counts.items() if n > 1}
 
 
 class StreamedSelection:
@@ -31,9 +98,6 @@ class StreamedSelection:
 
     ``probes``: further queries asked of the whole listing (e.g. "does any message match the
     positive form of this negated term?"); :meth:`probed` says which matched a message.
-
-    Memory per listed message: its id in one set (ids listed twice are told apart from the
-    rest only then); per selected message: a list slot for its id, and what ``keep`` stores.
     """
 
     def __init__(
@@ -46,32 +110,39 @@ class StreamedSelection:
         self.now = now
         self._match = message_matcher(query, now)
         self._keep = keep
-        #: Every id listed.
-        self._seen: set[str] = set()
-        #: The selected copies' ids, in listing order (superseded ones included).
-        self._ids: list[str] = []
-        #: Id listed more than once -> whether its latest copy is selected.
-        self._repeated: dict[str, bool] = {}
+        #: The id hash of every message listed, and whether it was selected (1) or not (0).
+        self._hashes = array("q")
+        self._selected = bytearray()
+        self._stored = 0
+        self._repeats = RepeatFilter()
+        #: (total, positions) once the listing is complete (:meth:`_resolve`).
+        self._resolved: Optional[tuple[int, Sequence[int]]] = None
         self._probes = [message_matcher(p, now) for p in probes]
         #: Id -> bit mask of the probes its latest copy matched (ids with none left out).
         self._probe_hits: dict[str, int] = {}
 
     def add(self, batch: Iterable[Message]) -> None:
         """Test and keep the messages of one decoded batch, in listing order."""
-        seen, match, keep = self._seen, self._match, self._keep
-        add_id = self._ids.append
+        match, keep = self._match, self._keep
+        hashes, add_selected, repeats = self._hashes, self._selected.append, self._repeats
+        add_hash, note = hashes.append, repeats.add
+        stored = self._stored
         for msg in batch:
-            qid = msg.queue_id
-            selected = match(msg)
-            if qid in seen:
-                self._repeated[qid] = selected
-            else:
-                seen.add(qid)
-            if selected:
-                add_id(qid)
+            key = hash(msg.queue_id)
+            add_hash(key)
+            note(key, len(hashes))
+            if repeats.full:
+                repeats.grow(hashes, len(hashes))
+            if match(msg):
+                add_selected(1)
                 keep(msg)
+                stored += 1
+            else:
+                add_selected(0)
             if self._probes:
-                self._probe(qid, msg)
+                self._probe(msg.queue_id, msg)
+        self._stored = stored
+        self._resolved = None
 
     def _probe(self, qid: str, msg: Message) -> None:
         mask = 0
@@ -86,35 +157,36 @@ class StreamedSelection:
     @property
     def total(self) -> int:
         """How many messages the listing held (an id listed twice counts once)."""
-        return len(self._seen)
+        return self._resolve()[0]
 
     def positions(self) -> Sequence[int]:
         """Which of the entries ``keep`` stored (numbered in listing order) make the answer:
-        all of them, except that of an id listed twice only its latest copy counts, and only
-        when that copy is selected."""
-        if not self._repeated:
-            return range(len(self._ids))
-        return self._latest()
+        all of them, except those a later copy of the same id superseded (that copy is in
+        the answer when it is selected)."""
+        return self._resolve()[1]
 
-    def ids(self) -> list[str]:
-        """The ids of :meth:`positions`, in the same order."""
-        if not self._repeated:
-            return self._ids
-        return [self._ids[i] for i in self._latest()]
-
-    def _latest(self) -> list[int]:
-        """Positions of the selected copies that no later copy supersedes."""
-        repeated, done = self._repeated, set()
-        keep = []
-        for i in range(len(self._ids) - 1, -1, -1):
-            qid = self._ids[i]
-            if qid in repeated:
-                if qid in done or not repeated[qid]:
-                    continue
-                done.add(qid)
-            keep.append(i)
-        keep.reverse()
-        return keep
+    def _resolve(self) -> tuple[int, Sequence[int]]:
+        if self._resolved is None:
+            hashes = self._hashes
+            repeated = self._repeats.repeated(hashes)
+            if not repeated:
+                self._resolved = (len(hashes), range(self._stored))
+            else:
+                latest: dict[int, int] = {}  # a later copy wins
+                copies = 0
+                for listed, key in enumerate(hashes):
+                    if key in repeated:
+                        copies += 1
+                        latest[key] = listed
+                positions = []
+                entry = 0
+                for listed, (key, selected) in enumerate(zip(hashes, self._selected)):
+                    if selected:
+                        if key not in repeated or latest[key] == listed:
+                            positions.append(entry)
+                        entry += 1
+                self._resolved = (len(hashes) - copies + len(latest), positions)
+        return self._resolved
 
     def probed(self) -> list[bool]:
         """Per probe query: did any message of the listing match it."""

@@ -16,9 +16,10 @@ from mailq_tui.model.compact import (
 from mailq_tui.model.compact import (
     Column,
     GroupColumns,
+    IdColumn,
     ShapeColumn,
-    sort_by,
     sort_column,
+    sorted_positions,
     tally_groups,
 )
 from mailq_tui.model.grouping import GROUP_BY, group_messages
@@ -68,11 +69,16 @@ def _stream(listing: list[Message], query: str, keep, probes=()) -> StreamedSele
 def test_selection_equals_the_index_on_the_deduplicated_listing(seed: int, text: str) -> None:
     listing = _listing_with_moves(seed)
     index = QueueIndex(drop_superseded(listing), now=NOW)
-    kept = Column(lambda m: m)
-    selection = _stream(listing, text, kept.add)
+    kept, ids = Column(lambda m: m), IdColumn()
+
+    def keep(msg: Message) -> None:
+        kept.add(msg)
+        ids.add(msg)
+
+    selection = _stream(listing, text, keep)
     rows = index.filter(parse_query(text))
     assert list(kept.take(selection.positions())) == [index.messages[r] for r in rows]
-    assert selection.ids() == [index.messages[r].queue_id for r in rows]
+    assert [ids[p] for p in selection.positions()] == [index.messages[r].queue_id for r in rows]
     assert selection.total == len(index) < len(listing)
 
 
@@ -82,9 +88,14 @@ def test_sort_values_order_like_the_index(key: str, reverse: bool) -> None:
     listing = _listing_with_moves(3)
     index = QueueIndex(drop_superseded(listing), now=NOW)
     query = "-queue:active"
-    values = sort_column(key)
-    selection = _stream(listing, query, values.add)
-    got = sort_by(selection.ids(), values.take(selection.positions()), key, reverse)
+    values, ids = sort_column(key), IdColumn()
+
+    def keep(msg: Message) -> None:
+        values.add(msg)
+        ids.add(msg)
+
+    selection = _stream(listing, query, keep)
+    got = [ids[p] for p in sorted_positions(selection.positions(), values.values, key, reverse)]
     rows = index.sort(index.filter(parse_query(query)), key, reverse=reverse)
     assert got == [index.messages[r].queue_id for r in rows]
 
