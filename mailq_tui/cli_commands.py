@@ -35,7 +35,6 @@ from mailq_tui.model.compact import (
     sort_by,
     sort_column,
     sorted_positions,
-    tally_groups,
 )
 from mailq_tui.model.expiry import Lifetimes, release_warning
 from mailq_tui.model.grouping import Group
@@ -176,7 +175,7 @@ async def cmd_groups(engine: QueueEngine, args: argparse.Namespace) -> int:
     by = args.by.replace("-", "_")
     kept = GroupColumns(by)
     selection = await stream_select(engine, query_of(args), kept.add)
-    groups = tally_groups(kept.take(selection.positions()), by)
+    groups = kept.groups(selection.positions())
     _print_groups(groups, selection.now, by, args.json)
     return EXIT_OK
 
@@ -185,7 +184,7 @@ async def cmd_reasons(engine: QueueEngine, args: argparse.Namespace) -> int:
     """``mailq-tui reasons``: normalised deferral reasons, most common first, with hints."""
     kept = GroupColumns("reason")
     selection = await stream_select(engine, query_of(args), kept.add)
-    groups = tally_groups(kept.take(selection.positions()), "reason")
+    groups = kept.groups(selection.positions())
     _print_groups(groups, selection.now, "reason", args.json, hints=True)
     return EXIT_OK
 

@@ -13,9 +13,11 @@ megabytes. The results equal what the index-based code computes for the same row
 from __future__ import annotations
 
 from array import array
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, MutableSequence, Sequence
-from typing import Any, Callable, TypeVar
+from itertools import count, repeat
+from operator import attrgetter, itemgetter, lshift, or_
+from typing import Any, Callable, Optional, TypeVar
 
 from mailq_tui.model.grouping import GROUP_BY, TOP_DESTINATIONS, Group, sender_key
 from mailq_tui.model.message import Message
@@ -36,16 +38,15 @@ class Names:
     """Distinct strings numbered in order of first sight (group keys, domains)."""
 
     def __init__(self) -> None:
-        self._number: dict[str, int] = {}
-        self.names: list[str] = []
+        #: name -> number; a new name gets the next number without a Python-level call, so
+        #: ``map(names.number, ...)`` runs in C.
+        self._numbers: defaultdict[str, int] = defaultdict(count().__next__)
+        self.number: Callable[[str], int] = self._numbers.__getitem__
 
-    def number(self, name: str) -> int:
-        """The number of ``name`` (a new one for a new name)."""
-        found = self._number.get(name)
-        if found is None:
-            found = self._number[name] = len(self.names)
-            self.names.append(name)
-        return found
+    @property
+    def names(self) -> list[str]:
+        """The names, by number."""
+        return list(self._numbers)
 
 
 def domains_of(msg: Message) -> list[str]:
@@ -162,11 +163,6 @@ def sort_by(items: list[T], values: Sequence[Any], key: str, reverse: bool = Fal
 # ---------------------------------------------------------------------- groups, reasons
 
 
-#: A message's contribution to the groups: (arrival time, size, keys) where ``keys`` is a
-#: sequence of (group key, recipient domain) per recipient for the per-recipient groupings
-#: (domain, reason), and (group key, (recipient domains ...)) for the per-message ones.
-Contribution = tuple[int, int, Any]
-
 #: :func:`~mailq_tui.model.reasons.normalise_reason` without its cache of whole reasons: a
 #: one-shot listing would fill that cache with every distinct reason (most name their
 #: recipient) and keep them all.
@@ -200,7 +196,7 @@ class GroupColumns:
         if by == "domain":
             self._rcpt_key.extend(map(key_number, domains))
         elif by == "reason":
-            reasons = [_normalise(r.delay_reason) for r in msg.recipients]
+            reasons = map(_normalise, map(_REASON, msg.recipients))
             self._rcpt_key.extend(map(key_number, reasons))
         elif by == "queue":
             self._message_key.append(key_number(msg.queue_name))
@@ -209,56 +205,80 @@ class GroupColumns:
             self._message_key.append(key_number(sender))
         self._starts.append(len(self._rcpt_domain))
 
-    def take(self, positions: Iterable[int]) -> Iterator[Contribution]:
-        """The contributions at ``positions`` (:meth:`StreamedSelection.positions`)."""
+    def groups(self, positions: Sequence[int]) -> list[Group]:
+        """The groups of the entries at ``positions`` (:meth:`StreamedSelection.positions`),
+        biggest first: what :func:`~mailq_tui.model.grouping.group_messages` gives for the
+        same rows (without the rows: the CLI prints counts)."""
         keys, domains = self._keys.names, self._domains.names
-        starts = self._starts
+        starts, arrivals, sizes = self._starts, self._arrivals, self._sizes
+        rcpt_key, rcpt_domain, message_key = self._rcpt_key, self._rcpt_domain, self._message_key
+        count = [0] * len(keys)
+        size_sum = [0] * len(keys)
+        oldest: list[Optional[int]] = [None] * len(keys)
+        newest: list[Optional[int]] = [None] * len(keys)
+        #: Recipients per (key, domain) numbers, counted in listing order.
+        #: (key << 32 | domain) -> recipients (one integer per pair: no tuple each).
+        tally: Counter[int] = Counter()
+        every = isinstance(positions, range) and len(positions) == len(arrivals)
         for i in positions:
-            rcpts = range(starts[i], starts[i + 1])
-            rcpt_domains = [domains[self._rcpt_domain[j]] for j in rcpts]
+            first, end = starts[i], starts[i + 1]
             if self.per_recipient:
-                rcpt_keys = [keys[self._rcpt_key[j]] for j in rcpts]
-                grouped: Any = zip(rcpt_keys, rcpt_domains)
+                member: Iterable[int] = (
+                    (rcpt_key[first],) if end - first == 1 else set(rcpt_key[first:end])
+                )
+                if not every:
+                    tally.update(_pairs(rcpt_key[first:end], rcpt_domain[first:end]))
             else:
-                grouped = (keys[self._message_key[i]], rcpt_domains)
-            yield (self._arrivals[i], self._sizes[i], grouped)
+                member = (message_key[i],)
+                if end > first:
+                    key_of = repeat(message_key[i], end - first)
+                    tally.update(_pairs(key_of, rcpt_domain[first:end]))
+            arrival, size = arrivals[i], sizes[i]
+            for k in member:
+                count[k] += 1
+                size_sum[k] += size
+                low, high = oldest[k], newest[k]
+                if low is None or arrival < low:
+                    oldest[k] = arrival
+                if high is None or arrival > high:
+                    newest[k] = arrival
+        if every and self.per_recipient:  # all recipients, in order: counted in one C call
+            tally = Counter(_pairs(rcpt_key, rcpt_domain))
+        recipients = [0] * len(keys)
+        #: Per key, (domain, recipients) in order of first sight (as a Counter would keep).
+        destinations: dict[int, list[tuple[str, int]]] = {}
+        for pair, n in tally.items():
+            k, d = pair >> 32, pair & 0xFFFFFFFF
+            recipients[k] += n
+            destinations.setdefault(k, []).append((domains[d], n))
+        found = [
+            Group(
+                keys[k],
+                count=count[k],
+                recipients=recipients[k],
+                bytes=size_sum[k],
+                oldest=oldest[k] or 0,
+                newest=newest[k] or 0,
+                top_destinations=_most_common(destinations.get(k, [])),
+            )
+            for k in range(len(keys))
+            if count[k]
+        ]
+        return sorted(found, key=lambda g: (-g.count, g.key))
 
 
-def tally_groups(records: Iterable[Contribution], by: str) -> list[Group]:
-    """The groups of the selected messages' ``records`` (in listing order), biggest first:
-    what :func:`~mailq_tui.model.grouping.group_messages` gives for the same rows (without
-    the rows: the CLI prints counts)."""
-    groups: dict[str, Group] = {}
-    destinations: dict[str, Counter[str]] = {}
+_REASON = attrgetter("delay_reason")
 
-    def group(key: str, arrival: int, size: int) -> Group:
-        found = groups.get(key)
-        if found is None:
-            found = groups[key] = Group(key, oldest=arrival, newest=arrival)
-            destinations[key] = Counter()
-        found.count += 1
-        found.bytes += size
-        found.oldest = min(found.oldest, arrival)
-        found.newest = max(found.newest, arrival)
-        return found
 
-    per_recipient = by in ("domain", "reason")
-    for arrival, size, keys in records:
-        if per_recipient:
-            seen: set[str] = set()
-            for key, domain in keys:
-                if key not in seen:
-                    seen.add(key)
-                    group(key, arrival, size)
-                groups[key].recipients += 1
-                destinations[key][domain] += 1
-        else:
-            key, domains = keys
-            group(key, arrival, size).recipients += len(domains)
-            destinations[key].update(domains)
-    for key, found in groups.items():
-        found.top_destinations = destinations[key].most_common(TOP_DESTINATIONS)
-    return sorted(groups.values(), key=lambda g: (-g.count, g.key))
+def _pairs(keys: Iterable[int], domains: Iterable[int]) -> Iterator[int]:
+    """``key << 32 | domain`` for each (key, domain) number pair, computed in C."""
+    return map(or_, map(lshift, keys, repeat(32)), domains)
+
+
+def _most_common(counts: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The :data:`TOP_DESTINATIONS` biggest ``counts``, ties in their order: what
+    ``Counter.most_common`` gives (a stable sort by count, descending)."""
+    return sorted(counts, key=itemgetter(1), reverse=True)[:TOP_DESTINATIONS]
 
 
 # ---------------------------------------------------------------------- shape

@@ -20,7 +20,6 @@ from mailq_tui.model.compact import (
     ShapeColumn,
     sort_column,
     sorted_positions,
-    tally_groups,
 )
 from mailq_tui.model.grouping import GROUP_BY, group_messages
 from mailq_tui.model.index import SORT_KEYS, QueueIndex
@@ -108,7 +107,7 @@ def test_tallied_groups_equal_the_index_groups(by: str, text: str) -> None:
     kept = GroupColumns(by)
     selection = _stream(listing, text, kept.add)
     expected = group_messages(index, index.filter(parse_query(text)), by)
-    got = tally_groups(kept.take(selection.positions()), by)
+    got = kept.groups(selection.positions())
     assert [dataclasses.replace(g, rows=[]) for g in expected] == got
     assert len(expected) > 1
 
