@@ -15,8 +15,8 @@ from __future__ import annotations
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, MutableSequence, Sequence
-from itertools import count, repeat
-from operator import attrgetter, itemgetter, lshift, or_
+from itertools import chain, count, islice, repeat
+from operator import attrgetter, itemgetter, lshift, or_, sub
 from typing import Any, Callable, Optional, TypeVar
 
 from mailq_tui.model.grouping import GROUP_BY, TOP_DESTINATIONS, Group, sender_key
@@ -216,8 +216,8 @@ class GroupColumns:
         size_sum = [0] * len(keys)
         oldest: list[Optional[int]] = [None] * len(keys)
         newest: list[Optional[int]] = [None] * len(keys)
-        #: Recipients per (key, domain) numbers, counted in listing order.
-        #: (key << 32 | domain) -> recipients (one integer per pair: no tuple each).
+        #: (key << 32 | domain) -> recipients, counted in listing order (one integer per
+        #: pair, no tuple).
         tally: Counter[int] = Counter()
         every = isinstance(positions, range) and len(positions) == len(arrivals)
         for i in positions:
@@ -230,7 +230,7 @@ class GroupColumns:
                     tally.update(_pairs(rcpt_key[first:end], rcpt_domain[first:end]))
             else:
                 member = (message_key[i],)
-                if end > first:
+                if not every and end > first:
                     key_of = repeat(message_key[i], end - first)
                     tally.update(_pairs(key_of, rcpt_domain[first:end]))
             arrival, size = arrivals[i], sizes[i]
@@ -242,8 +242,13 @@ class GroupColumns:
                     oldest[k] = arrival
                 if high is None or arrival > high:
                     newest[k] = arrival
-        if every and self.per_recipient:  # all recipients, in order: counted in one C call
-            tally = Counter(_pairs(rcpt_key, rcpt_domain))
+        if every:  # all recipients, in order: counted in one C-level pass
+            if self.per_recipient:
+                tally = Counter(_pairs(rcpt_key, rcpt_domain))
+            else:
+                each = map(sub, islice(starts, 1, None), starts)
+                keys_of = chain.from_iterable(map(repeat, message_key, each))
+                tally = Counter(_pairs(keys_of, rcpt_domain))
         recipients = [0] * len(keys)
         #: Per key, (domain, recipients) in order of first sight (as a Counter would keep).
         destinations: dict[int, list[tuple[str, int]]] = {}
