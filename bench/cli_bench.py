@@ -35,26 +35,32 @@ from pathlib import Path
 COMMANDS = [
     ("ls --ids", ["ls", "--ids"]),
     ("ls domain:gmail.com --ids", ["ls", "domain:gmail.com", "--ids"]),
-    ("ls reason:refused -queue:hold --ids", ["ls", "reason:refused", "-queue:hold", "--ids"]),
+    ("ls reason:refused -queue:hold --ids", ["ls", "--ids", "--", "reason:refused", "-queue:hold"]),
     ("reasons", ["reasons"]),
     ("shape", ["shape"]),
     ("groups --by domain", ["groups", "--by", "domain"]),
 ]
 
-#: The stand-in postqueue: writes LISTING at RATE bytes per second (0: at once).
+#: The stand-in postqueue: copies LISTING to stdout at RATE bytes per second (0: at once),
+#: reading it a block at a time, so that it stays small (``wait4`` reports the peak RSS of the
+#: CLI process and of the children it waited for, this stand-in included).
 STAND_IN = """#!{python}
-import os, sys, time
-data = open({listing!r}, "rb").read()
+import sys, time
 rate = {rate}
 out = sys.stdout.buffer
 start = time.perf_counter()
-step = 1 << 16
-for at in range(0, len(data), step):
-    if rate:
-        wait = start + at / rate - time.perf_counter()
-        if wait > 0:
-            time.sleep(wait)
-    out.write(data[at : at + step])
+at = 0
+with open({listing!r}, "rb") as listing:
+    while True:
+        block = listing.read(1 << 16)
+        if not block:
+            break
+        if rate:
+            wait = start + at / rate - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+        out.write(block)
+        at += len(block)
 out.flush()
 """
 
@@ -70,23 +76,30 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def bare_decode_ms(data: bytes) -> float:
-    """A bare msgspec decode of ``data`` into the app's Message records (median of 3)."""
+def prepare(listing: str, count: int) -> None:
+    """Write a synthetic listing of ``count`` messages to ``listing`` and print the time of a
+    bare msgspec decode of it into the app's Message records (ms, median of 3). Run in a
+    child process: the parent stays small, so the ``ru_maxrss`` of the commands it starts
+    is theirs (a forked child's peak starts at its parent's size)."""
     import msgspec
 
+    from bench.synthetic import synthetic_lines
     from mailq_tui.model.message import Message
 
+    data = synthetic_lines(count, now=time.time())
+    Path(listing).write_bytes(data)
     decoder = msgspec.json.Decoder(Message)
     times = []
     for _ in range(3):
         start = time.perf_counter()
         decoder.decode_lines(data)
         times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+    print(f"{statistics.median(times):.0f}")
 
 
 def run(argv: list[str], cwd: str, env: dict[str, str]) -> tuple[float, float]:
-    """Run ``argv`` (output to /dev/null); (wall seconds, peak RSS in MB)."""
+    """Run ``argv`` (output to /dev/null); (wall seconds, peak RSS in MiB: the child's
+    ``ru_maxrss`` from ``wait4``)."""
     start = time.perf_counter()
     proc = subprocess.Popen(
         argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -107,17 +120,39 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50_000, help="messages/s (0: unpaced)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", default="", help="measure only commands with this text")
+    parser.add_argument("--prepare", help=argparse.SUPPRESS)
     args = parser.parse_args()
-
-    from bench.synthetic import synthetic_lines
+    if args.prepare:
+        prepare(args.prepare, args.count)
+        return
 
     new = str(Path(__file__).resolve().parent.parent)
     old = str(Path(args.old).resolve())
-    data = synthetic_lines(args.count, now=time.time())
+    for tree in (old, new):  # as installed: bytecode compiled once, not at every start
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", "mailq_tui"], cwd=tree, check=True
+        )
     with tempfile.TemporaryDirectory() as tmp:
         listing = Path(tmp, "listing.jsonl")
-        listing.write_bytes(data)
-        byte_rate = 0 if not args.rate else len(data) * args.rate / args.count
+        decode_ms = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.cli_bench",
+                "--old",
+                old,
+                "--count",
+                str(args.count),
+                "--prepare",
+                str(listing),
+            ],
+            cwd=new,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        size = listing.stat().st_size
+        byte_rate = 0 if not args.rate else size * args.rate / args.count
         stand_in = Path(tmp, "postqueue")
         stand_in.write_text(
             STAND_IN.format(python=sys.executable, listing=str(listing), rate=byte_rate)
@@ -131,9 +166,9 @@ def main() -> None:
 
         print(f"CPU: {cpu_model()}; Python {platform.python_version()}")
         print(
-            f"{args.count:,} messages, {len(data) / 2**20:.0f} MiB of postqueue -j; stand-in "
+            f"{args.count:,} messages, {size / 2**20:.0f} MiB of postqueue -j; stand-in "
             f"rate {'unpaced' if not args.rate else f'{args.rate:,.0f} messages/s'}; "
-            f"reference: bare msgspec decode {bare_decode_ms(data):,.0f} ms"
+            f"reference: bare msgspec decode {decode_ms} ms"
         )
         print()
         print("| command | floor s | old s | new s | old / floor | new / floor | old MB | new MB |")

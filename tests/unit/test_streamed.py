@@ -161,3 +161,21 @@ def test_a_probe_matched_only_by_a_superseded_copy_does_not_count() -> None:
 
 def test_streamed_sort_keys_are_the_index_sort_keys() -> None:
     assert STREAMED_SORT_KEYS == SORT_KEYS
+
+
+def test_ids_listed_again_are_found_in_a_big_listing() -> None:
+    """40,000 messages (the repeat filter grows several times), 300 of them listed again
+    later, some selected only in their first or only in their later copy: the total and
+    the selection are those of the listing with one copy per id, the later one."""
+    rng = random.Random(5)
+    first = [
+        Message(rng.choice(["active", "deferred"]), f"{n:X}Z", int(NOW) - n, n, "a@b", ())
+        for n in range(40_000)
+    ]
+    moved = [msgspec.structs.replace(m, queue_name="hold") for m in rng.sample(first, 300)]
+    listing = first[:20_000] + moved[:150] + first[20_000:] + moved[150:]
+    kept = Column(lambda m: m)
+    selection = _stream(listing, "-queue:active", kept.add)
+    expected = [m for m in drop_superseded(listing) if m.queue_name != "active"]
+    assert selection.total == 40_000
+    assert list(kept.take(selection.positions())) == expected
