@@ -1,8 +1,11 @@
 """The CLI's subcommands: each takes the engine and the parsed arguments, returns an exit code.
 
-Listing and selection go through the same query language and index as the app
-(:mod:`mailq_tui.model.query`, :mod:`mailq_tui.model.index`); bulk actions go through
-:meth:`QueueEngine.act`, which re-checks every id right before ``postsuper`` runs.
+Listing and selection go through the same query language as the app
+(:mod:`mailq_tui.model.query`), tested on each message as ``postqueue -j`` streams it
+(:mod:`mailq_tui.model.streamed`, with the index's semantics: :mod:`mailq_tui.model.matcher`),
+keeping only what the command prints (:mod:`mailq_tui.model.compact`), never the app's index.
+Bulk actions go through :meth:`QueueEngine.act`, which re-checks every id right before
+``postsuper`` runs.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import os
 import sys
 import time
 from collections.abc import Coroutine, Mapping, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -21,21 +25,33 @@ from mailq_tui import cli_output as out
 from mailq_tui.cli_signals import stop_on_signals
 from mailq_tui.engine import PostfixError, QueueEngine
 from mailq_tui.formatting import breakdown_text, plural, short_age, short_size
+from mailq_tui.model.compact import (
+    SORT_KEYS,
+    SORT_VALUES,
+    Column,
+    GroupColumns,
+    IdColumn,
+    ShapeColumn,
+    sort_by,
+    sort_column,
+    sorted_positions,
+)
 from mailq_tui.model.expiry import Lifetimes, release_warning
-from mailq_tui.model.grouping import group_messages
-from mailq_tui.model.index import SORT_KEYS, QueueIndex
+from mailq_tui.model.grouping import Group
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import Query, QuerySyntaxError, parse_query
 from mailq_tui.model.reasons import explain
 from mailq_tui.model.selection import (
     SelectionSummary,
     describe,
+    negation_probes,
     site_flush_candidates,
     site_flush_line,
-    summarise,
+    streamed_summary,
 )
-from mailq_tui.model.shape import compute_shape, format_shape
+from mailq_tui.model.shape import format_shape
 from mailq_tui.model.snapshot import Snapshot
+from mailq_tui.model.streamed import StreamedSelection
 from mailq_tui.reports import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -82,47 +98,73 @@ def query_of(args: argparse.Namespace) -> Query:
     return read_query(args.query, getattr(args, "saved_filters", None))
 
 
-async def select(engine: QueueEngine, args: argparse.Namespace) -> tuple[QueueIndex, list[int]]:
-    """Take a listing and return the index and the rows matching the command's QUERY."""
-    return await select_query(engine, query_of(args))
-
-
-async def select_query(engine: QueueEngine, query: Query) -> tuple[QueueIndex, list[int]]:
-    """Take a listing and return the index and the rows matching ``query``."""
-    snapshot = await take_listing(engine)
-    index = QueueIndex(snapshot.messages, now=time.time())
-    return index, index.filter(query)
+async def stream_select(
+    engine: QueueEngine,
+    query: Query,
+    keep: Callable[[Message], object],
+    probes: Sequence[Query] = (),
+    now: Optional[float] = None,
+) -> StreamedSelection:
+    """Stream a listing of every queue, calling ``keep(message)`` for each message matching
+    ``query`` (ages measured from ``now``, by default when the listing started); what
+    postqueue warned about (e.g. Postfix is down) goes to stderr."""
+    now = time.time() if now is None else now
+    selection = StreamedSelection(query, now, keep, probes)
+    warnings: list[str] = []
+    async for batch in engine.stream(warnings):
+        selection.add(batch)
+    _print_warnings(warnings)
+    return selection
 
 
 async def take_listing(engine: QueueEngine) -> Snapshot:
     """A listing of every queue; what postqueue warned about (e.g. Postfix is down) goes to
     stderr."""
     snapshot = await engine.snapshot()
-    for warning in snapshot.warnings:
-        print(f"mailq-tui: postqueue: {visible(warning, 300)}", file=sys.stderr)
+    _print_warnings(snapshot.warnings)
     return snapshot
 
 
+def _print_warnings(warnings: Sequence[str]) -> None:
+    for warning in warnings:
+        print(f"mailq-tui: postqueue: {visible(warning, 300)}", file=sys.stderr)
+
+
 async def cmd_ls(engine: QueueEngine, args: argparse.Namespace) -> int:
-    """``mailq-tui ls``: print the matching messages."""
-    index, rows = await select(engine, args)
-    try:
-        rows = index.sort(rows, args.sort, reverse=args.reverse)
-    except (KeyError, ValueError) as exc:
+    """``mailq-tui ls``: print the matching messages, in the order the app sorts them by
+    ``--sort`` (ties in listing order). ``--ids`` keeps only the id and the sort value of
+    each selected message while the listing streams."""
+    query = query_of(args)
+    if args.sort not in SORT_VALUES:
         raise CliError(
             f'cannot sort by "{visible(args.sort, 40)}": sort by one of {", ".join(SORT_KEYS)}'
-        ) from exc
-    if args.limit > 0:
-        rows = rows[: args.limit]
-    messages = [index.messages[r] for r in rows]
+        )
     if args.ids:
-        out.print_ids(messages)
-    elif args.json:
+        ids, values = IdColumn(), sort_column(args.sort)
+
+        def keep(msg: Message) -> None:
+            ids.add(msg)
+            values.add(msg)
+
+        selection = await stream_select(engine, query, keep)
+        order = sorted_positions(selection.positions(), values.values, args.sort, args.reverse)
+        if args.limit > 0:
+            order = islice(order, args.limit)
+        out.print_id_lines(map(ids.__getitem__, order))
+        return EXIT_OK
+    kept = Column(lambda m: m)
+    selection = await stream_select(engine, query, kept.add)
+    messages: list[Message] = list(kept.take(selection.positions()))
+    value = SORT_VALUES[args.sort]
+    messages = sort_by(messages, [value(m) for m in messages], args.sort, args.reverse)
+    if args.limit > 0:
+        messages = messages[: args.limit]
+    if args.json:
         out.print_json(messages)
     elif args.csv:
         out.print_csv(messages)
     else:
-        out.print_table(messages, now=index.now)
+        out.print_table(messages, now=selection.now)
         total = sum(m.message_size for m in messages)
         print(f"-- {plural(len(messages), 'message')}, {short_size(total)}")
     return EXIT_OK
@@ -130,22 +172,26 @@ async def cmd_ls(engine: QueueEngine, args: argparse.Namespace) -> int:
 
 async def cmd_groups(engine: QueueEngine, args: argparse.Namespace) -> int:
     """``mailq-tui groups --by ...``: counts per group."""
-    index, rows = await select(engine, args)
-    _print_groups(index, rows, args.by.replace("-", "_"), args.json)
+    by = args.by.replace("-", "_")
+    kept = GroupColumns(by)
+    selection = await stream_select(engine, query_of(args), kept.add)
+    groups = kept.groups(selection.positions())
+    _print_groups(groups, selection.now, by, args.json)
     return EXIT_OK
 
 
 async def cmd_reasons(engine: QueueEngine, args: argparse.Namespace) -> int:
     """``mailq-tui reasons``: normalised deferral reasons, most common first, with hints."""
-    index, rows = await select(engine, args)
-    _print_groups(index, rows, "reason", args.json, hints=True)
+    kept = GroupColumns("reason")
+    selection = await stream_select(engine, query_of(args), kept.add)
+    groups = kept.groups(selection.positions())
+    _print_groups(groups, selection.now, "reason", args.json, hints=True)
     return EXIT_OK
 
 
 def _print_groups(
-    index: QueueIndex, rows: Sequence[int], by: str, as_json: bool, hints: bool = False
+    groups: Sequence[Group], now: float, by: str, as_json: bool, hints: bool = False
 ) -> None:
-    groups = group_messages(index, rows, by)
     if as_json:
         encoder = msgspec.json.Encoder()
         for g in groups:
@@ -166,7 +212,7 @@ def _print_groups(
         return
     print(f"{'MSGS':>7} {'RCPTS':>7} {'SIZE':>7} {'OLDEST':>6}  {by.upper()}")
     for g in groups:
-        age = short_age(index.now - g.oldest) if g.count else "-"
+        age = short_age(now - g.oldest) if g.count else "-"
         print(
             f"{g.count:>7} {g.recipients:>7} {short_size(g.bytes):>7} {age:>6}  "
             f"{visible(g.key or '(none)', limit=160)}"
@@ -182,17 +228,17 @@ def _print_groups(
 
 async def cmd_shape(engine: QueueEngine, args: argparse.Namespace) -> int:
     """``mailq-tui shape``: the qshape table, computed from the listing."""
-    index, rows = await select(engine, args)
-    queues = [q for q in args.queue.split(",") if q] or None
-    shape = compute_shape(
-        [index.messages[r] for r in rows],
-        now=index.now,
+    now = time.time()
+    kept = ShapeColumn(
+        now,
         by=args.by,
-        queues=queues,
+        queues=[q for q in args.queue.split(",") if q],
         buckets=args.buckets,
         first_width=args.width,
         linear=args.linear,
     )
+    selection = await stream_select(engine, query_of(args), kept.add, now=now)
+    shape = kept.shape(selection.positions())
     print(format_shape(shape, top=args.top or None), end="")
     return EXIT_OK
 
@@ -235,12 +281,13 @@ async def cmd_action(engine: QueueEngine, args: argparse.Namespace) -> int:
     """``delete|hold|release|requeue [QUERY] [--all]``: say how the query was read, refuse to
     act on the whole queue without ``--all``, confirm, then one re-checked postsuper batch."""
     query = query_of(args)
-    index, rows = await select_query(engine, query)
-    summary = summarise(index, query, rows)
+    kept = Column(_target)
+    selection = await stream_select(engine, query, kept.add, negation_probes(query))
+    targets: list[Message] = list(kept.take(selection.positions()))
+    summary = streamed_summary(query, targets, selection.total, selection.probed())
     _say(describe(summary))
     if summary.needs_all and not args.all:
         raise CliError(refusal(args.command, summary))
-    targets: list[Message] = [index.messages[r] for r in rows]
     what = f"{args.command} {plural(len(targets), 'message')}"
     if targets:
         what += f" ({breakdown_text(summary.per_queue)})"
@@ -257,6 +304,12 @@ async def cmd_action(engine: QueueEngine, args: argparse.Namespace) -> int:
     with stop_on_signals(args.command) as stop:
         report = await engine.act(args.command, targets, stop=stop)
     return _finish(report, verbose=args.verbose)
+
+
+def _target(msg: Message) -> Message:
+    """What a bulk action keeps of a selected message: its id, queue, identity (the re-check)
+    and lifetime facts (the release warning); its recipients are not needed."""
+    return msgspec.structs.replace(msg, recipients=())
 
 
 def refusal(command: str, summary: SelectionSummary) -> str:

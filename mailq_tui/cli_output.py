@@ -33,8 +33,13 @@ def sender_text(msg: Message) -> str:
 
 def print_ids(messages: Iterable[Message], out: Optional[TextIO] = None) -> None:
     """One queue id per line (feeds ``postsuper -d -`` and friends)."""
+    print_id_lines((m.queue_id for m in messages), out)
+
+
+def print_id_lines(ids: Iterable[str], out: Optional[TextIO] = None) -> None:
+    """One queue id per line."""
     out = out or sys.stdout
-    out.writelines(f"{m.queue_id}\n" for m in messages)
+    out.writelines(f"{qid}\n" for qid in ids)
 
 
 def print_json(messages: Iterable[Message], out: Optional[TextIO] = None) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Optional, Union
 
@@ -44,7 +44,7 @@ from mailq_tui.postfix import flush as flush_mod
 from mailq_tui.postfix.audit import audit_record, default_audit_path, write_audit
 from mailq_tui.postfix.commands import PostfixError, PostfixTools
 from mailq_tui.postfix.health import Health, not_configured, read_health
-from mailq_tui.postfix.listing import find_current, list_queue
+from mailq_tui.postfix.listing import find_current, iter_queue, list_queue
 from mailq_tui.postfix.postcat import PostcatResult, postcat
 from mailq_tui.postfix.postsuper import run_postsuper
 from mailq_tui.postfix.privileges import current_user, detect_privileges
@@ -148,6 +148,14 @@ class QueueEngine:
         return await list_queue(
             self.tools, use_json=await self._use_json(), previous=previous, reusable=reusable
         )
+
+    async def stream(self, warnings: list[str]) -> AsyncIterator[list[Message]]:
+        """The listing as it streams out of ``postqueue -j``: batches of decoded messages in
+        showq's order, an id listed twice coming twice (the CLI's one-shot answers keep the
+        later copy, see :mod:`mailq_tui.model.streamed`). Postfix's warnings and skipped
+        lines are appended to ``warnings``; raises PostfixError (friendly) when refused."""
+        async for batch in iter_queue(self.tools, warnings, use_json=await self._use_json()):
+            yield batch
 
     async def privileges(self, refresh: bool = False) -> Privileges:
         """What this user may do (cached)."""

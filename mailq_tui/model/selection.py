@@ -66,6 +66,40 @@ def summarise(index: QueueIndex, query: Query, rows: Sequence[int]) -> Selection
     )
 
 
+def streamed_summary(
+    query: Query, selected: Sequence[Message], total: int, probed: Sequence[bool]
+) -> SelectionSummary:
+    """The summary of ``selected`` out of ``total`` listed messages, made while the listing
+    streamed (:class:`~mailq_tui.model.streamed.StreamedSelection`); ``probed``: for each
+    query of :func:`negation_probes`, whether any listed message matched it. The same
+    summary as :func:`summarise` gives for the same listing."""
+    unmatched = [t for t, hit in zip(_negated(query), probed) if not hit]
+    return SelectionSummary(
+        query_text=visible(normalise(query), SHOWN_LIMIT),
+        selected=len(selected),
+        total=total,
+        per_queue=per_queue(selected),
+        empty_query=query.is_empty,
+        warnings=tuple(_excludes_nothing(t) for t in unmatched),
+    )
+
+
+def negation_probes(query: Query) -> list[Query]:
+    """For each negated term of ``query``, the query of its positive form: a negated term
+    that matches no listed message excludes nothing (a likely typo, see the warnings)."""
+    return [Query((t,)) for t in _negated(query)]
+
+
+def _negated(query: Query) -> list[Term]:
+    """The positive form of each negated term of ``query``."""
+    return [replace(term, negate=False) for term in query.terms if term.negate]
+
+
+def _excludes_nothing(positive: Term) -> str:
+    text = visible(term_text(positive), SHOWN_LIMIT)
+    return f"-{text} excludes nothing: no message matches {text}"
+
+
 def per_queue(messages: Iterable[Message]) -> dict[str, int]:
     """How many of ``messages`` are in each queue, in Postfix's queue order."""
     counts = Counter(m.queue_name for m in messages)
@@ -112,13 +146,9 @@ def site_flush_line(site: str, candidates: Sequence[Message]) -> str:
 
 def _warnings(index: QueueIndex, query: Query) -> Iterable[str]:
     """A line for each negated term that matches no message of the listing at all."""
-    for term in query.terms:
-        if not term.negate:
-            continue
-        positive = replace(term, negate=False)
+    for positive in _negated(query):
         if not index.filter(Query((positive,)), remember=False):
-            text = visible(term_text(positive), SHOWN_LIMIT)
-            yield f"-{text} excludes nothing: no message matches {text}"
+            yield _excludes_nothing(positive)
 
 
 def describe(summary: SelectionSummary, label: str = "Query") -> list[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -92,6 +92,14 @@ def _clean_domain(address: str) -> str:
     return domain
 
 
+def shape_domains(msg: Message, by: str) -> list[str]:
+    """The domains ``msg`` counts under: each recipient's (``rcpt``), or its sender's
+    (``sender``; the null sender as ``MAILER-DAEMON``)."""
+    if by == "sender":
+        return ["MAILER-DAEMON" if msg.is_null_sender else _clean_domain(msg.sender.lower())]
+    return [_clean_domain(r.address.lower()) for r in msg.recipients]
+
+
 def compute_shape(
     messages: Sequence[Message],
     now: float,
@@ -104,24 +112,35 @@ def compute_shape(
     """The qshape table of ``messages`` (only those in ``queues`` when given)."""
     if by not in ("rcpt", "sender"):
         raise ValueError("by must be 'rcpt' or 'sender'")
-    buckets = max(1, buckets)
     wanted = set(queues) if queues else None
+    buckets = max(1, buckets)
+    entries = (
+        (bucket_of(now - msg.arrival_time, buckets, first_width, linear), shape_domains(msg, by))
+        for msg in messages
+        if wanted is None or msg.queue_name in wanted
+    )
+    return shape_of(entries, by, buckets, first_width, linear)
+
+
+def shape_of(
+    entries: Iterable[tuple[int, Sequence[str]]],
+    by: str = "rcpt",
+    buckets: int = DEFAULT_BUCKETS,
+    first_width: float = DEFAULT_WIDTH,
+    linear: bool = False,
+) -> Shape:
+    """The qshape table of ``entries``: (its 1-based age bucket, the domains it counts under)
+    per message (:func:`bucket_of`, :func:`shape_domains`), in listing order."""
+    buckets = max(1, buckets)
     table: dict[str, list[int]] = {TOTAL: [0] * (buckets + 1)}
-    for msg in messages:
-        if wanted is not None and msg.queue_name not in wanted:
-            continue
-        b = bucket_of(now - msg.arrival_time, buckets, first_width, linear)
-        if by == "sender":
-            domains = ["MAILER-DAEMON" if msg.is_null_sender else _clean_domain(msg.sender.lower())]
-        else:
-            domains = [_clean_domain(r.address.lower()) for r in msg.recipients]
+    total = table[TOTAL]
+    for b, domains in entries:
         for domain in domains:
             counts = table.get(domain)
             if counts is None:
                 counts = table[domain] = [0] * (buckets + 1)
             counts[0] += 1
             counts[b] += 1
-            total = table[TOTAL]
             total[0] += 1
             total[b] += 1
     rows = sorted(table.items(), key=lambda kv: (-kv[1][0], len(kv[0])))

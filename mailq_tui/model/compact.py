@@ -1,0 +1,336 @@
+"""Compact columns of the selected messages for the CLI's streamed answers
+(:class:`~mailq_tui.model.streamed.StreamedSelection`), and the answers computed from them.
+
+Each column holds only what one command prints, in flat arrays: queue ids as one byte string
+with offsets (:class:`IdColumn`), numbers in 8-byte array slots, and strings that repeat
+across a queue (group keys, domains) as small numbers into one list of distinct strings
+(:class:`Names`). No object is kept per message, so a 100,000-message answer costs a few
+megabytes. The results equal what the index-based code computes for the same rows
+(:meth:`QueueIndex.sort <mailq_tui.model.index.QueueIndex.sort>`,
+:func:`~mailq_tui.model.grouping.group_messages`, :func:`~mailq_tui.model.shape.compute_shape`).
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, MutableSequence, Sequence
+from itertools import chain, count, islice, repeat
+from operator import attrgetter, itemgetter, lshift, or_, sub
+from typing import Any, Callable, Optional, TypeVar
+
+from mailq_tui.model.grouping import GROUP_BY, TOP_DESTINATIONS, Group, sender_key
+from mailq_tui.model.message import Message
+from mailq_tui.model.reasons import normalise_reason
+from mailq_tui.model.shape import (
+    DEFAULT_BUCKETS,
+    DEFAULT_WIDTH,
+    Shape,
+    bucket_of,
+    shape_domains,
+    shape_of,
+)
+
+T = TypeVar("T")
+
+
+class Names:
+    """Distinct strings numbered in order of first sight (group keys, domains)."""
+
+    def __init__(self) -> None:
+        #: name -> number; a new name gets the next number without a Python-level call, so
+        #: ``map(names.number, ...)`` runs in C.
+        self._numbers: defaultdict[str, int] = defaultdict(count().__next__)
+        self.number: Callable[[str], int] = self._numbers.__getitem__
+
+    @property
+    def names(self) -> list[str]:
+        """The names, by number."""
+        return list(self._numbers)
+
+
+def domains_of(msg: Message) -> list[str]:
+    """Each recipient's lowercase domain as the index reads it (after the last ``@`` of the
+    lowercased address; the whole address without one)."""
+    return [r.address.lower().rpartition("@")[2] for r in msg.recipients]
+
+
+# ---------------------------------------------------------------------- ls
+
+
+#: Per sort key of :data:`~mailq_tui.model.index.SORT_KEYS`: a message's value in the
+#: index's sort column, except that age keeps the arrival time itself and sorts it the
+#: other way (:data:`DESCENDING`).
+SORT_VALUES: dict[str, Callable[[Message], Any]] = {
+    "id": lambda m: m.queue_id.lower(),
+    "queue": lambda m: m.queue_name,
+    "age": lambda m: m.arrival_time,
+    "size": lambda m: m.message_size,
+    "sender": lambda m: m.sender.lower(),
+    "recipient": lambda m: m.recipients[0].address.lower() if m.recipients else "",
+    "domain": lambda m: domains_of(m)[0] if m.recipients else "",
+    "reason": lambda m: m.first_reason.lower(),
+    "recipients": lambda m: len(m.recipients),
+}
+#: The sort keys, in the order the app lists them (:data:`mailq_tui.model.index.SORT_KEYS`).
+SORT_KEYS = tuple(SORT_VALUES)
+#: Sort keys whose value sorts descending by default (age: youngest first, the latest
+#: arrival first). A descending stable sort keeps ties in order too.
+DESCENDING = frozenset({"age"})
+#: Sort keys whose values are whole numbers (kept in an array: 8 bytes each).
+NUMERIC_SORT_KEYS = frozenset({"age", "size", "recipients"})
+
+
+class Column:
+    """One value per selected message (``value(message)``), in listing order: whole numbers
+    in an array (8 bytes each, no object per message), anything else in a list."""
+
+    def __init__(self, value: Callable[[Message], Any], numeric: bool = False) -> None:
+        self._value = value
+        self.values: MutableSequence[Any] = array("q") if numeric else []
+
+    def add(self, msg: Message) -> None:
+        """Store ``msg``'s value (a :class:`StreamedSelection` ``keep``)."""
+        self.values.append(self._value(msg))
+
+    def take(self, positions: Sequence[int]) -> Sequence[Any]:
+        """The values at ``positions`` (:meth:`StreamedSelection.positions`)."""
+        values = self.values
+        if isinstance(positions, range) and len(positions) == len(values):
+            return values
+        return [values[i] for i in positions]
+
+
+def sort_column(key: str) -> Column:
+    """The column of sort ``key``'s values (:data:`SORT_VALUES`)."""
+    return Column(SORT_VALUES[key], numeric=key in NUMERIC_SORT_KEYS)
+
+
+class IdColumn:
+    """The queue id of each selected message, as one UTF-8 byte string and the offset where
+    each id ends (about 16 bytes per id instead of a ~60-byte string object)."""
+
+    def __init__(self) -> None:
+        self._text = bytearray()
+        self._ends = array("Q", [0])
+
+    def add(self, msg: Message) -> None:
+        """Store ``msg``'s id (a :class:`StreamedSelection` ``keep``)."""
+        self._text += msg.queue_id.encode("utf-8", "surrogatepass")
+        self._ends.append(len(self._text))
+
+    def __getitem__(self, position: int) -> str:
+        ends = self._ends
+        return self._text[ends[position] : ends[position + 1]].decode("utf-8", "surrogatepass")
+
+    def lines(self, positions: Iterable[int]) -> Iterator[str]:
+        """The ids at ``positions``, one ``id\\n`` line each."""
+        for position in positions:
+            yield self[position] + "\n"
+
+
+def sorted_positions(
+    positions: Sequence[int], values: Sequence[Any], key: str, reverse: bool = False
+) -> Iterable[int]:
+    """``positions`` ordered by their ``values`` (one per stored entry, :data:`SORT_VALUES`
+    of sort ``key``), ties in listing order: the order :meth:`QueueIndex.sort
+    <mailq_tui.model.index.QueueIndex.sort>` gives.
+
+    Whole non-negative numbers are sorted packed with their position into one integer
+    (``value << bits | position``) and unpacked as they are read, so no (value, position)
+    pair and no second list is made per message.
+    """
+    descending = reverse != (key in DESCENDING)
+    if key in NUMERIC_SORT_KEYS and positions and min(values[p] for p in positions) >= 0:
+        bits = max(positions).bit_length()
+        low = (1 << bits) - 1
+        if descending:  # the position inverted: ties still come out in listing order
+            packed = [values[p] << bits | (low - p) for p in positions]
+            packed.sort(reverse=True)
+            return (low - (n & low) for n in packed)
+        packed = [values[p] << bits | p for p in positions]
+        packed.sort()
+        return (n & low for n in packed)
+    return sorted(positions, key=values.__getitem__, reverse=descending)
+
+
+def sort_by(items: list[T], values: Sequence[Any], key: str, reverse: bool = False) -> list[T]:
+    """``items`` ordered by their ``values`` (:data:`SORT_VALUES` of sort ``key``, one per
+    item, in the same order), ties in their given order (:func:`sorted_positions`)."""
+    return [items[p] for p in sorted_positions(range(len(items)), values, key, reverse)]
+
+
+# ---------------------------------------------------------------------- groups, reasons
+
+
+#: :func:`~mailq_tui.model.reasons.normalise_reason` without its cache of whole reasons: a
+#: one-shot listing would fill that cache with every distinct reason (most name their
+#: recipient) and keep them all.
+_normalise: Callable[[str], str] = normalise_reason.__wrapped__
+
+
+class GroupColumns:
+    """What ``groups --by BY`` / ``reasons`` keep per selected message (``by`` in
+    :data:`GROUP_BY`): arrival time and size, and per recipient the numbers of its group key
+    and domain (:class:`Names`); for the per-message groupings, one key per message."""
+
+    def __init__(self, by: str) -> None:
+        if by not in GROUP_BY:
+            raise ValueError(f"cannot group by {by!r}; one of {', '.join(GROUP_BY)}")
+        self.by = by
+        self.per_recipient = by in ("domain", "reason")
+        self._keys, self._domains = Names(), Names()
+        self._arrivals, self._sizes = array("q"), array("q")
+        #: Recipients of entry i are rcpt_key/rcpt_domain[starts[i]:starts[i + 1]].
+        self._starts = array("I", [0])
+        self._rcpt_key, self._rcpt_domain = array("I"), array("I")
+        self._message_key = array("I")
+
+    def add(self, msg: Message) -> None:
+        """Store ``msg``'s contribution (a :class:`StreamedSelection` ``keep``)."""
+        self._arrivals.append(msg.arrival_time)
+        self._sizes.append(msg.message_size)
+        domains = domains_of(msg)
+        self._rcpt_domain.extend(map(self._domains.number, domains))
+        by, key_number = self.by, self._keys.number
+        if by == "domain":
+            self._rcpt_key.extend(map(key_number, domains))
+        elif by == "reason":
+            reasons = map(_normalise, map(_REASON, msg.recipients))
+            self._rcpt_key.extend(map(key_number, reasons))
+        elif by == "queue":
+            self._message_key.append(key_number(msg.queue_name))
+        else:
+            sender = sender_key(msg.sender.lower(), by == "sender_domain")
+            self._message_key.append(key_number(sender))
+        self._starts.append(len(self._rcpt_domain))
+
+    def groups(self, positions: Sequence[int]) -> list[Group]:
+        """The groups of the entries at ``positions`` (:meth:`StreamedSelection.positions`),
+        biggest first: what :func:`~mailq_tui.model.grouping.group_messages` gives for the
+        same rows (without the rows: the CLI prints counts)."""
+        keys, domains = self._keys.names, self._domains.names
+        starts, arrivals, sizes = self._starts, self._arrivals, self._sizes
+        rcpt_key, rcpt_domain, message_key = self._rcpt_key, self._rcpt_domain, self._message_key
+        count = [0] * len(keys)
+        size_sum = [0] * len(keys)
+        oldest: list[Optional[int]] = [None] * len(keys)
+        newest: list[Optional[int]] = [None] * len(keys)
+        #: (key << 32 | domain) -> recipients, counted in listing order (one integer per
+        #: pair, no tuple).
+        tally: Counter[int] = Counter()
+        every = isinstance(positions, range) and len(positions) == len(arrivals)
+        for i in positions:
+            first, end = starts[i], starts[i + 1]
+            if self.per_recipient:
+                member: Iterable[int] = (
+                    (rcpt_key[first],) if end - first == 1 else set(rcpt_key[first:end])
+                )
+                if not every:
+                    tally.update(_pairs(rcpt_key[first:end], rcpt_domain[first:end]))
+            else:
+                member = (message_key[i],)
+                if not every and end > first:
+                    key_of = repeat(message_key[i], end - first)
+                    tally.update(_pairs(key_of, rcpt_domain[first:end]))
+            arrival, size = arrivals[i], sizes[i]
+            for k in member:
+                count[k] += 1
+                size_sum[k] += size
+                low, high = oldest[k], newest[k]
+                if low is None or arrival < low:
+                    oldest[k] = arrival
+                if high is None or arrival > high:
+                    newest[k] = arrival
+        if every:  # all recipients, in order: counted in one C-level pass
+            if self.per_recipient:
+                tally = Counter(_pairs(rcpt_key, rcpt_domain))
+            else:
+                each = map(sub, islice(starts, 1, None), starts)
+                keys_of = chain.from_iterable(map(repeat, message_key, each))
+                tally = Counter(_pairs(keys_of, rcpt_domain))
+        recipients = [0] * len(keys)
+        #: Per key, (domain, recipients) in order of first sight (as a Counter would keep).
+        destinations: dict[int, list[tuple[str, int]]] = {}
+        for pair, n in tally.items():
+            k, d = pair >> 32, pair & 0xFFFFFFFF
+            recipients[k] += n
+            destinations.setdefault(k, []).append((domains[d], n))
+        found = [
+            Group(
+                keys[k],
+                count=count[k],
+                recipients=recipients[k],
+                bytes=size_sum[k],
+                oldest=oldest[k] or 0,
+                newest=newest[k] or 0,
+                top_destinations=_most_common(destinations.get(k, [])),
+            )
+            for k in range(len(keys))
+            if count[k]
+        ]
+        return sorted(found, key=lambda g: (-g.count, g.key))
+
+
+_REASON = attrgetter("delay_reason")
+
+
+def _pairs(keys: Iterable[int], domains: Iterable[int]) -> Iterator[int]:
+    """``key << 32 | domain`` for each (key, domain) number pair, computed in C."""
+    return map(or_, map(lshift, keys, repeat(32)), domains)
+
+
+def _most_common(counts: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The :data:`TOP_DESTINATIONS` biggest ``counts``, ties in their order: what
+    ``Counter.most_common`` gives (a stable sort by count, descending)."""
+    return sorted(counts, key=itemgetter(1), reverse=True)[:TOP_DESTINATIONS]
+
+
+# ---------------------------------------------------------------------- shape
+
+
+class ShapeColumn:
+    """What ``shape`` keeps per selected message: its age bucket and the numbers of the
+    domains it counts under (a message outside ``queues``, when given, under none)."""
+
+    def __init__(
+        self,
+        now: float,
+        by: str = "rcpt",
+        queues: Sequence[str] = (),
+        buckets: int = DEFAULT_BUCKETS,
+        first_width: float = DEFAULT_WIDTH,
+        linear: bool = False,
+    ) -> None:
+        if by not in ("rcpt", "sender"):
+            raise ValueError("by must be 'rcpt' or 'sender'")
+        self._now, self._by, self._wanted = now, by, set(queues)
+        self._buckets, self._width, self._linear = max(1, buckets), first_width, linear
+        self._names = Names()
+        self._bucket = array("I")
+        self._starts = array("I", [0])
+        self._domain = array("I")
+
+    def add(self, msg: Message) -> None:
+        """Store ``msg``'s entry (a :class:`StreamedSelection` ``keep``)."""
+        age = self._now - msg.arrival_time
+        self._bucket.append(bucket_of(age, self._buckets, self._width, self._linear))
+        if not self._wanted or msg.queue_name in self._wanted:
+            number = self._names.number
+            self._domain.extend(map(number, shape_domains(msg, self._by)))
+        self._starts.append(len(self._domain))
+
+    def shape(self, positions: Iterable[int]) -> Shape:
+        """The qshape table of the entries at ``positions``."""
+        names, starts, domain = self._names.names, self._starts, self._domain
+        entries = (
+            (self._bucket[i], [names[domain[j]] for j in range(starts[i], starts[i + 1])])
+            for i in positions
+        )
+        return shape_of(
+            entries,
+            by=self._by,
+            buckets=self._buckets,
+            first_width=self._width,
+            linear=self._linear,
+        )
