@@ -76,7 +76,8 @@ def group_messages(index: QueueIndex, rows: Sequence[int], by: str) -> list[Grou
             appends[k](row)
 
     appends.extend([in_each_group] * len(combos))
-    appends.append([].append)  # code -1: a message in no group (no recipients)
+    in_no_group: list[int] = []  # code -1: messages with no recipients
+    appends.append(in_no_group.append)
     for row in rows:
         appends[codes[row]](row)
     columns = _row_columns(index)
