@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import chain, compress, islice
+from operator import mul
 from typing import Callable, Optional
 
 from mailq_tui.model.index import QueueIndex
@@ -103,22 +104,23 @@ def _destinations(
     code when some of ``rows`` are also in other groups (only this group's recipients of
     those count).
 
-    Rows share their domain tuples, numbered per index. When few are distinct, the numbers
-    are counted (in C) and each distinct tuple expanded once; that keeps the first-seen
-    order of the domains, since a tuple's later occurrences bring no domain not seen
-    before. Otherwise (messages in several groups each bring their own tuple) the domains
-    are counted one by one, in C.
+    Rows share their domain tuples, numbered per index. The numbers are counted (in C) and,
+    when that leaves much less to do, each distinct tuple is expanded once; that keeps the
+    first-seen order of the domains, since a tuple's later occurrences bring no domain not
+    seen before. Otherwise the domains are counted one by one, in C.
     """
-    shared = columns.codes.__getitem__
-    if mixed is None:
-        per_row = Counter(map(shared, rows))
-    else:
+    shared, table = columns.codes.__getitem__, keys.domain_table
+    if mixed is not None:
+        # Messages also in other groups bring tuples of their own, mostly distinct: count
+        # every domain (in C) rather than expand each tuple in Python.
         own = keys.own_domains[mixed].get
-        per_row = Counter(map(own, rows, map(shared, rows)))
-    table = keys.domain_table
-    if len(per_row) * 4 > len(rows):
-        numbers = map(own, rows, map(shared, rows)) if mixed is not None else map(shared, rows)
+        numbers = map(own, rows, map(shared, rows))
         return Counter(chain.from_iterable(map(table.__getitem__, numbers)))
+    per_row = Counter(map(shared, rows))
+    lengths = list(map(len, map(table.__getitem__, per_row)))
+    if sum(lengths) * 3 > sum(map(mul, lengths, per_row.values())):
+        # Few repeats: expanding each distinct tuple in Python would cost more.
+        return Counter(chain.from_iterable(map(table.__getitem__, map(shared, rows))))
     counted: Counter[str] = Counter()
     for number, times in per_row.items():
         for domain in table[number]:
@@ -282,9 +284,12 @@ def _recipient_keys(index: QueueIndex, by: str) -> _Keys:
     rc_domain = search.rc_domain
     for row in compress(range(len(codes)), map(len(keys).__le__, codes)):
         first, end = start[row], start[row + 1]
-        for k in combo_keys[codes[row] - len(keys)]:
-            own = tuple(rc_domain[j] for j in range(first, end) if code_of[rc_keys[j]] == k)
+        per_key: dict[str, list[str]] = {}
+        for key, domain in zip(rc_keys[first:end], rc_domain[first:end]):
+            per_key.setdefault(key, []).append(domain)
+        for key, domains in per_key.items():
+            own = tuple(domains)
             number = own_number.setdefault(own, -1 - len(own_number))
-            own_domains.setdefault(k, {})[row] = number
+            own_domains.setdefault(code_of[key], {})[row] = number
     table = _row_columns(index).tuples + list(own_number)[::-1]
     return _Keys(keys, codes, combo_keys, own_domains, table)
