@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import chain, compress, islice
-from operator import mul
+from operator import mul, sub
 from typing import Callable, Optional
 
 from mailq_tui.model.index import QueueIndex
@@ -67,14 +67,11 @@ def group_messages(index: QueueIndex, rows: Sequence[int], by: str) -> list[Grou
     members: list[list[int]] = [[] for _ in keys.keys]
     appends: list[Callable[[int], object]] = [m.append for m in members]
     codes, combos, first_combo = keys.codes, keys.combos, len(keys.keys)
-    mixed: set[int] = set()  # groups that got a message also in other groups
 
     def in_each_group(row: int) -> None:
         """Put ``row``, a message with recipients in several groups, in each of them."""
-        in_groups = combos[codes[row] - first_combo]
-        mixed.update(in_groups)
-        for k in in_groups:
-            appends[k](row)
+        for append in map(appends.__getitem__, combos[codes[row] - first_combo]):
+            append(row)
 
     appends.extend([in_each_group] * len(combos))
     in_no_group: list[int] = []  # code -1: messages with no recipients
@@ -87,7 +84,7 @@ def group_messages(index: QueueIndex, rows: Sequence[int], by: str) -> list[Grou
             columns,
             keys.keys[k],
             group_rows,
-            _destinations(group_rows, columns, keys, k if k in mixed else None),
+            _destinations(group_rows, columns, keys, k),
         )
         for k, group_rows in enumerate(members)
         if group_rows
@@ -96,13 +93,26 @@ def group_messages(index: QueueIndex, rows: Sequence[int], by: str) -> list[Grou
     return groups
 
 
-def _destinations(
-    rows: list[int], columns: _RowColumns, keys: _Keys, mixed: Optional[int]
+def _destinations(rows: list[int], columns: _RowColumns, keys: _Keys, k: int) -> Counter[str]:
+    """The destinations of group ``k`` (see :func:`_counted_destinations`). By recipient
+    domain a group's only destination is its key, so its recipients are counted instead: a
+    number per row, in C."""
+    own = keys.own_domains.get(k)
+    if not keys.by_domain:
+        return _counted_destinations(rows, columns, keys, own)
+    if own:  # rows also in other groups count only their recipients in this domain
+        counts = map(own.get, rows, map(columns.recipients.__getitem__, rows))
+        return Counter({keys.keys[k]: sum(counts)})
+    return Counter({keys.keys[k]: sum(map(columns.recipients.__getitem__, rows))})
+
+
+def _counted_destinations(
+    rows: list[int], columns: _RowColumns, keys: _Keys, own: Optional[dict[int, int]]
 ) -> Counter[str]:
     """Recipient domains of the recipients that put ``rows`` in their group, counted in
-    first-seen order (as :meth:`Counter.most_common` breaks ties). ``mixed``: the group's
-    code when some of ``rows`` are also in other groups (only this group's recipients of
-    those count).
+    first-seen order (as :meth:`Counter.most_common` breaks ties). ``own``: the group's
+    :attr:`_Keys.own_domains`, for rows also in other groups (only their recipients in
+    this group count).
 
     Rows share their domain tuples, numbered per index. The numbers are counted (in C) and,
     when that leaves much less to do, each distinct tuple is expanded once; that keeps the
@@ -110,11 +120,10 @@ def _destinations(
     seen before. Otherwise the domains are counted one by one, in C.
     """
     shared, table = columns.codes.__getitem__, keys.domain_table
-    if mixed is not None:
+    if own:
         # Messages also in other groups bring tuples of their own, mostly distinct: count
         # every domain (in C) rather than expand each tuple in Python.
-        own = keys.own_domains[mixed].get
-        numbers = map(own, rows, map(shared, rows))
+        numbers = map(own.get, rows, map(shared, rows))
         return Counter(chain.from_iterable(map(table.__getitem__, numbers)))
     per_row = Counter(map(shared, rows))
     lengths = list(map(len, map(table.__getitem__, per_row)))
@@ -165,11 +174,14 @@ class _Keys:
     combos: list[tuple[int, ...]]
     #: For such a message, per key code: the domains of its recipients in that group, as
     #: ``-1 - i`` for the i-th of these own domain tuples (negative: not a
-    #: :class:`_RowColumns` number).
+    #: :class:`_RowColumns` number); by recipient domain, how many of its recipients are in
+    #: that domain.
     own_domains: dict[int, dict[int, int]]
     #: Domain tuples by number: the :class:`_RowColumns` ones from the start, the own ones
     #: by their negative numbers from the end.
     domain_table: list[tuple[str, ...]]
+    #: The keys are the recipient domains.
+    by_domain: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -182,6 +194,8 @@ class _RowColumns:
 
     codes: tuple[int, ...]
     tuples: list[tuple[str, ...]]
+    #: How many recipients each row has.
+    recipients: array[int]
     sizes: array[int]
     arrivals: array[int]
     #: The index's rows are in arrival order (:attr:`QueueIndex.arrival_ordered`).
@@ -216,6 +230,7 @@ def _row_columns(index: QueueIndex) -> _RowColumns:
         cached = _RowColumns(
             tuple(map(number.__getitem__, per_row)),
             list(number),
+            array("l", map(sub, islice(search.rc_start, 1, None), search.rc_start)),
             array("q", index.listing.sizes),
             array("q", index.listing.arrivals),
             index.arrival_ordered,
@@ -288,8 +303,11 @@ def _recipient_keys(index: QueueIndex, by: str) -> _Keys:
         for key, domain in zip(rc_keys[first:end], rc_domain[first:end]):
             per_key.setdefault(key, []).append(domain)
         for key, domains in per_key.items():
+            if by == "domain":  # (see _Keys.own_domains)
+                own_domains.setdefault(code_of[key], {})[row] = len(domains)
+                continue
             own = tuple(domains)
             number = own_number.setdefault(own, -1 - len(own_number))
             own_domains.setdefault(code_of[key], {})[row] = number
     table = _row_columns(index).tuples + list(own_number)[::-1]
-    return _Keys(keys, codes, combo_keys, own_domains, table)
+    return _Keys(keys, codes, combo_keys, own_domains, table, by_domain=by == "domain")
