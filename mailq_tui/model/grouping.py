@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import chain, compress, islice
 from operator import mul, sub
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from mailq_tui.model.index import QueueIndex
 from mailq_tui.model.message import NULL_SENDER
@@ -64,6 +64,20 @@ def group_messages(index: QueueIndex, rows: Sequence[int], by: str) -> list[Grou
     if by not in GROUP_BY:
         raise ValueError(f"cannot group by {by!r}; one of {', '.join(GROUP_BY)}")
     keys = _group_keys(index, by)
+    with _KEYS_LOCK:
+        last_rows, last_groups = keys.last
+    if last_rows == rows:
+        # The same rows as last time (a keystroke that did not change what matches, a group
+        # expanded or collapsed): the same groups. Groups are never changed once made.
+        return list(last_groups)
+    groups = _grouped(index, keys, rows)
+    with _KEYS_LOCK:
+        keys.last[:] = [list(rows), groups]
+    return list(groups)
+
+
+def _grouped(index: QueueIndex, keys: _Keys, rows: Sequence[int]) -> list[Group]:
+    """:func:`group_messages` over ``keys``."""
     members: list[list[int]] = [[] for _ in keys.keys]
     appends: list[Callable[[int], object]] = [m.append for m in members]
     codes, combos, first_combo = keys.codes, keys.combos, len(keys.keys)
@@ -182,6 +196,8 @@ class _Keys:
     domain_table: list[tuple[str, ...]]
     #: The keys are the recipient domains.
     by_domain: bool = False
+    #: The rows last grouped and their groups (replaced whole, under the lock).
+    last: list[Any] = field(default_factory=lambda: [None, []])
 
 
 @dataclass(frozen=True, eq=False)
