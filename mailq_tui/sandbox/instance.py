@@ -109,8 +109,24 @@ def create_system_user(name: Optional[str] = None) -> pwd.struct_passwd:
 
 
 def remove_system_user(name: str) -> None:
-    """Remove a user created by :func:`create_system_user` (no error if already gone)."""
-    subprocess.run(["userdel", name], check=False, capture_output=True)
+    """Remove a user created by :func:`create_system_user` (no error if already gone).
+
+    ``userdel`` refuses while the user has a process (a command a test ran as the user that
+    is still exiting), which used to leave throwaway users behind until the system uid range
+    ran out: the user's processes are killed first, and a refusal is an error.
+    """
+    try:
+        uid = pwd.getpwnam(name).pw_uid
+    except KeyError:
+        return
+    owned = [p for p in psutil.process_iter(["uids"]) if p.info["uids"] and uid in p.info["uids"]]
+    for proc in owned:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+    psutil.wait_procs(owned, timeout=10)
+    done = subprocess.run(["userdel", name], check=False, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SandboxError(f"userdel {name} failed: {done.stderr.strip()}")
 
 
 def _write(path: Path, text: str, mode: int = 0o644) -> None:

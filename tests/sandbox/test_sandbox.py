@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pwd
 import smtplib
 import subprocess
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from mailq_tui.sandbox.instance import (
 )
 from mailq_tui.sandbox.populate import DOMAINS, REASON_TEXT, SENDER_DOMAINS, PopulateResult
 from mailq_tui.sandbox.upstream import Upstream
+from tests.conftest import require_sandbox
 
 pytestmark = pytest.mark.sandbox
 
@@ -227,3 +229,29 @@ def test_context_manager_and_default_instance_untouched(upstream: Upstream) -> N
     assert _sha("/etc/postfix/main.cf") == before
     if spool:
         assert os.stat("/var/spool/postfix").st_mtime == spool
+
+
+def test_a_throwaway_user_is_removed_even_with_a_process_left() -> None:
+    """userdel refuses while the user runs something: the user's processes go first, so no
+    throwaway user is left behind (they used to pile up until the system uids ran out)."""
+    require_sandbox()
+    user = create_system_user()
+    sleeper = subprocess.Popen(
+        [
+            "setpriv",
+            f"--reuid={user.pw_uid}",
+            f"--regid={user.pw_gid}",
+            "--clear-groups",
+            "sleep",
+            "600",
+        ]
+    )
+    try:
+        remove_system_user(user.pw_name)
+        sleeper.wait(timeout=30)  # killed (psutil may have reaped it: no status to check)
+        assert not any(proc.uids().real == user.pw_uid for proc in psutil.process_iter())
+        with pytest.raises(KeyError):
+            pwd.getpwnam(user.pw_name)
+        remove_system_user(user.pw_name)  # already gone: no error
+    finally:
+        sleeper.kill()
