@@ -5,6 +5,13 @@ Messages are counted once per group. A message with recipients in several domain
 several different reasons) belongs to each of those groups, so group counts may add up to more
 than the number of messages; ``recipients`` counts only the recipients that put the message in
 that group.
+
+Grouping is redone at each filter keystroke while the list is grouped, so what does not
+depend on the filter is worked out once per index, beside it (weakly referenced: it goes with
+the index): each row's group key as a number (a message in several groups gets the number of
+that combination), its recipient domains as a number into a few shared tuples, and sizes and
+arrival times as machine integers. A keystroke then costs a pass over the filtered rows and a
+few C-level passes per group, not a Python step per recipient.
 """
 
 from __future__ import annotations
@@ -227,13 +234,16 @@ _KEYS_LOCK = threading.Lock()
 
 
 def _group_keys(index: QueueIndex, by: str) -> _Keys:
-    """``by``'s keys over ``index``, computed on first use (a worker thread's cost)."""
+    """``by``'s keys over ``index``, computed on first use (a worker thread's cost: about
+    a second per 100,000 messages by reason, where each distinct reason is normalised)."""
     with _KEYS_LOCK:
         cached = _KEYS.get(index, {}).get(by)
     if cached is None:
         cached = _message_keys(index, by) if by in _PER_MESSAGE else _recipient_keys(index, by)
         with _KEYS_LOCK:
-            _KEYS.setdefault(index, {})[by] = cached
+            # Only the latest grouping is kept: by reason they take ~17 MB per 100,000
+            # messages, and the list shows one grouping at a time.
+            _KEYS[index] = {by: cached}
     return cached
 
 
