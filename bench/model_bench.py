@@ -3,8 +3,16 @@ synthetic queues (``bench/synthetic.py``), one process per size so RSS is one qu
 
     .venv/bin/python -m bench.model_bench                   # 100k and 500k
     .venv/bin/python -m bench.model_bench --sizes 10000     # one size
+    .venv/bin/python -m bench.model_bench --regroup-only    # just the grouped keystrokes
 
-Times are medians (milliseconds); a keystroke is ``parse_query`` plus ``filter``.
+Times are medians (milliseconds); a keystroke is ``parse_query`` plus ``filter``. "Regroup
+after a filter keystroke" types ``gmail.`` into the filter while the list is grouped by reason
+or by recipient domain, on the index the app ends up with (arrival order, one-character
+masks): each keystroke is the app's whole view computation (filter, sort by age, group),
+typed three times with the bar emptied in between (wall time, and the process's CPU time,
+steadier when other work shares the machine). The first grouping of an index, which
+works out the group keys, is shown apart. The reference figure is a bare msgspec decode of
+the same listing, to compare figures across machines.
 """
 
 from __future__ import annotations
@@ -52,6 +60,59 @@ def _median_ms(fn: Callable[[], object], repeat: int = 5) -> float:
         fn()
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
+
+
+#: What the regroup column types into the filter, one key at a time (as bench.tui_bench).
+WORD = "gmail."
+#: The groupings the regroup column measures.
+REGROUP_BY = ("reason", "domain")
+
+
+def regroup(count: int) -> dict[str, object]:
+    """Grouped filter keystrokes at ``count`` messages (see the module docstring)."""
+    import msgspec
+
+    from bench.synthetic import synthetic_lines
+    from mailq_tui.model.grouping import group_messages
+    from mailq_tui.model.message import Message
+
+    now = float(int(time.time()))
+    data = synthetic_lines(count, now=now)
+    decoder = msgspec.json.Decoder(Message)
+    decode_ms = _median_ms(lambda: decoder.decode_lines(data), 3)
+    messages = decoder.decode_lines(data)
+    index = QueueIndex(messages, now=now).in_arrival_order()
+    index.build_char_masks()
+    out: dict[str, object] = {"messages": count, "decode_ms": decode_ms}
+    for by in REGROUP_BY:
+        start = time.perf_counter()
+        group_messages(index, index.select(parse_query(""), "age", True), by)
+        out[f"first_{by}_ms"] = (time.perf_counter() - start) * 1000
+        times, cpu = [], []
+        for _ in range(3):
+            index.select(parse_query(""), "age", True)  # the bar emptied
+            for end in range(1, len(WORD) + 1):
+                start, start_cpu = time.perf_counter(), time.process_time()
+                rows = index.select(parse_query(WORD[:end]), "age", True)
+                group_messages(index, rows, by)
+                times.append((time.perf_counter() - start) * 1000)
+                cpu.append((time.process_time() - start_cpu) * 1000)
+        out[f"keystroke_{by}_ms"] = statistics.median(times)
+        out[f"keystroke_{by}_cpu_ms"] = statistics.median(cpu)
+        out[f"keystroke_{by}_max_ms"] = max(times)
+    return out
+
+
+def report_regroup(result: dict[str, object]) -> None:
+    """Print one size's regroup figures as a Markdown table row."""
+    cells = [f"{result['messages']:,}", f"{result['decode_ms']:.0f}"]
+    for by in REGROUP_BY:
+        cells.append(
+            f"{result[f'keystroke_{by}_ms']:.1f} (CPU {result[f'keystroke_{by}_cpu_ms']:.1f}, "
+            f"max {result[f'keystroke_{by}_max_ms']:.0f})"
+        )
+        cells.append(f"{result[f'first_{by}_ms']:.0f}")
+    print("| " + " | ".join(cells) + " |")
 
 
 def child(count: int) -> dict[str, object]:
@@ -145,10 +206,26 @@ def main() -> int:
     """Run each size in a child process and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,500000")
+    parser.add_argument("--regroup-only", action="store_true", help="only the regroup column")
     parser.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child)))
+        print(json.dumps(regroup(args.child) if args.regroup_only else child(args.child)))
+        return 0
+    print(
+        "\n| messages | decode (ms, reference) | regroup keystroke by reason, median ms "
+        "| first grouping by reason | by domain, median ms | first grouping by domain |"
+        "\n|---|---|---|---|---|---|"
+    )
+    for size in (int(s) for s in args.sizes.split(",") if s):
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench.model_bench", "--regroup-only", "--child", str(size)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        report_regroup(json.loads(proc.stdout.strip().splitlines()[-1]))
+    if args.regroup_only:
         return 0
     for size in (int(s) for s in args.sizes.split(",") if s):
         proc = subprocess.run(

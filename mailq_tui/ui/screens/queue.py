@@ -421,8 +421,9 @@ class QueueScreen(ExplainingScreen[None]):
     def _update_status(self) -> None:
         state = self.state
         view = f"sort {self.spec.sort_key} {'desc' if self.spec.reverse else 'asc'}"
+        progress = []
         if state is not None and not state.index.searchable:
-            view = f"indexing{glyphs().dots} {glyphs().bar} {view}"
+            progress.append(f"indexing{glyphs().dots}")
         if state is not None and state.groups is not None and state.spec.group_by:
             label = GROUP_BY_LABELS.get(state.spec.group_by, state.spec.group_by)
             view = f"{plural(len(state.groups), 'group')} by {label} {glyphs().bar} {view}"
@@ -438,6 +439,7 @@ class QueueScreen(ExplainingScreen[None]):
             health_warnings(self.health, self.trend),
             error=self.refresh_error or "",
             width=self._status_width(),
+            progress=progress,
         )
         self.query_one(StatusBar).update(text, layout=False)  # one fixed line
 

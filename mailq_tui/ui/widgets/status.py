@@ -18,7 +18,8 @@ from mailq_tui.ui.view import Totals
 
 #: Terminal width below which the status bar shows only the parts that fit whole (a narrow
 #: terminal would otherwise end on a cut-off "55 def"); from it on everything is drawn and the
-#: end cut, so the grouping and "indexing" stay in the text.
+#: end cut, so the grouping stays in the text. Progress ("indexing…") is drawn before any of
+#: these parts, so it is never among the ones left out or cut.
 WHOLE_PARTS_BELOW = 80
 
 
@@ -34,12 +35,16 @@ def status_text(
     warnings: Sequence[str] = (),
     error: str = "",
     width: int = 0,
+    progress: Sequence[str] = (),
 ) -> Text:
     """``03:35:18 0.05s │ 60 msgs 213.4K │ shown 60 │ marked 3 │ 55 deferred, 5 hold │ …``.
 
     Most important first, since an 80-column terminal cuts the end: warnings (Postfix down,
     queue growing fast) and PAUSED, the refresh time and duration, totals, the filter and
-    mark counts, then the per-queue breakdown and the view (grouping). ``error``: why the
+    mark counts, then the per-queue breakdown and the view (grouping). ``progress``: what
+    the app is busy with (``indexing…``, ``reading 412,000…``), drawn right after the
+    warnings and before the clock, so that it stays visible at any width: a user who waits
+    must see why. ``error``: why the
     last listing failed; with no listing yet it takes the place of "reading the queue…"
     (which would otherwise stay forever). ``width`` (0: no limit): the parts
     after the totals that do not fit whole in it are left out, not cut mid-word (a listing
@@ -58,10 +63,13 @@ def status_text(
             text.append(f"{g.busy} " if loading else "")
             text.append(f"listing failed: {visible(error, 300)}", style="bold")
         else:
-            text.append(f"reading the queue{g.dots}", style="italic")
+            reading = " ".join(progress) or f"reading the queue{g.dots}"
+            text.append(reading, style="italic")
         return text
     if loading:
         text.append(f"{g.busy} ")
+    for step in progress:
+        text.append(f"{step} {g.bar} ", style="italic")
     parts: list[tuple[str, str]] = []
     if taken_at is not None:
         clock = time.strftime("%H:%M:%S", time.localtime(taken_at))
