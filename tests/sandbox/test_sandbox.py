@@ -254,7 +254,10 @@ def test_a_throwaway_user_is_removed_even_with_a_process_left() -> None:
     try:
         remove_system_user(user.pw_name)
         sleeper.wait(timeout=30)  # killed (psutil may have reaped it: no status to check)
-        assert not any(proc.uids().real == user.pw_uid for proc in psutil.process_iter())
+        assert not any(
+            proc.info["uids"] and proc.info["uids"].real == user.pw_uid
+            for proc in psutil.process_iter(["uids"])  # info: None for a process gone meanwhile
+        )
         with pytest.raises(KeyError):
             pwd.getpwnam(user.pw_name)
         remove_system_user(user.pw_name)  # already gone: no error
