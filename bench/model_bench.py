@@ -17,6 +17,7 @@ import sys
 import time
 from typing import Callable
 
+from bench.reference import print_header
 from mailq_tui.model.index import QueueIndex
 from mailq_tui.model.query import parse_query
 
@@ -150,6 +151,7 @@ def main() -> int:
     if args.child:
         print(json.dumps(child(args.child)))
         return 0
+    print_header()
     for size in (int(s) for s in args.sizes.split(",") if s):
         proc = subprocess.run(
             [sys.executable, "-m", "bench.model_bench", "--child", str(size)],
