@@ -155,8 +155,8 @@ def print_table(rows: list[dict[str, float]]) -> None:
         ("group_reason_ms", "group by reason", "{:,.0f} ms"),
         ("group_domain_ms", "group by domain", "{:,.0f} ms"),
         ("sort_ms", "sort by size", "{:,.0f} ms"),
-        ("settled_rss_mb", "settled RSS", "{:,.0f} MB"),
-        ("peak_rss_mb", "peak RSS", "{:,.0f} MB"),
+        ("settled_rss_mb", "settled RSS", "{:,.0f} MiB"),
+        ("peak_rss_mb", "peak RSS", "{:,.0f} MiB"),
         ("peak_ratio", "peak / settled", "{:.2f}"),
     ]
     print("| " + " | ".join(title for _, title, _ in cols) + " |")
