@@ -137,9 +137,17 @@ class QueueEngine:
         except PostfixError:
             return True
 
-    async def snapshot(self) -> Snapshot:
-        """A full listing of every queue. Raises PostfixError (friendly) when refused."""
-        return await list_queue(self.tools, use_json=await self._use_json())
+    async def snapshot(
+        self, previous: Optional[Snapshot] = None, *, reusable: bool = False
+    ) -> Snapshot:
+        """A full listing of every queue. Raises PostfixError (friendly) when refused.
+
+        ``reusable``: the next listing may pass this one as ``previous``, and then decodes
+        only the records that changed (see :func:`~mailq_tui.postfix.listing.list_queue`).
+        """
+        return await list_queue(
+            self.tools, use_json=await self._use_json(), previous=previous, reusable=reusable
+        )
 
     async def privileges(self, refresh: bool = False) -> Privileges:
         """What this user may do (cached)."""

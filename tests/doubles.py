@@ -99,8 +99,11 @@ class RecordedBackend:
         messages = _DECODER.decode_lines(data) if data.strip() else []
         return cls(messages, **kwargs)  # type: ignore[arg-type]
 
-    async def snapshot(self) -> Snapshot:
-        """The current in-memory listing."""
+    async def snapshot(
+        self, previous: Optional[Snapshot] = None, *, reusable: bool = False
+    ) -> Snapshot:
+        """The current in-memory listing (a fresh one each time: ``previous`` and
+        ``reusable`` change nothing here)."""
         started = time.monotonic()
         if self.listing_gate is not None:
             await self.listing_gate.wait()

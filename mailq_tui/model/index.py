@@ -36,6 +36,7 @@ from mailq_tui.model.query import RECIPIENT_FIELDS, Query, Range, Term, domain_t
 from mailq_tui.model.reasons import cluster_key
 
 _RECIPIENTS = attrgetter("recipients")
+_QUEUE_ID = attrgetter("queue_id")
 _NULL = NULL_SENDER.lower()
 
 #: Characters whose presence in each row is precomputed (:meth:`QueueIndex.build_char_masks`).
@@ -196,8 +197,14 @@ class QueueIndex:
     def row_of(self, queue_id: str) -> Optional[int]:
         """The row of ``queue_id`` in this snapshot, or None."""
         if self._row_of is None:
-            self._row_of = {m.queue_id: row for row, m in enumerate(self.messages)}
+            self._row_of = dict(zip(map(_QUEUE_ID, self.messages), range(len(self.messages))))
         return self._row_of.get(queue_id)
+
+    def move_clock(self, now: float) -> None:
+        """Measure ages from ``now`` on (the same listing, read again later): a remembered
+        result is forgotten, since an ``age:`` term may select other rows now."""
+        self._previous = None
+        self.now = now
 
     def forget_previous(self) -> None:
         """Make the next :meth:`filter` or :meth:`select` search every row (for benchmarks

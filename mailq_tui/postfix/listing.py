@@ -19,7 +19,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from typing import Optional
+from operator import attrgetter
+from typing import Optional, Protocol
 
 import msgspec
 
@@ -33,12 +34,14 @@ from mailq_tui.postfix.commands import (
     run_tool,
     spawn,
 )
+from mailq_tui.postfix.listing_reuse import ListingMemo, ReusingDecoder, decode_all, decode_one
 from mailq_tui.postfix.mailq_text import parse_mailq
 
 #: Bytes read from postqueue per read() call.
 CHUNK_SIZE = 1 << 20
 
 _DECODER = msgspec.json.Decoder(Message)
+_QUEUE_ID = attrgetter("queue_id")
 
 
 def mail_version_has_json(mail_version: str) -> bool:
@@ -73,6 +76,30 @@ class LineSplitter:
         return rest
 
 
+class BatchDecoder(Protocol):
+    """Turns the chunks of a ``postqueue -j`` stream into batches of messages."""
+
+    def feed(self, chunk: bytes) -> list[Message]: ...
+
+    def flush(self) -> list[Message]: ...
+
+
+class LineDecoder:
+    """Decodes each run of complete lines as it arrives (:func:`decode_batch`)."""
+
+    def __init__(self, warnings: list[str]) -> None:
+        self._splitter = LineSplitter()
+        self._warnings = warnings
+
+    def feed(self, chunk: bytes) -> list[Message]:
+        """The messages of the lines ``chunk`` completed."""
+        return decode_batch(self._splitter.feed(chunk), self._warnings)
+
+    def flush(self) -> list[Message]:
+        """The message of an unterminated last line, if any."""
+        return decode_batch(self._splitter.flush(), self._warnings)
+
+
 def decode_batch(data: bytes, warnings: list[str]) -> list[Message]:
     """Decode ``postqueue -j`` lines; a malformed line is skipped and noted in ``warnings``."""
     if not data.strip():
@@ -104,6 +131,7 @@ async def iter_queue(
     *,
     use_json: bool = True,
     chunk_size: int = CHUNK_SIZE,
+    decoder: Optional[BatchDecoder] = None,
 ) -> AsyncIterator[list[Message]]:
     """Yield batches of messages from ``postqueue -j`` as they stream in, in showq's order
     (an id showq listed twice comes twice: callers keep the later copy, see
@@ -113,8 +141,10 @@ async def iter_queue(
     :class:`PostfixError` with a friendly message when the listing is refused (not allowed,
     mail system down for non-root, bad config dir). With ``use_json=False``, or when ``-j``
     is rejected with a usage error, the ``postqueue -p`` text is parsed instead.
+    ``decoder``: how the JSON stream is decoded (default: :class:`LineDecoder`).
     """
     warns = warnings if warnings is not None else []
+    batches = decoder if decoder is not None else LineDecoder(warns)
     if not use_json:
         for batch in await _text_listing(tools, warns):
             yield batch
@@ -122,7 +152,6 @@ async def iter_queue(
     proc = await spawn(tools.argv("postqueue", "-j"))
     assert proc.stdout is not None and proc.stderr is not None
     stderr_task = asyncio.ensure_future(proc.stderr.read())
-    splitter = LineSplitter()
     got_any = False
     try:
         while True:
@@ -130,10 +159,10 @@ async def iter_queue(
             if not chunk:
                 break
             got_any = True
-            batch = decode_batch(splitter.feed(chunk), warns)
+            batch = batches.feed(chunk)
             if batch:
                 yield batch
-        batch = decode_batch(splitter.flush(), warns)
+        batch = batches.flush()
         if batch:
             yield batch
         await asyncio.wait_for(proc.wait(), tools.timeout)
@@ -184,7 +213,7 @@ def drop_superseded(messages: list[Message]) -> list[Message]:
     the present. (A move the other way, deferred -> active, makes showq miss the message for
     one listing instead; nothing can be done about that here.)
     """
-    if len({m.queue_id for m in messages}) == len(messages):
+    if len(set(map(_QUEUE_ID, messages))) == len(messages):
         return messages  # ~0.1 s at 500k messages, next to ~20 s of postqueue -j
     last = {m.queue_id: i for i, m in enumerate(messages)}
     return [m for i, m in enumerate(messages) if last[m.queue_id] == i]
@@ -203,19 +232,47 @@ async def find_current(
     return found
 
 
-async def list_queue(tools: PostfixTools, *, use_json: bool = True) -> Snapshot:
+async def list_queue(
+    tools: PostfixTools,
+    *,
+    use_json: bool = True,
+    previous: Optional[Snapshot] = None,
+    reusable: bool = False,
+) -> Snapshot:
     """One full listing as a :class:`Snapshot` (with its duration and warnings), one message
-    per queue id (:func:`drop_superseded`)."""
+    per queue id (:func:`drop_superseded`).
+
+    ``reusable``: keep what the next listing needs to decode only what changed (the
+    snapshot's ``memo``; a live view lists again and again, a one-shot command does not).
+    ``previous``: a reusable snapshot of the same queue; records whose bytes did not change
+    keep their decoded message, and when no byte changed the snapshot has the previous one's
+    ``messages`` list itself and ``same_as_previous`` set (see :mod:`listing_reuse`).
+    """
     started_wall = time.time()
     started = time.perf_counter()
     warnings: list[str] = []
     messages: list[Message] = []
-    async for batch in iter_queue(tools, warnings, use_json=use_json):
-        messages.extend(batch)
-    messages = drop_superseded(messages)
+    old = previous.memo if previous is not None else None
+    reusing: Optional[ReusingDecoder] = None
+    if use_json and (reusable or isinstance(old, ListingMemo)):
+        memo = old if isinstance(old, ListingMemo) else None
+        reusing = ReusingDecoder(memo, decode_one(_DECODER, warnings), decode_all(_DECODER))
+    async for batch in iter_queue(tools, warnings, use_json=use_json, decoder=reusing):
+        if reusing is None:
+            messages.extend(batch)
+    memo = reusing.finish() if reusing is not None else None
+    same = False
+    if memo is not None:
+        messages = memo.records
+        if memo.same_as_previous and previous is not None:
+            same, messages = True, previous.messages
+    if not same:
+        messages = drop_superseded(messages)
     return Snapshot(
         messages=messages,
         taken_at=started_wall,
         duration=time.perf_counter() - started,
         warnings=warnings,
+        memo=memo,
+        same_as_previous=same,
     )

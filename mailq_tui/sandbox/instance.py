@@ -119,14 +119,21 @@ def remove_system_user(name: str) -> None:
         uid = pwd.getpwnam(name).pw_uid
     except KeyError:
         return
-    owned = [p for p in psutil.process_iter(["uids"]) if p.info["uids"] and uid in p.info["uids"]]
-    for proc in owned:
-        with contextlib.suppress(psutil.Error):
-            proc.kill()
-    psutil.wait_procs(owned, timeout=10)
-    done = subprocess.run(["userdel", name], check=False, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SandboxError(f"userdel {name} failed: {done.stderr.strip()}")
+    for _attempt in range(5):
+        owned = [
+            p for p in psutil.process_iter(["uids"]) if p.info["uids"] and uid in p.info["uids"]
+        ]
+        for proc in owned:
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+        psutil.wait_procs(owned, timeout=10)
+        done = subprocess.run(["userdel", name], check=False, capture_output=True, text=True)
+        if done.returncode == 0:
+            return
+        if "currently used by process" not in done.stderr:
+            break
+        # A process became the user after the scan (a setpriv between fork and setuid).
+    raise SandboxError(f"userdel {name} failed: {done.stderr.strip()}")
 
 
 def _write(path: Path, text: str, mode: int = 0o644) -> None:

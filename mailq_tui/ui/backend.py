@@ -26,7 +26,9 @@ from mailq_tui.reports import Privileges
 class QueueBackend(Protocol):
     """The engine operations the UI uses (``QueueEngine`` implements them)."""
 
-    async def snapshot(self) -> Snapshot: ...
+    async def snapshot(
+        self, previous: Optional[Snapshot] = None, *, reusable: bool = False
+    ) -> Snapshot: ...
 
     async def privileges(self, refresh: bool = False) -> Privileges: ...
 

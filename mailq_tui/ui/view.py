@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 from mailq_tui.model.grouping import Group, group_messages
 from mailq_tui.model.index import QueueIndex
+from mailq_tui.model.index_reuse import index_reusing
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import parse_query
 from mailq_tui.model.selection import per_queue
@@ -174,6 +175,19 @@ def compute_view(index: QueueIndex, spec: ViewSpec) -> View:
 def build_state(snapshot: Snapshot, now: float, spec: ViewSpec) -> ViewState:
     """Index ``snapshot`` and select its rows (slow at 500k: call from a thread)."""
     index = QueueIndex(snapshot.messages, now=now)
+    return _state(index, snapshot, totals(snapshot.messages), spec)
+
+
+def build_state_reusing(
+    previous: ViewState, snapshot: Snapshot, now: float, spec: ViewSpec
+) -> ViewState:
+    """Like :func:`build_state`, indexing only the messages ``previous``'s index does not
+    have (:func:`~mailq_tui.model.index_reuse.index_reusing`); the index comes laid out
+    oldest first, searchable and masked. Falls back to :func:`build_state` when
+    ``previous``'s index is not settled yet or much has changed (call from a thread)."""
+    index = index_reusing(previous.index, snapshot.messages, now)
+    if index is None:
+        return build_state(snapshot, now, spec)
     return _state(index, snapshot, totals(snapshot.messages), spec)
 
 

@@ -242,10 +242,15 @@ def test_a_throwaway_user_is_removed_even_with_a_process_left() -> None:
             f"--reuid={user.pw_uid}",
             f"--regid={user.pw_gid}",
             "--clear-groups",
-            "sleep",
-            "600",
-        ]
+            "sh",
+            "-c",
+            "echo ready; exec sleep 600",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
+    assert sleeper.stdout is not None
+    assert sleeper.stdout.readline() == "ready\n"  # it runs as the user now
     try:
         remove_system_user(user.pw_name)
         sleeper.wait(timeout=30)  # killed (psutil may have reaped it: no status to check)

@@ -8,7 +8,7 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import pytest
 from textual.pilot import Pilot
@@ -101,8 +101,10 @@ class ListingWatch:
         self._served = asyncio.Event()
         inner = backend.snapshot
 
-        async def snapshot() -> Snapshot:
-            result = await inner()
+        async def snapshot(
+            previous: Optional[Snapshot] = None, *, reusable: bool = False
+        ) -> Snapshot:
+            result = await inner(previous, reusable=reusable)
             self.count += 1
             self._served.set()
             return result

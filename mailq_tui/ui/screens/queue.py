@@ -15,6 +15,7 @@ import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 from typing import Callable, ClassVar, Optional
 
 from rich.text import Text
@@ -31,6 +32,7 @@ from mailq_tui.formatting import plural
 from mailq_tui.glyphs import current as glyphs
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import QuerySyntaxError, parse_query
+from mailq_tui.model.snapshot import Snapshot
 from mailq_tui.model.trend import Trend
 from mailq_tui.operations import NO_SELECTION, Op, why_unavailable
 from mailq_tui.reports import ActionReport, Privileges
@@ -58,6 +60,7 @@ from mailq_tui.ui.view import (
     ViewState,
     arrival_ordered_state,
     build_state,
+    build_state_reusing,
     compute_view,
     totals,
 )
@@ -80,6 +83,14 @@ INLINE_ROWS = 30_000
 _NEED_SELECTION = ("mark_all", "toggle_mark", "open_message")
 #: Actions that need a listing.
 _NEED_LISTING = ("reasons", "shape", "cycle_group")
+
+
+def _filters_on_age(query_text: str, saved: Mapping[str, str]) -> bool:
+    """True when ``query_text`` has an ``age:`` term (its rows change as time passes)."""
+    try:
+        return any(term.field == "age" for term in parse_query(query_text, saved).terms)
+    except QuerySyntaxError:
+        return False
 
 
 class QueueScreen(ExplainingScreen[None]):
@@ -227,10 +238,21 @@ class QueueScreen(ExplainingScreen[None]):
         self.refreshing = True
         self._update_status()
         started = time.monotonic()
+        shown = self.state
         try:
-            snapshot = await self.backend.snapshot()
+            previous = shown.snapshot if shown is not None else None
+            snapshot = await self.backend.snapshot(previous, reusable=True)
             now = self.clock()
-            state = await asyncio.to_thread(build_state, snapshot, now, self.spec)
+            if self._still_holds(shown, snapshot):
+                assert shown is not None
+                self._unchanged_listing(shown, snapshot, now)
+                return
+            if shown is not None and shown.snapshot.memo is not None:
+                # Decoded with reuse: unchanged messages are the objects shown's index has.
+                build = partial(build_state_reusing, shown)
+                state = await asyncio.to_thread(build, snapshot, now, self.spec)
+            else:
+                state = await asyncio.to_thread(build_state, snapshot, now, self.spec)
         except PostfixError as exc:
             self._refresh_failed(exc.message)
             return
@@ -253,6 +275,37 @@ class QueueScreen(ExplainingScreen[None]):
         if not state.index.searchable:
             # After the list is on screen: the build competes with the UI thread for the GIL.
             self.call_after_refresh(self.warm_index)
+        else:  # built from the one shown before: free that one off the UI thread
+            garbage = [shown]
+            del shown
+            await asyncio.to_thread(garbage.clear)
+
+    def _still_holds(self, shown: Optional[ViewState], snapshot: Snapshot) -> bool:
+        """True when ``snapshot`` lists byte for byte what ``shown`` (still on screen) was
+        built from: its index, view, marks and cursor all still hold."""
+        return (
+            snapshot.same_as_previous
+            and shown is not None
+            and shown is self.state
+            and snapshot.messages is shown.snapshot.messages
+        )
+
+    def _unchanged_listing(self, state: ViewState, snapshot: Snapshot, now: float) -> None:
+        """The queue did not change: keep the index and the view (no decoding, no index,
+        no filter), and only move on what a new listing moves on: its time (the status bar,
+        the trend), its warnings, the ages shown, and a filter on age (whose answer depends
+        on the clock)."""
+        self.refresh_error = None
+        state.snapshot = snapshot  # the same messages; its time and memo for the next one
+        state.index.move_clock(now)
+        self.trend.add(snapshot.taken_at, len(snapshot.messages))
+        self._show_health()
+        for warning in snapshot.warnings:
+            self.log_line(f"postqueue: {visible(warning, 300)}")
+        self._show(state)
+        self._update_insight_screens(state)
+        if _filters_on_age(state.spec.query_text, self.saved_filters):
+            self.apply_view()
 
     @work(exclusive=True, group="index", exit_on_error=False, description="indexing")
     async def warm_index(self) -> None:

@@ -1,0 +1,128 @@
+"""The index of a listing built from the previous one equals the index built from scratch
+(laid out oldest first, with its masks), and indexes only the messages that changed."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import fields
+from typing import Any
+
+import pytest
+
+from mailq_tui.model import index_reuse
+from mailq_tui.model.index import MASK_CHARS, QueueIndex
+from mailq_tui.model.index_columns import SearchColumns
+from mailq_tui.model.index_reuse import index_reusing
+from mailq_tui.model.message import Message, Recipient
+
+NOW = 1_800_000_000.0
+
+
+def message(i: int, rng: random.Random) -> Message:
+    """A message with 1-3 recipients, sometimes with two distinct reasons."""
+    rcpts = tuple(
+        Recipient(
+            f"User{i}.{k}@Dest{(i + k) % 11}.example", f"reason {(i + k * rng.randint(0, 1)) % 7}"
+        )
+        for k in range(1 + i % 3)
+    )
+    return Message(
+        queue_name=("deferred", "active", "hold")[i % 3],
+        queue_id=f"{i * 7919:011X}",
+        arrival_time=int(NOW) - rng.randint(0, 5000),  # ties happen
+        message_size=1000 + i,
+        sender=f"Sender{i % 17}@example.net",
+        recipients=rcpts,
+    )
+
+
+def settled(messages: list[Message]) -> QueueIndex:
+    """What the app ends with after a full build: laid out oldest first, masked."""
+    index = QueueIndex(messages, NOW)
+    index.build_search_columns()
+    index = index.in_arrival_order()
+    index.build_char_masks()
+    return index
+
+
+def changed_listing(old: list[Message], rng: random.Random) -> tuple[list[Message], int]:
+    """``old`` with 1% replaced, a few gone and a few new; and how many are new objects."""
+    new = list(old)
+    for i in rng.sample(range(len(new)), len(new) // 100):
+        new[i] = message(10_000 + i, rng)
+    for i in sorted(rng.sample(range(len(new)), 5), reverse=True):
+        del new[i]
+    fresh = [message(20_000 + k, rng) for k in range(7)]
+    for m in fresh:
+        new.insert(rng.randrange(len(new)), m)
+    return new, len(old) // 100 + len(fresh)
+
+
+def test_reused_index_equals_the_index_built_from_scratch() -> None:
+    rng = random.Random(4)
+    old_messages = [message(i, rng) for i in range(3000)]
+    old = settled(old_messages)
+    new_messages, _ = changed_listing(old_messages, rng)
+    reused = index_reusing(old, new_messages, NOW + 5)
+    scratch = settled(new_messages)
+    assert reused is not None and reused.now == NOW + 5
+    assert reused.arrival_ordered and reused.searchable and reused.has_char_masks
+    assert all(a is b for a, b in zip(reused.messages, scratch.messages))
+    assert len(reused.messages) == len(scratch.messages)
+    for f in fields(reused.listing):
+        assert getattr(reused.listing, f.name) == getattr(scratch.listing, f.name), f.name
+    assert reused.search is not None and scratch.search is not None
+    for f in fields(reused.search):
+        got, want = getattr(reused.search, f.name), getattr(scratch.search, f.name)
+        assert got == want, f.name
+    assert reused.search.reason_pick  # the case of several reasons per message is covered
+    for char in MASK_CHARS:
+        assert reused._char_masks[char] == scratch._char_masks[char], char
+    for query in ("dest3", "domain:dest4.example", "reason:'reason 2'", "-queue:hold user1", "e"):
+        assert reused.select(query, "age", True) == scratch.select(query, "age", True), query
+
+
+def test_only_the_changed_messages_are_indexed(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(9)
+    old_messages = [message(i, rng) for i in range(3000)]
+    old = settled(old_messages)
+    new_messages, changed = changed_listing(old_messages, rng)
+    indexed: list[int] = []
+    build = SearchColumns.build.__func__  # type: ignore[attr-defined]
+
+    def spy(cls: Any, messages: Any, ids: Any) -> SearchColumns:
+        indexed.append(len(messages))
+        return build(cls, messages, ids)
+
+    monkeypatch.setattr(SearchColumns, "build", classmethod(spy))
+    assert index_reusing(old, new_messages, NOW) is not None
+    assert indexed == [changed]
+
+
+def test_an_unsettled_index_or_a_big_change_is_built_from_scratch() -> None:
+    rng = random.Random(1)
+    messages = [message(i, rng) for i in range(400)]
+    assert index_reusing(QueueIndex(messages, NOW), messages, NOW) is None  # not laid out
+    old = settled(messages)
+    fresh = int(400 * index_reuse.MAX_NEW_SHARE) + 10
+    others = [message(5000 + i, rng) for i in range(fresh)]
+    assert index_reusing(old, messages[fresh:] + others, NOW) is None
+    assert index_reusing(old, messages[20:] + others[:20], NOW) is not None
+
+
+def test_a_new_newest_message_after_the_old_newest() -> None:
+    """The usual change: mail arrived. Its row follows the old newest row directly."""
+    rng = random.Random(2)
+    old_messages = [message(i, rng) for i in range(300)]
+    old = settled(old_messages)
+    arrived = message(999, rng)
+    arrived.arrival_time = int(NOW) + 10
+    new_messages = [*old_messages, arrived]
+    reused = index_reusing(old, new_messages, NOW)
+    scratch = settled(new_messages)
+    assert reused is not None and reused.search is not None and scratch.search is not None
+    assert reused.messages[-1] is arrived
+    assert reused.listing.ids == scratch.listing.ids
+    assert reused.search.hay == scratch.search.hay
+    assert reused.search.rc_domain == scratch.search.rc_domain
+    assert reused._char_masks == scratch._char_masks
