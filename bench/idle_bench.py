@@ -110,6 +110,9 @@ def main() -> None:
     parser.add_argument("sizes", type=int, nargs="*", default=[100_000, 500_000])
     args = parser.parse_args()
     new = Path(__file__).resolve().parent.parent
+    from bench.reference import print_header
+
+    print_header()
     print(f"CPU: {cpu_model()}, {os.cpu_count()} cores; idle window {args.idle:g} s\n")
     print(
         "| messages | code | first listing+index CPU (s) | idle app CPU % | read floor % "

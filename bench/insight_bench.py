@@ -17,6 +17,7 @@ from typing import Callable
 
 import msgspec
 
+from bench.reference import print_header
 from bench.synthetic import synthetic_lines
 from mailq_tui.model.index import QueueIndex
 from mailq_tui.model.message import Message
@@ -74,6 +75,7 @@ def measure(count: int) -> list[tuple[str, float]]:
 def main() -> None:
     """Print one table: a row per measurement, a column per size."""
     sizes = [int(a) for a in sys.argv[1:]] or [100_000, 500_000]
+    print_header()
     results = {count: measure(count) for count in sizes}
     print("| measurement | " + " | ".join(f"{c:,} (ms)" for c in sizes) + " |")
     print("|---|" + "---|" * len(sizes))

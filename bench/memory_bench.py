@@ -173,8 +173,10 @@ def main() -> int:
     if len(sys.argv) > 4 and sys.argv[1] == "--child":
         print(json.dumps(child(int(sys.argv[2]), sys.argv[3], float(sys.argv[4]))))
         return 0
+    from bench.reference import print_header
     from bench.synthetic import synthetic_lines
 
+    print_header()
     sizes = [int(arg) for arg in sys.argv[1:]] or [100_000, 500_000]
     for count in sizes:
         now = time.time()

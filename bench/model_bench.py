@@ -25,6 +25,7 @@ import sys
 import time
 from typing import Callable
 
+from bench.reference import print_header
 from mailq_tui.model.index import QueueIndex
 from mailq_tui.model.query import parse_query
 
@@ -227,6 +228,7 @@ def main() -> int:
         report_regroup(json.loads(proc.stdout.strip().splitlines()[-1]))
     if args.regroup_only:
         return 0
+    print_header()
     for size in (int(s) for s in args.sizes.split(",") if s):
         proc = subprocess.run(
             [sys.executable, "-m", "bench.model_bench", "--child", str(size)],

@@ -1,14 +1,25 @@
 """Synthetic ``postqueue -j`` output: realistic, deterministic, any size.
 
-Used by the benchmarks to measure parsing, indexing and filtering at 10k-500k messages
-without waiting for a real queue of that size.
+Used by the benchmarks to measure parsing, indexing and filtering at 10k-1M messages
+without waiting for a real queue of that size. The same ``count``, ``seed`` and ``now`` give
+the same bytes on any machine, which is what lets ``bench/reference.py`` time one fixed
+workload everywhere.
+
+Records are produced one line at a time (:func:`synthetic_records`), so a million-message
+stream (about 570 MB) can be written to a file (:func:`write_synthetic`) without holding it,
+or built in memory with one copy of the bytes (:func:`synthetic_lines`) rather than a list of
+a million strings plus their join and its encoding.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Optional
 
 DOMAINS = [
     "gmail.com",
@@ -46,11 +57,10 @@ REASONS = [
 QUEUES = ["deferred"] * 88 + ["active"] * 5 + ["incoming"] * 3 + ["hold"] * 4
 
 
-def synthetic_lines(count: int, seed: int = 1, now: float | None = None) -> bytes:
-    """Return ``count`` newline-terminated ``postqueue -j`` lines."""
+def synthetic_records(count: int, seed: int = 1, now: Optional[float] = None) -> Iterator[bytes]:
+    """Yield ``count`` ``postqueue -j`` lines, each ending in a newline, one at a time."""
     rng = random.Random(seed)
     now = now or time.time()
-    out = []
     for n in range(count):
         queue = rng.choice(QUEUES)
         nrcpt = 1 if rng.random() < 0.9 else rng.randint(2, 40)
@@ -78,5 +88,21 @@ def synthetic_lines(count: int, seed: int = 1, now: float | None = None) -> byte
             "sender": sender,
             "recipients": recipients,
         }
-        out.append(json.dumps(record))
-    return ("\n".join(out) + "\n").encode()
+        yield json.dumps(record).encode() + b"\n"
+
+
+def synthetic_lines(count: int, seed: int = 1, now: Optional[float] = None) -> bytes:
+    """Return ``count`` newline-terminated ``postqueue -j`` lines."""
+    out = io.BytesIO()
+    for line in synthetic_records(count, seed, now):
+        out.write(line)
+    return out.getvalue()
+
+
+def write_synthetic(path: Path, count: int, seed: int = 1, now: Optional[float] = None) -> int:
+    """Write ``count`` lines to ``path`` (streamed, never all in memory); return its size."""
+    size = 0
+    with open(path, "wb") as out:
+        for line in synthetic_records(count, seed, now):
+            size += out.write(line)
+    return size

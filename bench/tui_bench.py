@@ -35,6 +35,7 @@ from textual.screen import Screen
 from textual.strip import Strip
 from textual.widgets import Input
 
+from bench.reference import print_header
 from bench.synthetic import synthetic_lines
 from mailq_tui.model.message import Message
 from mailq_tui.ui.app import MailqApp
@@ -118,6 +119,7 @@ async def measure(count: int) -> tuple[float, float, float, float, float, float]
 def main() -> None:
     """Print one table row per size."""
     sizes = [int(a) for a in sys.argv[1:]] or [100_000, 500_000]
+    print_header()
     print(
         "| messages | first screen (s) | filter ready (s) | laid out (s) "
         "| filter keystroke median (ms) | worst (ms) | RSS (MB) |"
