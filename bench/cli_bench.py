@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.reference import print_header
+
 #: (label, CLI arguments) measured.
 COMMANDS = [
     ("ls --ids", ["ls", "--ids"]),
@@ -126,6 +128,7 @@ def main() -> None:
         prepare(args.prepare, args.count)
         return
 
+    print_header()
     new = str(Path(__file__).resolve().parent.parent)
     old = str(Path(args.old).resolve())
     for tree in (old, new):  # as installed: bytecode compiled once, not at every start
