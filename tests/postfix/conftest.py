@@ -43,6 +43,18 @@ class Instance:
     def by_id(self) -> dict[str, Message]:
         return {m.queue_id: m for m in self.listing()}
 
+    def by_id_with(self, ids: set[str], listings: int = 5) -> dict[str, Message]:
+        """:meth:`by_id` from the first of up to ``listings`` listings that shows every id in
+        ``ids``. showq scans the queues one after the other, so a message that qmgr moves
+        from deferred to active after the active queue was scanned is missing from that one
+        listing; it is not gone. Returns the last listing if an id never shows."""
+        listed = self.by_id()
+        for _ in range(listings - 1):
+            if ids <= listed.keys():
+                break
+            listed = self.by_id()
+        return listed
+
     def run_as_prefix(self, user: pwd.struct_passwd) -> list[str]:
         return self.sandbox.run_as_prefix(user)
 
