@@ -213,6 +213,7 @@ def main() -> int:
     if args.child:
         print(json.dumps(regroup(args.child) if args.regroup_only else child(args.child)))
         return 0
+    print_header()
     print(
         "\n| messages | decode (ms, reference) | regroup keystroke by reason, median ms "
         "| first grouping by reason | by domain, median ms | first grouping by domain |"
@@ -228,7 +229,6 @@ def main() -> int:
         report_regroup(json.loads(proc.stdout.strip().splitlines()[-1]))
     if args.regroup_only:
         return 0
-    print_header()
     for size in (int(s) for s in args.sizes.split(",") if s):
         proc = subprocess.run(
             [sys.executable, "-m", "bench.model_bench", "--child", str(size)],
