@@ -31,8 +31,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.reference import print_header
-
 #: (label, CLI arguments) measured.
 COMMANDS = [
     ("ls --ids", ["ls", "--ids"]),
@@ -128,7 +126,13 @@ def main() -> None:
         prepare(args.prepare, args.count)
         return
 
-    print_header()
+    # In a child: the reference decode would grow this process, and a forked command's
+    # ru_maxrss starts at its parent's size.
+    subprocess.run(
+        [sys.executable, "-c", "from bench.reference import print_header; print_header()"],
+        cwd=Path(__file__).resolve().parent.parent,
+        check=True,
+    )
     new = str(Path(__file__).resolve().parent.parent)
     old = str(Path(args.old).resolve())
     for tree in (old, new):  # as installed: bytecode compiled once, not at every start
