@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -63,17 +62,6 @@ with open({listing!r}, "rb") as listing:
         at += len(block)
 out.flush()
 """
-
-
-def cpu_model() -> str:
-    """The CPU model (Linux), or the platform's processor string."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def prepare(listing: str, count: int) -> None:
@@ -171,7 +159,6 @@ def main() -> None:
         env = {**os.environ, "PATH": f"{tmp}:{os.environ.get('PATH', '')}"}
         floor_argv = ["/bin/sh", "-c", f"{stand_in} -j > /dev/null"]
 
-        print(f"CPU: {cpu_model()}; Python {platform.python_version()}")
         print(
             f"{args.count:,} messages, {size / 2**20:.0f} MiB of postqueue -j; stand-in "
             f"rate {'unpaced' if not args.rate else f'{args.rate:,.0f} messages/s'}; "
