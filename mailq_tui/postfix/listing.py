@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from operator import attrgetter
 from typing import Optional, Protocol
 
@@ -238,6 +238,7 @@ async def list_queue(
     use_json: bool = True,
     previous: Optional[Snapshot] = None,
     reusable: bool = False,
+    on_batch: Optional[Callable[[list[Message]], None]] = None,
 ) -> Snapshot:
     """One full listing as a :class:`Snapshot` (with its duration and warnings), one message
     per queue id (:func:`drop_superseded`).
@@ -260,6 +261,8 @@ async def list_queue(
     async for batch in iter_queue(tools, warnings, use_json=use_json, decoder=reusing):
         if reusing is None:
             messages.extend(batch)
+        if on_batch is not None:
+            on_batch(batch)
     memo = reusing.finish() if reusing is not None else None
     same = False
     if memo is not None:

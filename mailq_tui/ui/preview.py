@@ -1,0 +1,91 @@
+"""The listing while ``postqueue -j`` is still writing it: the rows read so far, sorted.
+
+The queue screen hands :class:`StreamedListing` each batch as it is decoded (references to
+the decoded messages, no copies) and, when :meth:`StreamedListing.preview_due` says so,
+builds a :func:`preview_state` off the UI thread: an index of the listing columns only (no
+search columns), every row in the sort asked for, no filter and no grouping, marked
+``partial``. Nothing acts on it (marks, actions and insight screens wait for the whole
+listing); it only shows the user the queue as it arrives.
+
+Previews are rebuilt on a growing schedule, so their cost stays a fraction of the listing's:
+not before the count grew by :data:`GROWTH`, not sooner than :data:`MIN_INTERVAL` after the
+last, nor sooner than twice as long as the last one took to build. The first batch is shown
+at once.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from itertools import chain
+
+from mailq_tui.model.index import QueueIndex
+from mailq_tui.model.message import Message
+from mailq_tui.model.snapshot import Snapshot
+from mailq_tui.ui.view import ViewSpec, ViewState, compute_view, totals
+
+#: A new preview waits until the count grew by this factor since the last one.
+GROWTH = 1.5
+#: Seconds between previews, at least.
+MIN_INTERVAL = 0.25
+
+
+class StreamedListing:
+    """The batches of one listing read so far, and when to show them again.
+
+    ``taken_at``: epoch seconds the listing started (the preview's snapshot time).
+    """
+
+    def __init__(self, taken_at: float) -> None:
+        self.taken_at = taken_at
+        self.started = time.monotonic()
+        self.batches: list[list[Message]] = []
+        #: Messages read so far (an id showq listed twice counts twice).
+        self.count = 0
+        #: The count the last preview was built from (0: none yet).
+        self.shown = 0
+        #: True while a preview is being built (one at a time).
+        self.building = False
+        #: True once the whole listing was read: no more previews.
+        self.done = False
+        self._next_at = 0.0
+
+    def add(self, batch: list[Message]) -> None:
+        """One more batch (kept by reference)."""
+        self.batches.append(batch)
+        self.count += len(batch)
+
+    def preview_due(self, now: float) -> bool:
+        """True when a preview should be built now (``now``: ``time.monotonic()``): the
+        first as soon as there is a row, the next ones on the growing schedule."""
+        if self.building or self.done or not self.count:
+            return False
+        if not self.shown:
+            return True
+        return self.count >= self.shown * GROWTH and now >= self._next_at
+
+    def start(self) -> list[list[Message]]:
+        """A preview is being built from the batches returned (a copy of the list of
+        batches; the batches themselves are shared)."""
+        self.building = True
+        self.shown = self.count
+        return list(self.batches)
+
+    def built(self, seconds: float, now: float) -> None:
+        """The preview took ``seconds`` to build; the next waits at least twice that."""
+        self.building = False
+        self._next_at = now + max(MIN_INTERVAL, 2 * seconds)
+
+
+def preview_state(
+    batches: list[list[Message]], taken_at: float, duration: float, now: float, spec: ViewSpec
+) -> ViewState:
+    """A partial :class:`ViewState` of ``batches`` (the listing so far), every row in
+    ``spec``'s sort, unfiltered and ungrouped (call from a thread: it sorts every row)."""
+    messages = list(chain.from_iterable(batches))
+    shown = replace(spec, query_text="", group_by=None, expanded=frozenset())
+    index = QueueIndex(messages, now=now)
+    view = compute_view(index, shown)
+    snapshot = Snapshot(messages, taken_at, duration)
+    state = ViewState(index, snapshot, [], counts=totals(messages), partial=True)
+    return state.with_view(view)
