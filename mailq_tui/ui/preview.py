@@ -7,10 +7,11 @@ search columns), every row in the sort asked for, no filter and no grouping, mar
 ``partial``. Nothing acts on it (marks, actions and insight screens wait for the whole
 listing); it only shows the user the queue as it arrives.
 
-Previews are rebuilt on a growing schedule, so their cost stays a fraction of the listing's:
-not before the count grew by :data:`GROWTH`, not sooner than :data:`MIN_INTERVAL` after the
-last, nor sooner than twice as long as the last one took to build. The first batch is shown
-at once.
+Previews are rebuilt on a growing schedule, so their cost stays a small fraction of the
+listing's (a preview is built in a thread, but it holds the GIL that decoding the listing on
+the event loop needs): not before the count doubled (:data:`GROWTH`), not sooner than
+:data:`MIN_INTERVAL` after the last, nor sooner than :data:`SPACING` times as long as the
+last one took to build. The first batch is shown at once.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from mailq_tui.model.snapshot import Snapshot
 from mailq_tui.ui.view import ViewSpec, ViewState, compute_view, totals
 
 #: A new preview waits until the count grew by this factor since the last one.
-GROWTH = 1.5
+GROWTH = 2.0
 #: Seconds between previews, at least.
-MIN_INTERVAL = 0.25
+MIN_INTERVAL = 0.5
+#: A new preview waits at least this many times as long as the last one took to build.
+SPACING = 4.0
 
 
 class StreamedListing:
@@ -72,9 +75,10 @@ class StreamedListing:
         return list(self.batches)
 
     def built(self, seconds: float, now: float) -> None:
-        """The preview took ``seconds`` to build; the next waits at least twice that."""
+        """The preview took ``seconds`` to build (the next waits :data:`SPACING` times
+        that, at least)."""
         self.building = False
-        self._next_at = now + max(MIN_INTERVAL, 2 * seconds)
+        self._next_at = now + max(MIN_INTERVAL, SPACING * seconds)
 
 
 def preview_state(
@@ -85,6 +89,7 @@ def preview_state(
     messages = list(chain.from_iterable(batches))
     shown = replace(spec, query_text="", group_by=None, expanded=frozenset())
     index = QueueIndex(messages, now=now)
+    index.row_of("")  # the id -> row map: here, not on the UI thread when the cursor is kept
     view = compute_view(index, shown)
     snapshot = Snapshot(messages, taken_at, duration)
     state = ViewState(index, snapshot, [], counts=totals(messages), partial=True)

@@ -7,6 +7,10 @@ see is one immutable :class:`~mailq_tui.ui.view.ViewSpec`, replaced as a whole. 
 mail are asked, run and reported by the screen's
 :class:`~mailq_tui.ui.action_runner.ActionRunner`; whether each is available is
 :func:`~mailq_tui.operations.why_unavailable`.
+
+While no whole listing is on screen (the first one), the rows read so far are shown as
+``postqueue -j`` writes them (:mod:`mailq_tui.ui.preview`); such a partial view is never
+filtered, marked or acted on: those wait for the whole listing, and say so.
 """
 
 from __future__ import annotations
@@ -339,6 +343,8 @@ class QueueScreen(ExplainingScreen[None]):
         if self.streamed is streamed:
             self.streamed = None
             self.workers.cancel_group(self, "preview")
+            if streamed.count and self.is_mounted:
+                self._update_status()  # the count read is no longer shown
 
     def _partial_reason(self) -> str:
         """Why nothing can be marked or acted on now: the listing shown is incomplete
