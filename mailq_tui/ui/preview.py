@@ -17,13 +17,19 @@ last one took to build. The first batch is shown at once.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import replace
 from itertools import chain
+from operator import attrgetter
+from typing import Optional
 
 from mailq_tui.model.index import QueueIndex
-from mailq_tui.model.message import Message
+from mailq_tui.model.message import QUEUE_NAMES, Message
 from mailq_tui.model.snapshot import Snapshot
-from mailq_tui.ui.view import ViewSpec, ViewState, compute_view, totals
+from mailq_tui.ui.view import Totals, ViewSpec, ViewState, compute_view, totals
+
+_QUEUE_NAME = attrgetter("queue_name")
+_SIZE = attrgetter("message_size")
 
 #: A new preview waits until the count grew by this factor since the last one.
 GROWTH = 2.0
@@ -52,11 +58,24 @@ class StreamedListing:
         #: True once the whole listing was read: no more previews.
         self.done = False
         self._next_at = 0.0
+        self._queues: Counter[str] = Counter()
+        self._bytes = 0
 
     def add(self, batch: list[Message]) -> None:
-        """One more batch (kept by reference)."""
+        """One more batch (kept by reference; counted here, so that a preview does not
+        count every message again)."""
         self.batches.append(batch)
         self.count += len(batch)
+        self._queues.update(map(_QUEUE_NAME, batch))
+        self._bytes += sum(map(_SIZE, batch))
+
+    def totals(self) -> Totals:
+        """The status bar's counts of the messages read so far (as ``totals`` counts)."""
+        counts = self._queues
+        ordered = {q: counts[q] for q in QUEUE_NAMES if counts.get(q)}
+        for q, n in counts.items():
+            ordered.setdefault(q, n)
+        return Totals(ordered, self.count, self._bytes)
 
     def preview_due(self, now: float) -> bool:
         """True when a preview should be built now (``now``: ``time.monotonic()``): the
@@ -82,15 +101,23 @@ class StreamedListing:
 
 
 def preview_state(
-    batches: list[list[Message]], taken_at: float, duration: float, now: float, spec: ViewSpec
+    batches: list[list[Message]],
+    taken_at: float,
+    duration: float,
+    now: float,
+    spec: ViewSpec,
+    counts: Optional[Totals] = None,
 ) -> ViewState:
     """A partial :class:`ViewState` of ``batches`` (the listing so far), every row in
-    ``spec``'s sort, unfiltered and ungrouped (call from a thread: it sorts every row)."""
+    ``spec``'s sort, unfiltered and ungrouped (call from a thread: it sorts every row).
+    ``counts``: the status bar's counts when the caller has them
+    (:meth:`StreamedListing.totals`)."""
     messages = list(chain.from_iterable(batches))
     shown = replace(spec, query_text="", group_by=None, expanded=frozenset())
     index = QueueIndex(messages, now=now)
     index.row_of("")  # the id -> row map: here, not on the UI thread when the cursor is kept
     view = compute_view(index, shown)
     snapshot = Snapshot(messages, taken_at, duration)
-    state = ViewState(index, snapshot, [], counts=totals(messages), partial=True)
+    counts = counts if counts is not None else totals(messages)
+    state = ViewState(index, snapshot, [], counts=counts, partial=True)
     return state.with_view(view)

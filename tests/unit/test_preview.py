@@ -7,7 +7,7 @@ import msgspec
 
 from mailq_tui.model.message import Message
 from mailq_tui.ui.preview import GROWTH, MIN_INTERVAL, SPACING, StreamedListing, preview_state
-from mailq_tui.ui.view import ViewSpec
+from mailq_tui.ui.view import ViewSpec, totals
 from tests.unit.test_listing_reuse import record
 
 DECODER = msgspec.json.Decoder(Message)
@@ -62,3 +62,13 @@ def test_the_preview_shows_every_row_read_sorted_unfiltered_and_is_partial() -> 
     assert state.counts is not None and state.counts.total == 50
     assert state.snapshot.taken_at == 123.0
     assert not state.index.searchable
+
+
+def test_the_counts_kept_while_reading_are_the_listings() -> None:
+    streamed = StreamedListing(taken_at=0.0)
+    batch = messages(0, 40)
+    for m in batch[::3]:
+        m.queue_name = "hold"
+    streamed.add(batch[:15])
+    streamed.add(batch[15:])
+    assert streamed.totals() == totals(batch)

@@ -318,7 +318,7 @@ class QueueScreen(ExplainingScreen[None]):
     async def _show_preview(self, streamed: StreamedListing) -> None:
         """Show the rows read so far (sorted off the UI thread), unless the listing ended
         or a whole listing is on screen meanwhile."""
-        batches = streamed.start()
+        batches, counts = streamed.start(), streamed.totals()
         started = time.monotonic()
         build = partial(
             preview_state,
@@ -327,6 +327,7 @@ class QueueScreen(ExplainingScreen[None]):
             started - streamed.started,
             self.clock(),
             self.spec,
+            counts,
         )
         try:
             state = await asyncio.to_thread(build)
