@@ -116,8 +116,8 @@ class IdColumn:
     the offset where each line ends (about 16 bytes per id instead of a ~60-byte string
     object); :meth:`write` prints them without making a string per id."""
 
-    #: Ids per write (bounds the joined bytes: ~1 MiB).
-    WRITE_BATCH = 1 << 16
+    #: Ids per write (a slice object per id lives until its batch is written).
+    WRITE_BATCH = 1 << 12
 
     def __init__(self) -> None:
         self._text = bytearray()

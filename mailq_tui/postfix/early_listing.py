@@ -7,10 +7,12 @@ Importing the decoder, the engine and asyncio took 0.15-0.25 s before postqueue 
 ``os``, ``select`` and ``threading`` and :mod:`~mailq_tui.postfix.commands`), so the imports
 overlap with showq's reading of the queue.
 
-While the rest is imported, a thread drains postqueue's stdout (a pipe holds 64 KiB, 1 MiB
-when Linux grants the larger size: 0.1 s of a fast listing) so postqueue never waits for us;
-it holds at most :data:`BUFFER_LIMIT` bytes the decoder has not taken yet, then waits too, so
-memory stays bounded however fast postqueue writes. stderr is drained by the same thread.
+While the rest is imported, a thread drains postqueue's stdout and stderr (a pipe holds
+64 KiB, 1 MiB when Linux grants the larger size: 0.1 s of a fast listing) so postqueue never
+waits for us; it holds at most :data:`BUFFER_LIMIT` bytes, then stops reading, so memory stays
+bounded however fast postqueue writes. When the decoder is ready the thread stops and the
+decoder reads the pipes itself: a reading thread beside a decoding one handed the GIL back and
+forth at every chunk, which made an unpaced 100k listing twice as slow.
 
 :meth:`EarlyListing.batches` then decodes the chunks exactly as
 :func:`~mailq_tui.postfix.listing.iter_queue` does (its :class:`LineDecoder`, its malformed
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import threading
 import time
 from collections import deque
@@ -58,66 +61,78 @@ class EarlyListing:
         self.timeout = tools.timeout
         self.returncode: Optional[int] = None
         self._limit = limit
-        self._cond = threading.Condition()
         self._chunks: deque[bytes] = deque()
         self._held = 0
         self._stderr: list[bytes] = []
-        self._done = self._closed = self._exiting = False
-        self.pid, out, err = _spawn(argv)
-        self._thread = threading.Thread(
-            target=self._drain, args=(out, err), name="postqueue-drain", daemon=True
-        )
+        self.pid, self._out, err = _spawn(argv)
+        self._open = {self._out, err}
+        self._poller = select.poll()
+        for fd in self._open:
+            self._poller.register(fd, select.POLLIN)
+        self._wake_r, self._wake_w = os.pipe()
+        self._poller.register(self._wake_r, select.POLLIN)
+        self._thread = threading.Thread(target=self._drain, name="postqueue-drain", daemon=True)
         self._thread.start()
 
-    def _drain(self, out: int, err: int) -> None:
-        """Read stdout and stderr until both end, then reap postqueue (the drain thread)."""
-        import select
+    def _drain(self) -> None:
+        """Read postqueue's output until the reader takes over (:meth:`_take_over`), the
+        buffer is full, or both pipes end (the drain thread)."""
+        while self._open and self._held <= self._limit:
+            events = self._poller.poll()
+            if any(fd == self._wake_r for fd, _ in events):
+                return
+            for fd, _ in events:
+                data = self._read(fd)
+                if data:
+                    self._chunks.append(data)
+                    self._held += len(data)
 
-        poller = select.poll()
-        for fd in (out, err):
-            poller.register(fd, select.POLLIN)
-        alive = {out, err}
-        while alive:
-            for fd, _ in poller.poll():
-                data = os.read(fd, READ_SIZE)
-                if not data:
-                    poller.unregister(fd)
-                    alive.discard(fd)
-                    os.close(fd)
-                elif fd == err:
-                    self._stderr.append(data)
-                else:
-                    self._hold(data)
-        with self._cond:
-            self._exiting = True  # both pipes closed: no kill from here on (the pid is reaped)
-        _, status = os.waitpid(self.pid, 0)
-        with self._cond:
-            self.returncode = os.waitstatus_to_exitcode(status)
-            self._done = True
-            self._cond.notify_all()
+    def _read(self, fd: int) -> bytes:
+        """One read of ``fd``: stdout's bytes are returned, stderr's kept; at the end of a
+        pipe it is closed."""
+        data = os.read(fd, READ_SIZE)
+        if not data:
+            self._poller.unregister(fd)
+            self._open.discard(fd)
+            os.close(fd)
+        elif fd != self._out:
+            self._stderr.append(data)
+            return b""
+        return data
 
-    def _hold(self, data: bytes) -> None:
-        with self._cond:
-            self._chunks.append(data)
-            self._held += len(data)
-            self._cond.notify_all()
-            while self._held > self._limit and not self._closed:
-                self._cond.wait()
+    def _take_over(self) -> None:
+        """Stop the drain thread: from here on the reader reads the pipes itself (a thread
+        reading while the reader decodes would hand the GIL back and forth at every chunk)."""
+        if self._wake_w >= 0:
+            os.write(self._wake_w, b"x")
+            self._thread.join()
+            self._poller.unregister(self._wake_r)
+            for fd in (self._wake_r, self._wake_w):
+                os.close(fd)
+            self._wake_w = -1
 
     def chunks(self) -> Iterator[bytes]:
         """postqueue's stdout as it arrives; :class:`PostfixError` when nothing came for
         ``tools.timeout`` seconds (postqueue is killed)."""
-        while True:
-            with self._cond:
-                if not self._cond.wait_for(lambda: self._chunks or self._done, self.timeout):
-                    self.close()
-                    raise PostfixError(f"postqueue -j stalled for {self.timeout:g} s (killed)")
-                if not self._chunks:
-                    return
-                chunk = self._chunks.popleft()
-                self._held -= len(chunk)
-                self._cond.notify_all()
-            yield chunk
+        self._take_over()
+        while self._chunks:
+            yield self._chunks.popleft()
+        self._held = 0
+        while self._open:
+            events = self._poller.poll(self.timeout * 1000)
+            if not events:
+                self.close()
+                raise PostfixError(f"postqueue -j stalled for {self.timeout:g} s (killed)")
+            for fd, _ in events:
+                data = self._read(fd)
+                if data:
+                    yield data
+        self._reap()
+
+    def _reap(self) -> None:
+        if self.returncode is None:
+            _, status = os.waitpid(self.pid, 0)
+            self.returncode = os.waitstatus_to_exitcode(status)
 
     def batches(self, warnings: list[str]) -> Iterator[list[Message]]:
         """The listing in decoded batches, as :func:`~mailq_tui.postfix.listing.iter_queue`
@@ -152,15 +167,16 @@ class EarlyListing:
         warnings.extend(line.strip() for line in stderr.splitlines() if line.strip())
 
     def close(self) -> None:
-        """Stop: kill postqueue if it still runs, and let the drain thread end."""
-        with self._cond:
-            self._closed = True
-            if not self._exiting:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(self.pid, 9)
-            self._cond.notify_all()
-        if self._thread is not threading.current_thread():
-            self._thread.join(5)
+        """Stop: kill postqueue if it still runs, reap it and close the pipes."""
+        self._take_over()
+        if self.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, 9)
+            self._reap()
+        for fd in list(self._open):
+            self._poller.unregister(fd)
+            os.close(fd)
+        self._open.clear()
 
 
 def _spawn(argv: list[str]) -> tuple[int, int, int]:
