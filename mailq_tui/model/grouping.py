@@ -22,7 +22,7 @@ from array import array
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import chain, compress, islice, repeat
+from itertools import chain, compress, count, islice, repeat
 from operator import add, gt, lt, mul, sub
 from typing import Any, Callable
 
@@ -134,9 +134,8 @@ def _counted(
     destinations come in the order their recipients come in ``rows``. The recipients of
     rows in several groups are counted as (group, domain) numbers, in C.
     """
-    count = len(keys.keys)
-    recipients = [0] * count
-    destinations: list[dict[str, int]] = [{} for _ in range(count)]
+    recipients = [0] * len(keys.keys)
+    destinations: list[dict[str, int]] = [{} for _ in keys.keys]
     table, distinct = columns.tuples, len(columns.tuples)
     by_domain = keys.by_domain
     for profile, times in Counter(map(keys.profiles.__getitem__, rows)).items():
@@ -372,13 +371,16 @@ def _recipient_keys(index: QueueIndex, by: str) -> _Keys:
     if by == "domain":
         keys, rc_codes = columns.domains, columns.domain_numbers
     else:
-        raw = index.rc_reason
-        distinct = list(dict.fromkeys(raw))
-        clusters = list(map(normalise_reason, distinct))
+        # One pass over the reasons (1.5 million strings at 500k messages, each its own
+        # object: the passes over them cost more than the rest): each gets the position of
+        # its first occurrence, and only the distinct ones are normalised and numbered.
+        first_seen: dict[str, int] = {}
+        positions = list(map(first_seen.setdefault, index.rc_reason, count()))
+        clusters = list(map(normalise_reason, first_seen))
         keys = list(dict.fromkeys(clusters))
         code_of = {key: k for k, key in enumerate(keys)}
-        code_of_raw = dict(zip(distinct, map(code_of.__getitem__, clusters)))
-        rc_codes = array("q", map(code_of_raw.__getitem__, raw))
+        code_at = dict(zip(first_seen.values(), map(code_of.__getitem__, clusters)))
+        rc_codes = array("q", map(code_at.__getitem__, positions))
     # A row's first recipient's code (-1 past the end: the last rows may have none).
     codes = array("q", map((rc_codes + array("q", [-1])).__getitem__, islice(start, len(index))))
     combos: dict[tuple[int, ...], int] = {}
