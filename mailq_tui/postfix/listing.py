@@ -17,7 +17,6 @@ streams what showq printed, duplicates included.
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import time
 from collections.abc import AsyncIterator
 from operator import attrgetter
@@ -40,11 +39,6 @@ from mailq_tui.postfix.mailq_text import parse_mailq
 
 #: Bytes read from postqueue per read() call.
 CHUNK_SIZE = 1 << 20
-#: What postqueue's stdout pipe is asked to hold (Linux's default for an unprivileged
-#: process's maximum, ``/proc/sys/fs/pipe-max-size``).
-PIPE_SIZE = 1 << 20
-#: fcntl's "set pipe size" command (Linux; in the fcntl module from Python 3.10).
-_F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
 _DECODER = msgspec.json.Decoder(Message)
 _QUEUE_ID = attrgetter("queue_id")
@@ -157,7 +151,6 @@ async def iter_queue(
         return
     proc = await spawn(tools.argv("postqueue", "-j"))
     assert proc.stdout is not None and proc.stderr is not None
-    widen_pipe(proc)
     stderr_task = asyncio.ensure_future(proc.stderr.read())
     got_any = False
     try:
@@ -191,19 +184,6 @@ async def iter_queue(
             detail=stderr,
         )
     warns.extend(line.strip() for line in stderr.splitlines() if line.strip())
-
-
-def widen_pipe(proc: asyncio.subprocess.Process, size: int = PIPE_SIZE) -> None:
-    """Let ``proc``'s stdout pipe hold ``size`` bytes (Linux; elsewhere, or when refused,
-    it keeps its size): with the default 64 KiB a listing of 285 MB wakes the event loop
-    for each 64 KiB, several thousand times; with 1 MiB the reads are 256 KiB (asyncio's
-    largest), a quarter of the wake-ups and system calls."""
-    transport = getattr(proc, "_transport", None)
-    try:
-        pipe = transport.get_pipe_transport(1).get_extra_info("pipe")  # type: ignore[union-attr]
-        fcntl.fcntl(pipe.fileno(), _F_SETPIPE_SZ, size)
-    except (AttributeError, OSError, ValueError):
-        pass
 
 
 async def _text_listing(tools: PostfixTools, warnings: list[str]) -> list[list[Message]]:

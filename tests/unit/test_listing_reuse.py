@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import sys
 from pathlib import Path
 from typing import Any, Optional
 
@@ -21,7 +20,7 @@ import pytest
 from mailq_tui.model.message import Message
 from mailq_tui.model.snapshot import Snapshot
 from mailq_tui.postfix import listing
-from mailq_tui.postfix.commands import PostfixTools, kill_quietly, spawn
+from mailq_tui.postfix.commands import PostfixTools
 from mailq_tui.postfix.listing import decode_batch, list_queue
 from mailq_tui.postfix.listing_reuse import SEGMENT_MAX, SegmentSplitter
 from mailq_tui.ui.view import Marks
@@ -276,25 +275,3 @@ def test_an_unchanged_listing_searches_for_no_cut(
     again = stand_in.list(first)
     assert again.same_as_previous and len(first.memo.segments) > 50  # type: ignore[union-attr]
     assert searched == []  # every cut was the previous listing's, checked on one line
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="F_SETPIPE_SZ is Linux's")
-def test_postqueue_pipe_is_widened() -> None:
-    import fcntl
-
-    async def pipe_size() -> int:
-        proc = await spawn(["sleep", "60"])
-        listing.widen_pipe(proc)
-        pipe = proc._transport.get_pipe_transport(1).get_extra_info("pipe")  # type: ignore[attr-defined]
-        size = fcntl.fcntl(pipe.fileno(), 1032)  # F_GETPIPE_SZ
-        await kill_quietly(proc)
-        return size
-
-    assert asyncio.run(pipe_size()) >= min(listing.PIPE_SIZE, _pipe_max())
-
-
-def _pipe_max() -> int:
-    try:
-        return int(Path("/proc/sys/fs/pipe-max-size").read_text())
-    except OSError:
-        return 1 << 16
