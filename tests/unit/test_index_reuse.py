@@ -90,9 +90,9 @@ def test_only_the_changed_messages_are_indexed(monkeypatch: pytest.MonkeyPatch) 
     indexed: list[int] = []
     build = SearchColumns.build.__func__  # type: ignore[attr-defined]
 
-    def spy(cls: Any, messages: Any, ids: Any) -> SearchColumns:
+    def spy(cls: Any, messages: Any) -> SearchColumns:
         indexed.append(len(messages))
-        return build(cls, messages, ids)
+        return build(cls, messages)
 
     monkeypatch.setattr(SearchColumns, "build", classmethod(spy))
     assert index_reusing(old, new_messages, NOW) is not None
