@@ -598,10 +598,20 @@ def _from_test(index: QueueIndex, value: object) -> Callable[[str], object]:
     return lambda sender: needle in sender
 
 
-def _id_test(index: QueueIndex, value: object) -> Callable[[str], object]:
+def _id_rows(index: QueueIndex, term: Term, rows: Rows) -> list[int]:
+    """Queue id: a prefix of, or a regex search in, the lowercase id that starts each
+    haystack (up to its first newline; an id holds none)."""
+    hay = index.search_columns().hay
+    picked: Sequence[str] = hay if rows is None else list(map(hay.__getitem__, rows))
+    value = term.value
+    tests: Iterator[object]
     if isinstance(value, re.Pattern):
-        return value.search
-    return methodcaller("startswith", str(value))
+        tests = map(value.search, picked, repeat(0), map(str.find, picked, repeat("\n")))
+    elif "\n" in str(value):
+        tests = repeat(False)
+    else:
+        tests = map(methodcaller("startswith", str(value)), picked)
+    return _select(tests, rows, len(index), term.negate)
 
 
 def _null_sender_test(index: QueueIndex, value: object) -> Callable[[str], object]:
@@ -641,7 +651,7 @@ _FIELDS: dict[str, _Field] = {
     "null_sender": _column_field(1, _senders, _null_sender_test),
     "age": _column_field(2, lambda index: index.listing.arrivals, _age_test),
     "size": _column_field(3, lambda index: index.listing.sizes, _size_test),
-    "id": _column_field(4, lambda index: index.listing.ids, _id_test),
+    "id": _Field(4, _id_rows),
     "from": _column_field(5, _senders, _from_test),
     "domain": _Field(6, _domain_rows, _domains, _domain_truth, exact=True),
     "text": _Field(8, _text_rows),
@@ -657,6 +667,10 @@ _FIELDS: dict[str, _Field] = {
 def _age_column(index: QueueIndex) -> Sequence[int]:
     """Negated arrival times: ascending is youngest first."""
     return list(map(sub, repeat(0), index.listing.arrivals))
+
+
+def _lowercase_ids(index: QueueIndex) -> Sequence[str]:
+    return tuple(map(str.lower, map(_QUEUE_ID, index.messages)))
 
 
 def _recipient_counts(index: QueueIndex) -> Sequence[int]:
@@ -680,7 +694,7 @@ def _first_reasons(index: QueueIndex) -> Sequence[str]:
 
 #: Each sort key and the column it orders by (built once per index, on first use).
 _SORT_COLUMNS: dict[str, Callable[[QueueIndex], Sequence[Any]]] = {
-    "id": lambda index: index.listing.ids,
+    "id": _lowercase_ids,
     "queue": lambda index: index.listing.queues,
     "age": _age_column,
     "size": lambda index: index.listing.sizes,

@@ -49,10 +49,10 @@ NARROW = "i"
 
 @dataclass(frozen=True, eq=False, repr=False)
 class ListingColumns:
-    """Per row: lowercase queue id, queue name, arrival time (epoch seconds) and size; enough
-    to show a sorted list before the search columns exist."""
+    """Per row: queue name, arrival time (epoch seconds) and size; enough to show a sorted
+    list before the search columns exist. (The lowercase queue id starts each haystack:
+    no column of its own.)"""
 
-    ids: tuple[str, ...]
     queues: tuple[str, ...]
     arrivals: array[int]
     sizes: array[int]
@@ -61,7 +61,6 @@ class ListingColumns:
     def of(cls, messages: Sequence[Message]) -> ListingColumns:
         """The listing columns of ``messages``, in their order."""
         return cls(
-            ids=tuple(map(str.lower, map(attrgetter("queue_id"), messages))),
             queues=tuple(map(sys.intern, map(attrgetter("queue_name"), messages))),
             arrivals=array(WIDE, map(attrgetter("arrival_time"), messages)),
             sizes=array(WIDE, map(attrgetter("message_size"), messages)),

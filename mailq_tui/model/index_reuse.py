@@ -109,7 +109,6 @@ def _listing(
     old: ListingColumns, new: ListingColumns, runs: list[tuple[int, int]], base: int
 ) -> ListingColumns:
     return ListingColumns(
-        ids=_join(old.ids, new.ids, runs, base),
         queues=_join(old.queues, new.queues, runs, base),
         arrivals=_numbers(WIDE, old.arrivals, new.arrivals, runs, base),
         sizes=_numbers(WIDE, old.sizes, new.sizes, runs, base),

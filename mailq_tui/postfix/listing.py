@@ -201,6 +201,16 @@ async def _text_listing(tools: PostfixTools, warnings: list[str]) -> list[list[M
     return [messages] if messages else []
 
 
+def reusing_decoder(
+    previous: Optional[ListingMemo], warnings: list[str], store: StringStore
+) -> ReusingDecoder:
+    """The decoder of a reusable listing (:class:`ReusingDecoder`), the messages it decodes
+    sharing ``store``'s strings."""
+    return ReusingDecoder(
+        previous, _shared_one(store, decode_one(_DECODER, warnings)), _shared_all(store)
+    )
+
+
 def _shared_one(
     store: StringStore, decode: Callable[[bytes], Optional[Message]]
 ) -> Callable[[bytes], Optional[Message]]:
@@ -288,9 +298,7 @@ async def list_queue(
     store = StringStore()
     if use_json and (reusable or isinstance(old, ListingMemo)):
         memo = old if isinstance(old, ListingMemo) else None
-        reusing = ReusingDecoder(
-            memo, _shared_one(store, decode_one(_DECODER, warnings)), _shared_all(store)
-        )
+        reusing = reusing_decoder(memo, warnings, store)
     async for batch in iter_queue(tools, warnings, use_json=use_json, decoder=reusing):
         if reusing is None:
             messages.extend(store.share(batch))
