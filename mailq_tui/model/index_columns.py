@@ -100,9 +100,11 @@ class SearchColumns:
     def build(cls, messages: Sequence[Message]) -> SearchColumns:
         """The search columns of ``messages``, in their order."""
         hay_list: list[str] = []
-        addr_at: list[int] = []
-        addr_end: list[int] = []
-        rc_start: list[int] = [0]
+        # Numbers go straight into arrays: a list would keep an int object per value alive
+        # until the end, and their freed pools stay resident (~50 MiB at 500k messages).
+        addr_at = array(NARROW)
+        addr_end = array(NARROW)
+        rc_start = array(NARROW, (0,))
         rc_domain: list[str] = []
         reason_pick: dict[int, tuple[int, ...]] = {}
         # One pass per message keeps its strings in cache; a pass per column was 3x slower.
@@ -141,12 +143,12 @@ class SearchColumns:
                 add_domains(map(intern, map(_THIRD, map(_DOMAIN_OF, block.split("\n")))))
             total += len(rcpts)
             add_start(total)
-        counts = list(map(sub, rc_start[1:], rc_start))
+        counts = map(sub, rc_start[1:], rc_start)
         return cls(
             hay=tuple(hay_list),
-            addr_at=array(NARROW, addr_at),
-            addr_end=array(NARROW, addr_end),
-            rc_start=array(NARROW, rc_start),
+            addr_at=addr_at,
+            addr_end=addr_end,
+            rc_start=rc_start,
             rc_domain=tuple(rc_domain),
             rc_row=array(NARROW, chain.from_iterable(map(repeat, range(len(messages)), counts))),
             domains=frozenset(rc_domain),
