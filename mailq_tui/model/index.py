@@ -80,7 +80,9 @@ class _Previous:
     #: The (sort key, reverse) :meth:`QueueIndex.select` ordered the rows by; None: row
     #: order (:meth:`QueueIndex.filter`).
     order: Optional[_Order]
-    rows: list[int]
+    #: (The cached order itself after an empty query: a one-character mask then answers
+    #: without picking rows, see :meth:`QueueIndex._masked`.)
+    rows: Sequence[int]
 
 
 class QueueIndex:
@@ -246,7 +248,7 @@ class QueueIndex:
             self._previous = _Previous(query, None, rows)
         return rows
 
-    def _narrowed(self, query: Query, order: Optional[_Order]) -> Optional[list[int]]:
+    def _narrowed(self, query: Query, order: Optional[_Order]) -> Optional[Sequence[int]]:
         """The previous result in ``order`` when ``query`` narrows its query, else None."""
         previous = self._previous  # read once: another thread may replace it
         if previous is not None and previous.order == order and query.narrows(previous.query):
@@ -391,10 +393,10 @@ class QueueIndex:
             query = parse_query(query)
         order = self._ordered(sort_key, reverse)
         if query.is_empty:
-            rows = list(order)
-        else:
-            previous = self._narrowed(query, (sort_key, reverse))
-            rows = self._filter(query, order if previous is None else previous)
+            self._previous = _Previous(query, (sort_key, reverse), order)
+            return list(order)
+        previous = self._narrowed(query, (sort_key, reverse))
+        rows = self._filter(query, order if previous is None else previous)
         self._previous = _Previous(query, (sort_key, reverse), rows)
         return rows
 
