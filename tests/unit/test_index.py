@@ -564,3 +564,25 @@ def test_cluster_term_of_a_reason_with_control_and_bidi_characters_is_visible_an
     assert "\u202e" not in term and "\x1b" not in term
     assert "\\u202e" in term and "\\x1b" in term
     assert QueueIndex(messages, now=NOW).filter(term) == [0, 2]
+
+
+def test_a_first_key_after_the_whole_list_is_answered_from_its_mask_without_picking_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After an empty query the cached order itself is remembered; on an oldest-first
+    index a one-character filter narrowing it reads the mask alone (no row picking)."""
+    messages = index_module.oldest_first(random_messages(300, seed=8))
+    index = QueueIndex(messages, now=NOW)
+    index.build_char_masks()
+    assert index.select("", "age", True) == list(range(300))
+    picked: list[object] = []
+    masked = index._masked
+
+    def spy(mask: bytes, negate: bool, rows: object) -> list[int]:
+        picked.append(rows)
+        return masked(mask, negate, rows)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(index, "_masked", spy)
+    rows = index.select("b", "age", True)
+    assert picked == [index._orders[("age", True)]]  # the identity order: compress(range)
+    assert rows == [i for i, hay in enumerate(index.search_columns().hay) if "b" in hay]
