@@ -48,10 +48,22 @@ from mailq_tui.ui.view import ViewState
 from mailq_tui.ui.widgets.queue_list import QueueList
 from tests.doubles import RecordedBackend
 
-try:
-    from mailq_tui.model.shared_strings import StringStore
-except ImportError:  # a tree before issue 13 (``PYTHONPATH=OLD python bench/tui_bench.py``)
-    StringStore = None  # type: ignore[assignment,misc]
+
+def decode(data: bytes) -> list[Message]:
+    """``data`` decoded as the app decodes a listing: segment by segment, the strings of each
+    shared as it is decoded (``reusing_decoder``, since issue 13; a tree before it, run as
+    ``PYTHONPATH=OLD python bench/tui_bench.py``, decodes the lines at once)."""
+    try:
+        from mailq_tui.model.shared_strings import StringStore
+        from mailq_tui.postfix.listing import CHUNK_SIZE, reusing_decoder
+    except ImportError:
+        return msgspec.json.Decoder(Message).decode_lines(data)
+    decoder = reusing_decoder(None, [], StringStore())
+    for at in range(0, len(data), CHUNK_SIZE):
+        decoder.feed(data[at : at + CHUNK_SIZE])
+    decoder.flush()
+    return decoder.finish().records
+
 
 #: What is typed, and how many times.
 WORD = "gmail."
@@ -82,9 +94,7 @@ class PeakSampler:
 async def measure(count: int) -> tuple[float, float, float, float, float, float, float]:
     """(first screen s, filter ready s, laid out s, median keystroke ms, worst keystroke ms,
     resident MB at the end, peak resident MB) at ``count`` messages."""
-    messages = msgspec.json.Decoder(Message).decode_lines(synthetic_lines(count))
-    if StringStore is not None:  # as the app's decoder does (since issue 13)
-        StringStore().share(messages)
+    messages = decode(synthetic_lines(count))
     app = MailqApp(RecordedBackend(messages), refresh_interval=0)
     # (when, id of the state the rows were drawn from) of each frame written; ids, so that
     # the bench does not keep old listings (and their indexes) alive.
