@@ -5,7 +5,7 @@ Run as any user from the repository (``OLD``: a checkout of the code to compare 
 ``git worktree add /work/wt/tmp-base-cli main``)::
 
     .venv/bin/python -m bench.cli_bench --old /work/wt/tmp-base-cli            # 100k, paced
-    .venv/bin/python -m bench.cli_bench --old OLD --count 500000 --rounds 2
+    .venv/bin/python -m bench.cli_bench --old OLD --sizes 100000,500000 --rounds 2
     .venv/bin/python -m bench.cli_bench --old OLD --rate 0                    # unpaced
 
 The stand-in ``postqueue`` (first on PATH; a stand-in ``postconf`` fails, so the CLI uses
@@ -105,6 +105,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--old", required=True, help="checkout of the code to compare with")
     parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument(
+        "--sizes", default="", help="comma list of message counts, e.g. 100000,500000 (--count)"
+    )
     parser.add_argument("--rate", type=float, default=50_000, help="messages/s (0: unpaced)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", default="", help="measure only commands with this text")
@@ -127,6 +130,12 @@ def main() -> None:
         subprocess.run(
             [sys.executable, "-m", "compileall", "-q", "mailq_tui"], cwd=tree, check=True
         )
+    for count in [int(n) for n in args.sizes.split(",") if n] or [args.count]:
+        measure(args, count, old, new)
+
+
+def measure(args: argparse.Namespace, count: int, old: str, new: str) -> None:
+    """One table: every command at ``count`` messages."""
     with tempfile.TemporaryDirectory() as tmp:
         listing = Path(tmp, "listing.jsonl")
         decode_ms = subprocess.run(
@@ -137,7 +146,7 @@ def main() -> None:
                 "--old",
                 old,
                 "--count",
-                str(args.count),
+                str(count),
                 "--prepare",
                 str(listing),
             ],
@@ -147,7 +156,7 @@ def main() -> None:
             text=True,
         ).stdout.strip()
         size = listing.stat().st_size
-        byte_rate = 0 if not args.rate else size * args.rate / args.count
+        byte_rate = 0 if not args.rate else size * args.rate / count
         stand_in = Path(tmp, "postqueue")
         stand_in.write_text(
             STAND_IN.format(python=sys.executable, listing=str(listing), rate=byte_rate)
@@ -160,7 +169,7 @@ def main() -> None:
         floor_argv = ["/bin/sh", "-c", f"{stand_in} -j > /dev/null"]
 
         print(
-            f"{args.count:,} messages, {size / 2**20:.0f} MiB of postqueue -j; stand-in "
+            f"{count:,} messages, {size / 2**20:.0f} MiB of postqueue -j; stand-in "
             f"rate {'unpaced' if not args.rate else f'{args.rate:,.0f} messages/s'}; "
             f"reference: bare msgspec decode {decode_ms} ms"
         )

@@ -1,18 +1,21 @@
 """TUI benchmark: time to the first interactive queue screen, and filter keystroke latency.
 
     .venv/bin/python -m bench.tui_bench [100000 500000]
+    PYTHONPATH=OLD .venv/bin/python bench/tui_bench.py 100000    # another checkout's app
 
 A synthetic ``postqueue -j`` listing is generated and decoded in-process (so the figures are
 what the app adds on top of ``postqueue -j`` itself), served by a RecordedBackend, and the app
 runs headless. "First screen": App start until the first frame with the list (sorted by age; the
 search columns of the index are built next, in a worker). "Filter ready": until they are.
-"Laid out": until the index laid out oldest first (faster filtering, built next from the
-first one, see ``QueueIndex.in_arrival_order``) replaced it and has its one-character masks
+"Laid out": until the index (oldest first from the start, ``oldest_first``; before issue 13
+a copy laid out so replaced the first one) has its one-character masks
 (``QueueIndex.build_char_masks``). "Keystroke" (typed then): one key
 typed in the filter bar (delivered through the driver, as a terminal would) until the first
 frame written whose list lines were rendered from the new filter's rows (median and worst of
 18: ``gmail.`` typed three times, the bar emptied in between). "RSS": the process's resident
-size after the typing (the synthetic listing, the app and its index).
+size after the typing (the synthetic listing, the app and its index); "peak RSS": the
+highest resident size sampled every 10 ms from the app's start to then (run one size per
+process for a peak of its own).
 Pilot's ``press`` is not used for the keystroke: it waits until the process has been idle for
 two 20 ms windows, which measures Pilot rather than the app.
 """
@@ -26,6 +29,7 @@ import mailq_tui.ui  # noqa: F401
 import asyncio
 import statistics
 import sys
+import threading
 import time
 
 import msgspec
@@ -44,15 +48,53 @@ from mailq_tui.ui.view import ViewState
 from mailq_tui.ui.widgets.queue_list import QueueList
 from tests.doubles import RecordedBackend
 
+
+def decode(data: bytes) -> list[Message]:
+    """``data`` decoded as the app decodes a listing: segment by segment, the strings of each
+    shared as it is decoded (``reusing_decoder``, since issue 13; a tree before it, run as
+    ``PYTHONPATH=OLD python bench/tui_bench.py``, decodes the lines at once)."""
+    try:
+        from mailq_tui.model.shared_strings import StringStore
+        from mailq_tui.postfix.listing import CHUNK_SIZE, reusing_decoder
+    except ImportError:
+        return msgspec.json.Decoder(Message).decode_lines(data)
+    decoder = reusing_decoder(None, [], StringStore())
+    for at in range(0, len(data), CHUNK_SIZE):
+        decoder.feed(data[at : at + CHUNK_SIZE])
+    decoder.flush()
+    return decoder.finish().records
+
+
 #: What is typed, and how many times.
 WORD = "gmail."
 ROUNDS = 3
 
 
-async def measure(count: int) -> tuple[float, float, float, float, float, float]:
+class PeakSampler:
+    """The highest resident size of this process, sampled every 10 ms in a thread."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        process = psutil.Process()
+        while not self._stop.wait(0.01):
+            self.peak = max(self.peak, process.memory_info().rss)
+
+    def stop(self) -> int:
+        """Stop sampling; the peak in bytes."""
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+async def measure(count: int) -> tuple[float, float, float, float, float, float, float]:
     """(first screen s, filter ready s, laid out s, median keystroke ms, worst keystroke ms,
-    resident MB at the end) at ``count`` messages."""
-    messages = msgspec.json.Decoder(Message).decode_lines(synthetic_lines(count))
+    resident MB at the end, peak resident MB) at ``count`` messages."""
+    messages = decode(synthetic_lines(count))
     app = MailqApp(RecordedBackend(messages), refresh_interval=0)
     # (when, id of the state the rows were drawn from) of each frame written; ids, so that
     # the bench does not keep old listings (and their indexes) alive.
@@ -66,6 +108,7 @@ async def measure(count: int) -> tuple[float, float, float, float, float, float]
         return render_line(self, y)
 
     QueueList.render_line = spy_render_line  # type: ignore[method-assign]
+    sampler = PeakSampler()
     start = time.perf_counter()
     async with app.run_test(size=(120, 40)) as pilot:
         display = app._display
@@ -112,8 +155,9 @@ async def measure(count: int) -> tuple[float, float, float, float, float, float]
                 await asyncio.sleep(0.005)
             await asyncio.sleep(0.5)
         rss = psutil.Process().memory_info().rss / 1e6
+        peak = sampler.stop() / 1e6
     QueueList.render_line = render_line  # type: ignore[method-assign]
-    return first, ready, laid_out, statistics.median(latencies), max(latencies), rss
+    return first, ready, laid_out, statistics.median(latencies), max(latencies), rss, peak
 
 
 def main() -> None:
@@ -122,14 +166,14 @@ def main() -> None:
     print_header()
     print(
         "| messages | first screen (s) | filter ready (s) | laid out (s) "
-        "| filter keystroke median (ms) | worst (ms) | RSS (MB) |"
+        "| filter keystroke median (ms) | worst (ms) | RSS (MB) | peak RSS (MB) | peak / RSS |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for count in sizes:
-        first, ready, laid_out, median, worst, rss = asyncio.run(measure(count))
+        first, ready, laid_out, median, worst, rss, peak = asyncio.run(measure(count))
         print(
             f"| {count:,} | {first:.2f} | {ready:.2f} | {laid_out:.2f} "
-            f"| {median:.1f} | {worst:.1f} | {rss:.0f} |",
+            f"| {median:.1f} | {worst:.1f} | {rss:.0f} | {peak:.0f} | {peak / rss:.2f} |",
             flush=True,
         )
 

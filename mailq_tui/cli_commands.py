@@ -52,6 +52,7 @@ from mailq_tui.model.selection import (
 from mailq_tui.model.shape import format_shape
 from mailq_tui.model.snapshot import Snapshot
 from mailq_tui.model.streamed import StreamedSelection
+from mailq_tui.postfix.early_listing import EarlyListing, JsonListingRejected
 from mailq_tui.reports import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -104,17 +105,40 @@ async def stream_select(
     keep: Callable[[Message], object],
     probes: Sequence[Query] = (),
     now: Optional[float] = None,
+    early: Optional[EarlyListing] = None,
+    keep_all: Optional[Callable[[list[Message]], object]] = None,
 ) -> StreamedSelection:
     """Stream a listing of every queue, calling ``keep(message)`` for each message matching
     ``query`` (ages measured from ``now``, by default when the listing started); what
-    postqueue warned about (e.g. Postfix is down) goes to stderr."""
-    now = time.time() if now is None else now
-    selection = StreamedSelection(query, now, keep, probes)
+    postqueue warned about (e.g. Postfix is down) goes to stderr.
+
+    ``early``: the ``postqueue -j`` the CLI started before its imports (:func:`early_of`);
+    when its Postfix has no ``-j``, the engine lists instead (``postqueue -p``). ``keep_all``:
+    stores a batch of matching messages at once, instead of ``keep`` on each."""
+    if now is None:
+        now = early.started_at if early is not None else time.time()
+    selection = StreamedSelection(query, now, keep, probes, keep_all)
     warnings: list[str] = []
-    async for batch in engine.stream(warnings):
-        selection.add(batch)
+    if early is not None:
+        try:
+            for batch in early.batches(warnings):
+                selection.add(batch)
+        except JsonListingRejected:
+            early = None
+            warnings.clear()
+    if early is None:
+        async for batch in engine.stream(warnings):
+            selection.add(batch)
     _print_warnings(warnings)
     return selection
+
+
+def early_of(args: argparse.Namespace) -> Optional[EarlyListing]:
+    """The listing :func:`mailq_tui.cli.main` started for this command, taken once (a second
+    listing in the same command is a fresh one)."""
+    early: Optional[EarlyListing] = getattr(args, "early_listing", None)
+    args.early_listing = None
+    return early
 
 
 async def take_listing(engine: QueueEngine) -> Snapshot:
@@ -142,18 +166,22 @@ async def cmd_ls(engine: QueueEngine, args: argparse.Namespace) -> int:
     if args.ids:
         ids, values = IdColumn(), sort_column(args.sort)
 
-        def keep(msg: Message) -> None:
-            ids.add(msg)
-            values.add(msg)
+        def keep_all(batch: list[Message]) -> None:
+            ids.add_all(batch)
+            values.add_all(batch)
 
-        selection = await stream_select(engine, query, keep)
+        selection = await stream_select(
+            engine, query, ids.add, early=early_of(args), keep_all=keep_all
+        )
         order = sorted_positions(selection.positions(), values.values, args.sort, args.reverse)
         if args.limit > 0:
             order = islice(order, args.limit)
-        out.print_id_lines(map(ids.__getitem__, order))
+        sys.stdout.flush()
+        ids.write(order, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
         return EXIT_OK
     kept = Column(lambda m: m)
-    selection = await stream_select(engine, query, kept.add)
+    selection = await stream_select(engine, query, kept.add, early=early_of(args))
     messages: list[Message] = list(kept.take(selection.positions()))
     value = SORT_VALUES[args.sort]
     messages = sort_by(messages, [value(m) for m in messages], args.sort, args.reverse)
@@ -174,7 +202,7 @@ async def cmd_groups(engine: QueueEngine, args: argparse.Namespace) -> int:
     """``mailq-tui groups --by ...``: counts per group."""
     by = args.by.replace("-", "_")
     kept = GroupColumns(by)
-    selection = await stream_select(engine, query_of(args), kept.add)
+    selection = await stream_select(engine, query_of(args), kept.add, early=early_of(args))
     groups = kept.groups(selection.positions())
     _print_groups(groups, selection.now, by, args.json)
     return EXIT_OK
@@ -183,7 +211,7 @@ async def cmd_groups(engine: QueueEngine, args: argparse.Namespace) -> int:
 async def cmd_reasons(engine: QueueEngine, args: argparse.Namespace) -> int:
     """``mailq-tui reasons``: normalised deferral reasons, most common first, with hints."""
     kept = GroupColumns("reason")
-    selection = await stream_select(engine, query_of(args), kept.add)
+    selection = await stream_select(engine, query_of(args), kept.add, early=early_of(args))
     groups = kept.groups(selection.positions())
     _print_groups(groups, selection.now, "reason", args.json, hints=True)
     return EXIT_OK
@@ -237,7 +265,7 @@ async def cmd_shape(engine: QueueEngine, args: argparse.Namespace) -> int:
         first_width=args.width,
         linear=args.linear,
     )
-    selection = await stream_select(engine, query_of(args), kept.add, now=now)
+    selection = await stream_select(engine, query_of(args), kept.add, now=now, early=early_of(args))
     shape = kept.shape(selection.positions())
     print(format_shape(shape, top=args.top or None), end="")
     return EXIT_OK
@@ -282,7 +310,9 @@ async def cmd_action(engine: QueueEngine, args: argparse.Namespace) -> int:
     act on the whole queue without ``--all``, confirm, then one re-checked postsuper batch."""
     query = query_of(args)
     kept = Column(_target)
-    selection = await stream_select(engine, query, kept.add, negation_probes(query))
+    selection = await stream_select(
+        engine, query, kept.add, negation_probes(query), early=early_of(args)
+    )
     targets: list[Message] = list(kept.take(selection.positions()))
     summary = streamed_summary(query, targets, selection.total, selection.probed())
     _say(describe(summary))

@@ -25,8 +25,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mailq_tui.model.message import QUEUE_NAMES
 from mailq_tui.model.query import FIELDS
+from mailq_tui.model.queues import QUEUE_NAMES
 
 #: Shells ``mailq-tui completion`` writes a script for (the ones the tests load).
 SHELLS = ("bash", "zsh")

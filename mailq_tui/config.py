@@ -28,11 +28,6 @@ from typing import Any, Callable, Optional
 
 from mailq_tui.model.query import SAVED_NAME, QuerySyntaxError, parse_saved_filter
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python < 3.11 only
-    import tomli as tomllib
-
 #: Site defaults, read first.
 SITE_CONFIG = Path("/etc/mailq-tui/config.toml")
 #: Names a file to read instead of the site and user files.
@@ -144,6 +139,10 @@ def read_file(path: Path, required: bool) -> Optional[ConfigFile]:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ConfigError(path, line, "not UTF-8 text (TOML files are UTF-8)") from None
+    if sys.version_info >= (3, 11):  # imported here: most machines have no config file
+        import tomllib
+    else:  # pragma: no cover - exercised on Python < 3.11 only
+        import tomli as tomllib
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Union
 
-from mailq_tui.model.message import QUEUE_NAMES
 from mailq_tui.model.query import FIELDS, RECIPIENT_FIELDS, REGEX_FIELDS
+from mailq_tui.model.queues import QUEUE_NAMES
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from __future__ import annotations
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, MutableSequence, Sequence
-from itertools import chain, count, islice, repeat
-from operator import attrgetter, itemgetter, lshift, or_, sub
-from typing import Any, Callable, Optional, TypeVar
+from itertools import accumulate, chain, count, islice, repeat
+from operator import add, and_, attrgetter, itemgetter, lshift, or_, sub
+from typing import IO, Any, Callable, Optional, TypeVar
 
 from mailq_tui.model.grouping import GROUP_BY, TOP_DESTINATIONS, Group, sender_key
 from mailq_tui.model.message import Message
@@ -63,9 +63,9 @@ def domains_of(msg: Message) -> list[str]:
 #: other way (:data:`DESCENDING`).
 SORT_VALUES: dict[str, Callable[[Message], Any]] = {
     "id": lambda m: m.queue_id.lower(),
-    "queue": lambda m: m.queue_name,
-    "age": lambda m: m.arrival_time,
-    "size": lambda m: m.message_size,
+    "queue": attrgetter("queue_name"),
+    "age": attrgetter("arrival_time"),
+    "size": attrgetter("message_size"),
     "sender": lambda m: m.sender.lower(),
     "recipient": lambda m: m.recipients[0].address.lower() if m.recipients else "",
     "domain": lambda m: domains_of(m)[0] if m.recipients else "",
@@ -93,6 +93,11 @@ class Column:
         """Store ``msg``'s value (a :class:`StreamedSelection` ``keep``)."""
         self.values.append(self._value(msg))
 
+    def add_all(self, messages: Iterable[Message]) -> None:
+        """Store the values of ``messages``, in order (a :class:`StreamedSelection`
+        ``keep_all``)."""
+        self.values.extend(map(self._value, messages))
+
     def take(self, positions: Sequence[int]) -> Sequence[Any]:
         """The values at ``positions`` (:meth:`StreamedSelection.positions`)."""
         values = self.values
@@ -107,8 +112,12 @@ def sort_column(key: str) -> Column:
 
 
 class IdColumn:
-    """The queue id of each selected message, as one UTF-8 byte string and the offset where
-    each id ends (about 16 bytes per id instead of a ~60-byte string object)."""
+    """The queue id of each selected message, as one UTF-8 byte string of ``id\n`` lines and
+    the offset where each line ends (about 16 bytes per id instead of a ~60-byte string
+    object); :meth:`write` prints them without making a string per id."""
+
+    #: Ids per write (a slice object per id lives until its batch is written).
+    WRITE_BATCH = 1 << 12
 
     def __init__(self) -> None:
         self._text = bytearray()
@@ -116,17 +125,57 @@ class IdColumn:
 
     def add(self, msg: Message) -> None:
         """Store ``msg``'s id (a :class:`StreamedSelection` ``keep``)."""
-        self._text += msg.queue_id.encode("utf-8", "surrogatepass")
+        self._text += msg.queue_id.encode("utf-8", "surrogatepass") + b"\n"
         self._ends.append(len(self._text))
+
+    def add_all(self, messages: Iterable[Message]) -> None:
+        """Store the ids of ``messages``, in order (a :class:`StreamedSelection`
+        ``keep_all``): one join and one encode per batch."""
+        ids = list(map(_QUEUE_ID, messages))
+        if not ids:
+            return
+        text = ("\n".join(ids) + "\n").encode("utf-8", "surrogatepass")
+        if len(text) != sum(map(len, ids)) + len(ids):  # not all ASCII: one by one
+            for qid in ids:
+                self._text += qid.encode("utf-8", "surrogatepass") + b"\n"
+                self._ends.append(len(self._text))
+            return
+        self._ends.extend(
+            islice(accumulate(map(len, ids), _plus_newline, initial=len(self._text)), 1, None)
+        )
+        self._text += text
 
     def __getitem__(self, position: int) -> str:
         ends = self._ends
-        return self._text[ends[position] : ends[position + 1]].decode("utf-8", "surrogatepass")
+        line = self._text[ends[position] : ends[position + 1] - 1]
+        return line.decode("utf-8", "surrogatepass")
 
     def lines(self, positions: Iterable[int]) -> Iterator[str]:
-        """The ids at ``positions``, one ``id\\n`` line each."""
+        """The ids at ``positions``, one ``id\n`` line each."""
         for position in positions:
             yield self[position] + "\n"
+
+    def write(self, positions: Iterable[int], out: IO[bytes]) -> None:
+        """Write the ``id\n`` lines at ``positions`` to the binary stream ``out``."""
+        text, ends = self._text, self._ends
+        if isinstance(positions, range) and positions == range(len(ends) - 1):
+            out.write(text)
+            return
+        it = iter(positions)
+        while True:
+            batch = list(islice(it, self.WRITE_BATCH))
+            if not batch:
+                return
+            starts = map(ends.__getitem__, batch)
+            stops = map(ends.__getitem__, map(add, batch, repeat(1)))
+            out.write(b"".join(map(text.__getitem__, map(slice, starts, stops))))
+
+
+_QUEUE_ID = attrgetter("queue_id")
+
+
+def _plus_newline(total: int, length: int) -> int:
+    return total + length + 1
 
 
 def sorted_positions(
@@ -141,16 +190,21 @@ def sorted_positions(
     pair and no second list is made per message.
     """
     descending = reverse != (key in DESCENDING)
-    if key in NUMERIC_SORT_KEYS and positions and min(values[p] for p in positions) >= 0:
+    every = isinstance(positions, range) and positions == range(len(values))
+    if (
+        key in NUMERIC_SORT_KEYS
+        and positions
+        and min(values if every else map(values.__getitem__, positions)) >= 0
+    ):
         bits = max(positions).bit_length()
         low = (1 << bits) - 1
         if descending:  # the position inverted: ties still come out in listing order
             packed = [values[p] << bits | (low - p) for p in positions]
             packed.sort(reverse=True)
-            return (low - (n & low) for n in packed)
+            return map(sub, repeat(low), map(and_, packed, repeat(low)))
         packed = [values[p] << bits | p for p in positions]
         packed.sort()
-        return (n & low for n in packed)
+        return map(and_, packed, repeat(low))
     return sorted(positions, key=values.__getitem__, reverse=descending)
 
 

@@ -22,9 +22,9 @@ from array import array
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import chain, compress, islice
-from operator import mul, sub
-from typing import Any, Callable, Optional
+from itertools import chain, compress, count, islice, repeat
+from operator import add, gt, lt, mul, sub
+from typing import Any, Callable
 
 from mailq_tui.model.index import QueueIndex
 from mailq_tui.model.message import NULL_SENDER
@@ -90,9 +90,12 @@ def _grouped(index: QueueIndex, keys: _Keys, rows: Sequence[int]) -> list[Group]
     members: list[list[int]] = [[] for _ in keys.keys]
     appends: list[Callable[[int], object]] = [m.append for m in members]
     codes, combos, first_combo = keys.codes, keys.combos, len(keys.keys)
+    multi: list[int] = []
+    in_several = multi.append
 
     def in_each_group(row: int) -> None:
         """Put ``row``, a message with recipients in several groups, in each of them."""
+        in_several(row)
         for append in map(appends.__getitem__, combos[codes[row] - first_combo]):
             append(row)
 
@@ -102,83 +105,131 @@ def _grouped(index: QueueIndex, keys: _Keys, rows: Sequence[int]) -> list[Group]
     for row in rows:
         appends[codes[row]](row)
     columns = _row_columns(index)
-    groups = [
-        _summarise(
-            columns,
-            keys.keys[k],
-            group_rows,
-            _destinations(group_rows, columns, keys, k),
-        )
-        for k, group_rows in enumerate(members)
-        if group_rows
-    ]
+    monotonic = columns.arrival_ordered and _monotonic(rows)
+    recipients, destinations, mixed = _counted(keys, columns, rows, multi)
+    groups = []
+    for k, group_rows in enumerate(members):
+        if not group_rows:
+            continue
+        if keys.by_domain:
+            top = [(keys.keys[k], recipients[k])]
+        elif k in mixed:
+            top = _top_in_row_order(destinations[k], group_rows, k, keys, columns)
+        else:
+            top = Counter(destinations[k]).most_common(TOP_DESTINATIONS)
+        groups.append(_summarise(columns, keys.keys[k], group_rows, recipients[k], top, monotonic))
     groups.sort(key=lambda g: (-g.count, g.key))
     return groups
 
 
-def _destinations(rows: list[int], columns: _RowColumns, keys: _Keys, k: int) -> Counter[str]:
-    """The destinations of group ``k`` (see :func:`_counted_destinations`). By recipient
-    domain a group's only destination is its key, so its recipients are counted instead: a
-    number per row, in C."""
-    own = keys.own_domains.get(k)
-    if not keys.by_domain:
-        return _counted_destinations(rows, columns, keys, own)
-    if own:  # rows also in other groups count only their recipients in this domain
-        counts = map(own.get, rows, map(columns.recipients.__getitem__, rows))
-        return Counter({keys.keys[k]: sum(counts)})
-    return Counter({keys.keys[k]: sum(map(columns.recipients.__getitem__, rows))})
+def _counted(
+    keys: _Keys, columns: _RowColumns, rows: Sequence[int], multi: list[int]
+) -> tuple[list[int], list[dict[str, int]], set[int]]:
+    """Per group code: its recipients and its destinations (recipient domain -> recipients),
+    and the codes of the groups that hold messages in several groups.
 
-
-def _counted_destinations(
-    rows: list[int], columns: _RowColumns, keys: _Keys, own: Optional[dict[int, int]]
-) -> Counter[str]:
-    """Recipient domains of the recipients that put ``rows`` in their group, counted in
-    first-seen order (as :meth:`Counter.most_common` breaks ties). ``own``: the group's
-    :attr:`_Keys.own_domains`, for rows also in other groups (only their recipients in
-    this group count).
-
-    Rows share their domain tuples, numbered per index. The numbers are counted (in C) and,
-    when that leaves much less to do, each distinct tuple is expanded once; that keeps the
-    first-seen order of the domains, since a tuple's later occurrences bring no domain not
-    seen before. Otherwise the domains are counted one by one, in C.
+    A row in one group brings all its recipients to it, so rows are counted by
+    :attr:`_Keys.profiles` (their group and their domain tuple; one pass in C) and each
+    distinct profile is expanded once, in first-seen order: for a group of such rows the
+    destinations come in the order their recipients come in ``rows``. The recipients of
+    rows in several groups are counted as (group, domain) numbers, in C.
     """
-    shared, table = columns.codes.__getitem__, keys.domain_table
-    if own:
-        # Messages also in other groups bring tuples of their own, mostly distinct: count
-        # every domain (in C) rather than expand each tuple in Python.
-        numbers = map(own.get, rows, map(shared, rows))
-        return Counter(chain.from_iterable(map(table.__getitem__, numbers)))
-    per_row = Counter(map(shared, rows))
-    lengths = list(map(len, map(table.__getitem__, per_row)))
-    if sum(lengths) * 3 > sum(map(mul, lengths, per_row.values())):
-        # Few repeats: expanding each distinct tuple in Python would cost more.
-        return Counter(chain.from_iterable(map(table.__getitem__, map(shared, rows))))
-    counted: Counter[str] = Counter()
-    for number, times in per_row.items():
-        for domain in table[number]:
-            counted[domain] += times
-    return counted
+    recipients = [0] * len(keys.keys)
+    destinations: list[dict[str, int]] = [{} for _ in keys.keys]
+    table, distinct = columns.tuples, len(columns.tuples)
+    by_domain = keys.by_domain
+    for profile, times in Counter(map(keys.profiles.__getitem__, rows)).items():
+        if profile < 0:
+            continue
+        k, number = divmod(profile, distinct)
+        domains = table[number]
+        recipients[k] += times * len(domains)
+        if not by_domain:
+            counted = destinations[k]
+            for domain in domains:
+                counted[domain] = counted.get(domain, 0) + times
+    mixed: set[int] = set()
+    if not multi:
+        return recipients, destinations, mixed
+    spans, pairs, names = keys.spans, keys.pairs, columns.domains
+    width = len(names)
+    in_pairs = chain.from_iterable(map(pairs.__getitem__, map(spans.__getitem__, multi)))
+    for pair, times in Counter(in_pairs).items():
+        k, number = divmod(pair, width)
+        recipients[k] += times
+        mixed.add(k)
+        if not by_domain:
+            counted, name = destinations[k], names[number]
+            counted[name] = counted.get(name, 0) + times
+    return recipients, destinations, mixed
+
+
+def _top_in_row_order(
+    counts: dict[str, int], rows: list[int], k: int, keys: _Keys, columns: _RowColumns
+) -> list[tuple[str, int]]:
+    """The top destinations of group ``k`` whose counts come from several kinds of rows
+    (:func:`_counted`), ties broken as :meth:`Counter.most_common` breaks them when counting
+    recipient by recipient over ``rows``: the domain seen first comes first. Only when the
+    top holds equal counts are the rows read, up to where each tied domain was first seen."""
+    values = sorted(counts.values(), reverse=True)
+    floor = values[min(TOP_DESTINATIONS, len(values)) - 1] if values else 0
+    near = [domain for domain, n in counts.items() if n >= floor]
+    if len({counts[d] for d in near}) == len(near):
+        return sorted(((d, counts[d]) for d in near), key=lambda e: -e[1])[:TOP_DESTINATIONS]
+    wanted, rank = set(near), dict[str, int]()
+    names, width, table = columns.domains, len(columns.domains), columns.tuples
+    for row in rows:
+        span = keys.spans.get(row)
+        if span is None:
+            seen: Sequence[str] = table[columns.tuple_numbers[row]]
+        else:
+            seen = [names[p % width] for p in keys.pairs[span] if p // width == k]
+        for domain in seen:
+            if domain in wanted and domain not in rank:
+                rank[domain] = len(rank)
+        if len(rank) == len(wanted):
+            break
+    ordered = sorted(near, key=lambda d: (-counts[d], rank[d]))
+    return [(d, counts[d]) for d in ordered[:TOP_DESTINATIONS]]
 
 
 def _summarise(
-    columns: _RowColumns, key: str, rows: list[int], destinations: Counter[str]
+    columns: _RowColumns,
+    key: str,
+    rows: list[int],
+    recipients: int,
+    top: list[tuple[str, int]],
+    monotonic: bool,
 ) -> Group:
+    """The group of ``rows``; ``monotonic``: ``rows`` are in row order (or its reverse)."""
     arrivals = columns.arrivals
     if columns.arrival_ordered:  # the lowest row is the oldest: no arrival time to read
-        oldest, newest = arrivals[min(rows)], arrivals[max(rows)]
+        if monotonic:
+            oldest, newest = arrivals[min(rows[0], rows[-1])], arrivals[max(rows[0], rows[-1])]
+        else:
+            oldest, newest = arrivals[min(rows)], arrivals[max(rows)]
     else:
         times = list(map(arrivals.__getitem__, rows))
         oldest, newest = min(times), max(times)
     return Group(
         key=key,
         count=len(rows),
-        recipients=sum(destinations.values()),
+        recipients=recipients,
         bytes=sum(map(columns.sizes.__getitem__, rows)),
         oldest=oldest,
         newest=newest,
-        top_destinations=destinations.most_common(TOP_DESTINATIONS),
+        top_destinations=top,
         rows=rows,
     )
+
+
+def _monotonic(rows: Sequence[int]) -> bool:
+    """Whether ``rows`` go up or down all the way (as sorted by age over an index laid out
+    oldest first); then so does each group's part of them. One pass in C."""
+    if len(rows) < 2:
+        return True
+    step = lt if rows[0] < rows[-1] else gt
+    return all(map(step, rows, islice(rows, 1, None)))
 
 
 # ---------------------------------------------------------------------- keys per listing
@@ -195,15 +246,15 @@ class _Keys:
     codes: Sequence[int]
     #: Key codes of the messages in several groups, each combination once.
     combos: list[tuple[int, ...]]
-    #: For such a message, per key code: the domains of its recipients in that group, as
-    #: ``-1 - i`` for the i-th of these own domain tuples (negative: not a
-    #: :class:`_RowColumns` number); by recipient domain, how many of its recipients are in
-    #: that domain.
-    own_domains: dict[int, dict[int, int]]
-    #: Domain tuples by number: the :class:`_RowColumns` ones from the start, the own ones
-    #: by their negative numbers from the end.
-    domain_table: list[tuple[str, ...]]
-    #: The keys are the recipient domains.
+    #: Per row in one group: ``code * T + t``, its code and the number of its domain tuple
+    #: (:attr:`_RowColumns.tuple_numbers`; T of them); negative for the others.
+    profiles: Sequence[int]
+    #: Per row in several groups: its recipients' span of ``pairs``.
+    spans: dict[int, slice]
+    #: Per recipient of those rows, in recipient order: ``code * D + d``, the code of its
+    #: group and the number of its domain (:attr:`_RowColumns.domains`; D of them).
+    pairs: array[int]
+    #: The keys are the recipient domains (a group's only destination is its key).
     by_domain: bool = False
     #: The rows last grouped and their groups (replaced whole, under the lock).
     last: list[Any] = field(default_factory=lambda: [None, []])
@@ -217,10 +268,12 @@ class _RowColumns:
     hold int objects scattered over the heap: reading them was a cache miss a row, 3-4x
     slower)."""
 
-    codes: tuple[int, ...]
+    tuple_numbers: array[int]
     tuples: list[tuple[str, ...]]
-    #: How many recipients each row has.
-    recipients: array[int]
+    #: The distinct recipient domains; a domain's number is its position.
+    domains: list[str]
+    #: Each recipient's domain number (aligned with :attr:`SearchColumns.rc_domain`).
+    domain_numbers: array[int]
     sizes: array[int]
     arrivals: array[int]
     #: The index's rows are in arrival order (:attr:`QueueIndex.arrival_ordered`).
@@ -234,15 +287,15 @@ _KEYS_LOCK = threading.Lock()
 
 
 def _group_keys(index: QueueIndex, by: str) -> _Keys:
-    """``by``'s keys over ``index``, computed on first use (a worker thread's cost: about
-    a second per 100,000 messages by reason, where each distinct reason is normalised)."""
+    """``by``'s keys over ``index``, computed on first use (a worker thread's cost; by
+    reason each distinct reason is normalised, once per process: see
+    :func:`~mailq_tui.model.reasons.normalise_reason`)."""
     with _KEYS_LOCK:
         cached = _KEYS.get(index, {}).get(by)
     if cached is None:
         cached = _message_keys(index, by) if by in _PER_MESSAGE else _recipient_keys(index, by)
         with _KEYS_LOCK:
-            # Only the latest grouping is kept: by reason they take ~17 MB per 100,000
-            # messages, and the list shows one grouping at a time.
+            # Only the latest grouping is kept: the list shows one grouping at a time.
             _KEYS[index] = {by: cached}
     return cached
 
@@ -255,10 +308,13 @@ def _row_columns(index: QueueIndex) -> _RowColumns:
         search = index.search_columns()
         per_row = _shared_slices(search.rc_domain, search.rc_start)
         number = {domains: n for n, domains in enumerate(dict.fromkeys(per_row))}
+        domains = list(dict.fromkeys(search.rc_domain))
+        domain_number = {domain: d for d, domain in enumerate(domains)}
         cached = _RowColumns(
-            tuple(map(number.__getitem__, per_row)),
+            array("q", map(number.__getitem__, per_row)),
             list(number),
-            array("l", map(sub, islice(search.rc_start, 1, None), search.rc_start)),
+            domains,
+            array("q", map(domain_number.__getitem__, search.rc_domain)),
             array("q", index.listing.sizes),
             array("q", index.listing.arrivals),
             index.arrival_ordered,
@@ -268,16 +324,22 @@ def _row_columns(index: QueueIndex) -> _RowColumns:
     return cached
 
 
-def _shared_slices(column: tuple[str, ...], start: Sequence[int]) -> tuple[tuple[str, ...], ...]:
+def _shared_slices(column: Sequence[str], start: Sequence[int]) -> tuple[tuple[str, ...], ...]:
     """``column[start[i]:start[i + 1]]`` for each row i as tuples, equal ones shared (few
     are distinct, and one object each keeps the memory and the counting small)."""
-    slices = list(map(column.__getitem__, map(slice, start, islice(start, 1, None))))
+    slices = list(map(tuple, map(column.__getitem__, map(slice, start, islice(start, 1, None)))))
     shared: dict[tuple[str, ...], tuple[str, ...]] = {}
     return tuple(map(shared.setdefault, slices, slices))
 
 
 #: Groupings with one key per message (the others have one per recipient).
 _PER_MESSAGE = ("queue", "sender", "sender_domain")
+
+
+def _profiles(codes: Sequence[int], columns: _RowColumns) -> array[int]:
+    """:attr:`_Keys.profiles` of ``codes`` (rows in several groups are set apart after)."""
+    distinct = len(columns.tuples)
+    return array("q", map(add, map(mul, codes, repeat(distinct)), columns.tuple_numbers))
 
 
 def _message_keys(index: QueueIndex, by: str) -> _Keys:
@@ -291,51 +353,63 @@ def _message_keys(index: QueueIndex, by: str) -> _Keys:
         row_keys = list(map(of_sender.__getitem__, senders))
     keys = list(dict.fromkeys(row_keys))
     code_of = {key: k for k, key in enumerate(keys)}
-    table = _row_columns(index).tuples
-    return _Keys(keys, tuple(map(code_of.__getitem__, row_keys)), [], {}, table)
+    codes = array("q", map(code_of.__getitem__, row_keys))
+    profiles = _profiles(codes, _row_columns(index))
+    return _Keys(keys, codes, [], profiles, {}, array("q"))
 
 
 def _recipient_keys(index: QueueIndex, by: str) -> _Keys:
     """Keys of a grouping with one key per recipient (domain, reason): a message is in the
     group of each of its recipients' keys. Reasons are normalised once per distinct reason
-    (and grouped in Postfix's case, which the index's lowercase copies lose)."""
-    search = index.search_columns()
+    (and grouped in Postfix's case, which the index's lowercase copies lose).
+
+    Everything is worked out over numbers, mostly in C; only the messages with several
+    recipients are looked at one by one.
+    """
+    columns = _row_columns(index)
+    start = index.search_columns().rc_start
     if by == "domain":
-        rc_keys: tuple[str, ...] = search.rc_domain
+        keys, rc_codes = columns.domains, columns.domain_numbers
     else:
-        raw = index.rc_reason
-        cluster = {reason: normalise_reason(reason) for reason in set(raw)}
-        rc_keys = tuple(map(cluster.__getitem__, raw))
-    start = search.rc_start
-    row_keys = _shared_slices(rc_keys, start)
-    keys = list(dict.fromkeys(rc_keys))
-    code_of = {key: k for k, key in enumerate(keys)}
+        # One pass over the reasons (1.5 million strings at 500k messages, each its own
+        # object: the passes over them cost more than the rest): each gets the position of
+        # its first occurrence, and only the distinct ones are normalised and numbered.
+        first_seen: dict[str, int] = {}
+        positions = list(map(first_seen.setdefault, index.rc_reason, count()))
+        clusters = list(map(normalise_reason, first_seen))
+        keys = list(dict.fromkeys(clusters))
+        code_of = {key: k for k, key in enumerate(keys)}
+        code_at = dict(zip(first_seen.values(), map(code_of.__getitem__, clusters)))
+        rc_codes = array("q", map(code_at.__getitem__, positions))
+    # A row's first recipient's code (-1 past the end: the last rows may have none).
+    codes = array("q", map((rc_codes + array("q", [-1])).__getitem__, islice(start, len(index))))
     combos: dict[tuple[int, ...], int] = {}
-    code_of_tuple: dict[tuple[str, ...], int] = {}
-    for distinct in set(row_keys):
-        in_order = tuple(code_of[key] for key in dict.fromkeys(distinct))
-        if not in_order:
-            code_of_tuple[distinct] = -1
-        elif len(in_order) == 1:
-            code_of_tuple[distinct] = in_order[0]
-        else:
-            code_of_tuple[distinct] = len(keys) + combos.setdefault(in_order, len(combos))
-    codes = tuple(map(code_of_tuple.__getitem__, row_keys))
-    combo_keys = sorted(combos, key=combos.__getitem__)
-    own_domains: dict[int, dict[int, int]] = {}
-    own_number: dict[tuple[str, ...], int] = {}
-    rc_domain = search.rc_domain
-    for row in compress(range(len(codes)), map(len(keys).__le__, codes)):
+    spans: dict[int, slice] = {}
+    pairs: array[int] = array("q")
+    width, rc_domains = len(columns.domains), columns.domain_numbers
+    counts = map(sub, islice(start, 1, None), start)
+    for row in compress(range(len(codes)), map((1).__ne__, counts)):
         first, end = start[row], start[row + 1]
-        per_key: dict[str, list[str]] = {}
-        for key, domain in zip(rc_keys[first:end], rc_domain[first:end]):
-            per_key.setdefault(key, []).append(domain)
-        for key, domains in per_key.items():
-            if by == "domain":  # (see _Keys.own_domains)
-                own_domains.setdefault(code_of[key], {})[row] = len(domains)
-                continue
-            own = tuple(domains)
-            number = own_number.setdefault(own, -1 - len(own_number))
-            own_domains.setdefault(code_of[key], {})[row] = number
-    table = _row_columns(index).tuples + list(own_number)[::-1]
-    return _Keys(keys, codes, combo_keys, own_domains, table, by_domain=by == "domain")
+        in_order = tuple(dict.fromkeys(rc_codes[first:end]))
+        if not in_order:
+            codes[row] = -1
+        elif len(in_order) == 1:
+            codes[row] = in_order[0]
+        else:
+            codes[row] = len(keys) + combos.setdefault(in_order, len(combos))
+            spans[row] = slice(len(pairs), len(pairs) + end - first)
+            pairs.extend(
+                map(add, map(mul, rc_codes[first:end], repeat(width)), rc_domains[first:end])
+            )
+    profiles = _profiles(codes, columns)
+    for row in spans:
+        profiles[row] = -1
+    return _Keys(
+        keys,
+        codes,
+        sorted(combos, key=combos.__getitem__),
+        profiles,
+        spans,
+        pairs,
+        by_domain=by == "domain",
+    )

@@ -12,10 +12,10 @@ record per field in :data:`_FIELDS`. Recipient-scoped terms that must hold for t
 recipient are first narrowed per message, then checked recipient by recipient on the few
 rows left.
 
-For speed at 100k-500k messages the app then swaps in a copy whose rows are in arrival order
-(:meth:`QueueIndex.in_arrival_order`: filtering the default view reads memory in order) and
-gives it one-character masks (:meth:`QueueIndex.build_char_masks`: a filter's first key
-without a scan).
+For speed at 100k-500k messages the app indexes the messages oldest first
+(:func:`oldest_first`: rows in arrival order, so filtering the default view reads the search
+strings in the order they were made, i.e. in memory order) and gives the index one-character
+masks (:meth:`QueueIndex.build_char_masks`: a filter's first key without a scan).
 """
 
 from __future__ import annotations
@@ -30,13 +30,14 @@ from itertools import compress, islice, repeat
 from operator import add, and_, attrgetter, le, methodcaller, not_, sub
 from typing import Any, Callable, Optional, Union
 
-from mailq_tui.model.index_columns import ListingColumns, SearchColumns, char_masks, reorder
+from mailq_tui.model.index_columns import ListingColumns, SearchColumns, char_masks, lowered
 from mailq_tui.model.message import NULL_SENDER, Message
 from mailq_tui.model.query import RECIPIENT_FIELDS, Query, Range, Term, domain_test, parse_query
 from mailq_tui.model.reasons import cluster_key
 
 _RECIPIENTS = attrgetter("recipients")
 _QUEUE_ID = attrgetter("queue_id")
+_ARRIVAL = attrgetter("arrival_time")
 _NULL = NULL_SENDER.lower()
 
 #: Characters whose presence in each row is precomputed (:meth:`QueueIndex.build_char_masks`).
@@ -56,6 +57,20 @@ _Check = tuple[_Values, _Truth, bool]
 _Order = tuple[str, bool]
 
 
+def oldest_first(messages: Sequence[Message]) -> Sequence[Message]:
+    """``messages`` by arrival time, oldest first, ties in their order (``messages`` itself
+    when already so): the row order the app indexes a listing in.
+
+    Filtering the default (oldest first) view then walks the row numbers, the columns and
+    the search strings in the order they were made, which is their order in memory: 2-4x
+    faster at 100k-500k messages than rows in ``postqueue -j`` order (hash directories).
+    """
+    arrivals = list(map(_ARRIVAL, messages))
+    if all(map(le, arrivals, islice(arrivals, 1, None))):
+        return messages
+    return list(map(messages.__getitem__, sorted(range(len(messages)), key=arrivals.__getitem__)))
+
+
 @dataclass(frozen=True)
 class _Previous:
     """The last remembered result, which a query that narrows it may search instead of
@@ -65,7 +80,9 @@ class _Previous:
     #: The (sort key, reverse) :meth:`QueueIndex.select` ordered the rows by; None: row
     #: order (:meth:`QueueIndex.filter`).
     order: Optional[_Order]
-    rows: list[int]
+    #: (The cached order itself after an empty query: a one-character mask then answers
+    #: without picking rows, see :meth:`QueueIndex._masked`.)
+    rows: Sequence[int]
 
 
 class QueueIndex:
@@ -73,8 +90,9 @@ class QueueIndex:
     from.
 
     ``listing`` and ``search``: columns already made for exactly these messages in this order
-    (:meth:`in_arrival_order` hands over reordered ones); by default the listing columns are
-    built here and the search columns on first use.
+    (:func:`~mailq_tui.model.index_reuse.index_reusing` hands over joined ones); by default
+    the listing columns are built here and the search columns on first use. The app gives
+    the messages oldest first (:func:`oldest_first`).
     """
 
     messages: tuple[Message, ...]
@@ -107,6 +125,8 @@ class QueueIndex:
         self._clusters: Optional[tuple[str, ...]] = None
         #: Per character of MASK_CHARS, one byte per row: does its haystack contain it.
         self._char_masks: dict[str, bytes] = {}
+        if self.arrival_ordered:  # oldest first is the row order (ties in row order too)
+            self._orders[("age", True)] = tuple(range(len(self.messages)))
 
     @property
     def searchable(self) -> bool:
@@ -122,7 +142,7 @@ class QueueIndex:
         """
         with self._search_lock:
             if self.search is None:
-                self.search = SearchColumns.build(self.messages, self.listing.ids)
+                self.search = SearchColumns.build(self.messages)
 
     def search_columns(self) -> SearchColumns:
         """The search columns, built first if they do not exist yet."""
@@ -134,25 +154,15 @@ class QueueIndex:
         return search
 
     def in_arrival_order(self) -> QueueIndex:
-        """This index with its rows renumbered oldest first and every column, search columns
-        included, copied into that order (``self`` when the rows are in that order already).
-
-        Oldest first is the default view's order. Filtering it then walks the row numbers,
-        columns and haystack strings in memory order instead of jumping about: 2-4x faster
-        at 100k-500k messages (see :meth:`SearchColumns.reordered`). Meant for a worker
-        thread.
-        """
-        search = self.search_columns()
+        """An index over the same messages oldest first (``self`` when its rows are in that
+        order already), indexed anew with its search columns. The app never needs this: it
+        indexes a listing oldest first from the start (:func:`oldest_first`); tests and
+        benchmarks compare the two layouts with it."""
         if self.arrival_ordered:
+            self.build_search_columns()
             return self
-        order = self._ordered("age", True)  # oldest first, ties in row order
-        ordered = QueueIndex(
-            reorder(order, self.messages),
-            self.now,
-            listing=self.listing.reordered(order),
-            search=search.reordered(order),
-        )
-        ordered._orders[("age", True)] = tuple(range(len(self)))  # now the identity
+        ordered = QueueIndex(oldest_first(self.messages), self.now)
+        ordered.build_search_columns()
         return ordered
 
     def build_char_masks(self) -> None:
@@ -238,7 +248,7 @@ class QueueIndex:
             self._previous = _Previous(query, None, rows)
         return rows
 
-    def _narrowed(self, query: Query, order: Optional[_Order]) -> Optional[list[int]]:
+    def _narrowed(self, query: Query, order: Optional[_Order]) -> Optional[Sequence[int]]:
         """The previous result in ``order`` when ``query`` narrows its query, else None."""
         previous = self._previous  # read once: another thread may replace it
         if previous is not None and previous.order == order and query.narrows(previous.query):
@@ -383,10 +393,10 @@ class QueueIndex:
             query = parse_query(query)
         order = self._ordered(sort_key, reverse)
         if query.is_empty:
-            rows = list(order)
-        else:
-            previous = self._narrowed(query, (sort_key, reverse))
-            rows = self._filter(query, order if previous is None else previous)
+            self._previous = _Previous(query, (sort_key, reverse), order)
+            return list(order)
+        previous = self._narrowed(query, (sort_key, reverse))
+        rows = self._filter(query, order if previous is None else previous)
         self._previous = _Previous(query, (sort_key, reverse), rows)
         return rows
 
@@ -477,7 +487,7 @@ def _column_field(
 
 #: Where a field's block lies in each haystack: (starts, ends, skip), None for the start or
 #: end of the whole haystack, ``skip`` characters past each start.
-_Block = Callable[[SearchColumns], tuple[Optional[tuple[int, ...]], Optional[tuple[int, ...]], int]]
+_Block = Callable[[SearchColumns], tuple[Optional[Sequence[int]], Optional[Sequence[int]], int]]
 
 
 def _block_field(block: _Block) -> Callable[[QueueIndex, Term, Rows], list[int]]:
@@ -590,10 +600,20 @@ def _from_test(index: QueueIndex, value: object) -> Callable[[str], object]:
     return lambda sender: needle in sender
 
 
-def _id_test(index: QueueIndex, value: object) -> Callable[[str], object]:
+def _id_rows(index: QueueIndex, term: Term, rows: Rows) -> list[int]:
+    """Queue id: a prefix of, or a regex search in, the lowercase id that starts each
+    haystack (up to its first newline; an id holds none)."""
+    hay = index.search_columns().hay
+    picked: Sequence[str] = hay if rows is None else list(map(hay.__getitem__, rows))
+    value = term.value
+    tests: Iterator[object]
     if isinstance(value, re.Pattern):
-        return value.search
-    return methodcaller("startswith", str(value))
+        tests = map(value.search, picked, repeat(0), map(str.find, picked, repeat("\n")))
+    elif "\n" in str(value):
+        tests = repeat(False)
+    else:
+        tests = map(methodcaller("startswith", str(value)), picked)
+    return _select(tests, rows, len(index), term.negate)
 
 
 def _null_sender_test(index: QueueIndex, value: object) -> Callable[[str], object]:
@@ -633,7 +653,7 @@ _FIELDS: dict[str, _Field] = {
     "null_sender": _column_field(1, _senders, _null_sender_test),
     "age": _column_field(2, lambda index: index.listing.arrivals, _age_test),
     "size": _column_field(3, lambda index: index.listing.sizes, _size_test),
-    "id": _column_field(4, lambda index: index.listing.ids, _id_test),
+    "id": _Field(4, _id_rows),
     "from": _column_field(5, _senders, _from_test),
     "domain": _Field(6, _domain_rows, _domains, _domain_truth, exact=True),
     "text": _Field(8, _text_rows),
@@ -649,6 +669,10 @@ _FIELDS: dict[str, _Field] = {
 def _age_column(index: QueueIndex) -> Sequence[int]:
     """Negated arrival times: ascending is youngest first."""
     return list(map(sub, repeat(0), index.listing.arrivals))
+
+
+def _lowercase_ids(index: QueueIndex) -> Sequence[str]:
+    return tuple(map(str.lower, map(_QUEUE_ID, index.messages)))
 
 
 def _recipient_counts(index: QueueIndex) -> Sequence[int]:
@@ -667,12 +691,12 @@ def _first_domains(index: QueueIndex) -> Sequence[str]:
 
 
 def _first_reasons(index: QueueIndex) -> Sequence[str]:
-    return _lowered([m.first_reason for m in index.messages])
+    return lowered([m.first_reason for m in index.messages])
 
 
 #: Each sort key and the column it orders by (built once per index, on first use).
 _SORT_COLUMNS: dict[str, Callable[[QueueIndex], Sequence[Any]]] = {
-    "id": lambda index: index.listing.ids,
+    "id": _lowercase_ids,
     "queue": lambda index: index.listing.queues,
     "age": _age_column,
     "size": lambda index: index.listing.sizes,
@@ -687,13 +711,6 @@ SORT_KEYS = tuple(_SORT_COLUMNS)
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def _lowered(values: list[str]) -> list[str]:
-    """``values`` lowercased, equal values sharing one string (reasons and senders repeat)."""
-    distinct = list(set(values))
-    memo = dict(zip(distinct, map(str.lower, distinct)))
-    return list(map(memo.__getitem__, values))
 
 
 def _contains(hay: Sequence[str], needle: str, negate: bool, rows: Rows) -> list[int]:

@@ -17,55 +17,53 @@ domains are one flat interned column (``rc_domain``, recipients of row i are
 ``rc_start[i]:rc_start[i + 1]``) because ``domain:`` is decided once per distinct domain.
 
 Columns are built with ``map``/``zip`` over C iterators (no per-recipient Python code), so
-building them at 100k messages takes a few hundred milliseconds. They are tuples: lists stay
-on the garbage collector's lists and every full collection walked them.
+building them at 100k messages takes a few hundred milliseconds. Numbers (arrival times,
+sizes, offsets, recipient positions) are ``array`` columns: 4-8 bytes a value where a tuple
+of ints took 36 (an int object and a pointer to it); strings are tuples (lists stay on the
+garbage collector's lists and every full collection walked them), equal senders sharing one
+lowercase string.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from array import array
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
-from itertools import accumulate, chain, islice, repeat
-from operator import add, attrgetter, contains, itemgetter, methodcaller, sub
-from typing import Any, Callable
+from itertools import chain, repeat
+from operator import attrgetter, contains, itemgetter, methodcaller, sub
 
 from mailq_tui.model.message import Message
 
 _DOMAIN_OF = methodcaller("rpartition", "@")
 _THIRD = itemgetter(2)
+_SENDER = attrgetter("sender")
 
-#: Items per C-level step when copying columns in a worker (see :func:`stepwise`).
+#: Rows per C-level step when building the masks in a worker (see :func:`char_masks`).
 STEP = 10_000
+#: ``array`` type codes: 64-bit for times and sizes, 32-bit for offsets within a haystack
+#: and for row and recipient numbers.
+WIDE = "q"
+NARROW = "i"
 
 
 @dataclass(frozen=True, eq=False, repr=False)
 class ListingColumns:
-    """Per row: lowercase queue id, queue name, arrival time (epoch seconds) and size; enough
-    to show a sorted list before the search columns exist."""
+    """Per row: queue name, arrival time (epoch seconds) and size; enough to show a sorted
+    list before the search columns exist. (The lowercase queue id starts each haystack:
+    no column of its own.)"""
 
-    ids: tuple[str, ...]
     queues: tuple[str, ...]
-    arrivals: tuple[int, ...]
-    sizes: tuple[int, ...]
+    arrivals: array[int]
+    sizes: array[int]
 
     @classmethod
     def of(cls, messages: Sequence[Message]) -> ListingColumns:
         """The listing columns of ``messages``, in their order."""
         return cls(
-            ids=tuple(map(str.lower, map(attrgetter("queue_id"), messages))),
             queues=tuple(map(sys.intern, map(attrgetter("queue_name"), messages))),
-            arrivals=tuple(map(attrgetter("arrival_time"), messages)),
-            sizes=tuple(map(attrgetter("message_size"), messages)),
-        )
-
-    def reordered(self, order: Sequence[int]) -> ListingColumns:
-        """These columns with row ``order[0]`` first, and so on (stepwise, as
-        :meth:`SearchColumns.reordered`)."""
-        take = partial(reorder, order)
-        return ListingColumns(
-            take(self.ids), take(self.queues), take(self.arrivals), take(self.sizes)
+            arrivals=array(WIDE, map(attrgetter("arrival_time"), messages)),
+            sizes=array(WIDE, map(attrgetter("message_size"), messages)),
         )
 
 
@@ -77,17 +75,18 @@ class SearchColumns:
     #: id \n sender \n address ... \n distinct reason ... (lowercase), one per row.
     hay: tuple[str, ...]
     #: Where each haystack's address block starts and ends (the reasons start at end + 1).
-    addr_at: tuple[int, ...]
-    addr_end: tuple[int, ...]
+    addr_at: array[int]
+    addr_end: array[int]
     #: Recipients of row i are positions rc_start[i]:rc_start[i + 1] of the rc_* columns.
-    rc_start: tuple[int, ...]
+    rc_start: array[int]
     #: Lowercase recipient domain (after the last ``@``; the whole address without one).
     rc_domain: tuple[str, ...]
     #: Row of each recipient position.
-    rc_row: tuple[int, ...]
+    rc_row: array[int]
     #: The distinct values of ``rc_domain``.
     domains: frozenset[str]
-    #: Lowercase sender (``mailer-daemon`` for the null sender, as postqueue prints it).
+    #: Lowercase sender (``mailer-daemon`` for the null sender, as postqueue prints it);
+    #: equal senders share one string.
     senders: tuple[str, ...]
     #: For a row whose recipients have more than one distinct reason: which line of its
     #: reason block each recipient has (the block lists each reason once).
@@ -98,12 +97,14 @@ class SearchColumns:
         return f"<SearchColumns of {len(self.hay)} rows, {len(self.rc_domain)} recipients>"
 
     @classmethod
-    def build(cls, messages: Sequence[Message], ids: Sequence[str]) -> SearchColumns:
-        """The search columns of ``messages`` (``ids``: their lowercase queue ids)."""
+    def build(cls, messages: Sequence[Message]) -> SearchColumns:
+        """The search columns of ``messages``, in their order."""
         hay_list: list[str] = []
-        addr_at: list[int] = []
-        addr_end: list[int] = []
-        rc_start: list[int] = [0]
+        # Numbers go straight into arrays: a list would keep an int object per value alive
+        # until the end, and their freed pools stay resident (~50 MiB at 500k messages).
+        addr_at = array(NARROW)
+        addr_end = array(NARROW)
+        rc_start = array(NARROW, (0,))
         rc_domain: list[str] = []
         reason_pick: dict[int, tuple[int, ...]] = {}
         # One pass per message keeps its strings in cache; a pass per column was 3x slower.
@@ -142,53 +143,17 @@ class SearchColumns:
                 add_domains(map(intern, map(_THIRD, map(_DOMAIN_OF, block.split("\n")))))
             total += len(rcpts)
             add_start(total)
-        counts = list(map(sub, rc_start[1:], rc_start))
+        counts = map(sub, rc_start[1:], rc_start)
         return cls(
             hay=tuple(hay_list),
-            addr_at=tuple(addr_at),
-            addr_end=tuple(addr_end),
-            rc_start=tuple(rc_start),
+            addr_at=addr_at,
+            addr_end=addr_end,
+            rc_start=rc_start,
             rc_domain=tuple(rc_domain),
-            rc_row=tuple(chain.from_iterable(map(repeat, range(len(messages)), counts))),
+            rc_row=array(NARROW, chain.from_iterable(map(repeat, range(len(messages)), counts))),
             domains=frozenset(rc_domain),
-            senders=tuple(map(_slice, hay_list, map(len, ids), map(sub, addr_at, repeat(1)))),
+            senders=lowered(list(map(_SENDER, messages))),
             reason_pick=reason_pick,
-        )
-
-    def reordered(self, order: Sequence[int]) -> SearchColumns:
-        """These columns with row ``order[0]`` first, and so on: what :meth:`build` gives for
-        the messages in that order.
-
-        The haystacks are copied, not shared, because a string's place in memory is fixed
-        when it is made and the point of reordering is to read them in memory order;
-        building them again from the messages would cost about twice as much. Meant for a
-        worker thread: the work is done in steps of :data:`STEP` rows, so the UI thread never
-        waits long for the GIL.
-        """
-        take = partial(reorder, order)
-        start = self.rc_start
-        counts = take(list(map(sub, start[1:], start)))
-        firsts = take(start)
-        domains_of = self.rc_domain.__getitem__
-        picks = self.reason_pick
-        return SearchColumns(
-            hay=stepwise(partial(map, str.join), take(self.hay), repeat(("", ""))),
-            addr_at=take(self.addr_at),
-            addr_end=take(self.addr_end),
-            rc_start=(0, *accumulate(counts)),
-            rc_domain=stepwise(
-                lambda a, b: chain.from_iterable(map(domains_of, map(slice, a, b))),
-                firsts,
-                map(add, firsts, counts),
-            ),
-            rc_row=stepwise(
-                lambda rows, n: chain.from_iterable(map(repeat, rows, n)),
-                range(len(order)),
-                counts,
-            ),
-            domains=self.domains,
-            senders=take(self.senders),
-            reason_pick={row: picks[old] for row, old in enumerate(order) if old in picks},
         )
 
 
@@ -204,26 +169,12 @@ def char_masks(hay: Sequence[str], chars: str) -> dict[str, bytes]:
     }
 
 
-def reorder(order: Sequence[int], column: Sequence[Any]) -> tuple[Any, ...]:
-    """``column`` reordered: its ``order[0]``-th value first, and so on (stepwise)."""
-    return stepwise(partial(map, column.__getitem__), order)
-
-
-def stepwise(step: Callable[..., Iterable[Any]], *columns: Iterable[Any]) -> tuple[Any, ...]:
-    """``tuple(step(*columns))`` built :data:`STEP` items of each column at a time.
-
-    One C-level call over 500k items holds the GIL for up to a second; between steps the
-    interpreter can hand it to the UI thread.
-    """
-    out: list[Any] = []
-    iterators = [iter(c) for c in columns]
-    while True:
-        chunk = [list(islice(it, STEP)) for it in iterators]
-        if not chunk[0]:
-            return tuple(out)
-        out += step(*chunk)
-
-
-def _slice(text: str, start: int, end: int) -> str:
-    """``text[start + 1:end]`` (a sender between the id's newline and its own)."""
-    return text[start + 1 : end]
+def lowered(values: Sequence[str]) -> tuple[str, ...]:
+    """``values`` lowercased, equal values sharing one string (a value already lowercase is
+    kept as it is): senders, reasons and domains repeat heavily."""
+    distinct = set(values)
+    memo = dict(zip(distinct, map(str.lower, distinct)))
+    for value, low in memo.items():
+        if low == value:
+            memo[value] = value
+    return tuple(map(memo.__getitem__, values))

@@ -3,11 +3,12 @@
 When the listing layer kept a message's decoded object because its bytes did not change
 (:mod:`mailq_tui.postfix.listing_reuse`), that message's row of the previous index (its
 haystack, offsets, domains, sender, one-character mask bytes) is still right. The new index is
-laid out oldest first, as the app's settled index is (:meth:`QueueIndex.in_arrival_order`),
-and each of its columns is the previous index's column cut into runs of consecutive rows,
-joined with the rows of the new messages, indexed on their own. With 1% of the messages
-changed there are a few thousand runs: each column is a join of slices, never a per-row
-Python loop, and only the new messages' haystacks and masks are computed.
+laid out oldest first, as the app indexes every listing
+(:func:`~mailq_tui.model.index.oldest_first`), and each of its columns is the previous
+index's column cut into runs of consecutive rows, joined with the rows of the new messages,
+indexed on their own. With 1% of the messages changed there are a few thousand runs: each
+column is a join of slices, never a per-row Python loop, and only the new messages'
+haystacks and masks are computed.
 
 The result is what building the index from scratch, laying it out oldest first and building
 its masks gives for the same messages (checked by the tests column by column).
@@ -15,6 +16,7 @@ its masks gives for the same messages (checked by the tests column by column).
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left
 from collections.abc import Sequence
 from itertools import accumulate, chain, compress, repeat
@@ -22,7 +24,7 @@ from operator import add, attrgetter, ne, not_, sub
 from typing import Any, Optional
 
 from mailq_tui.model.index import MASK_CHARS, QueueIndex
-from mailq_tui.model.index_columns import ListingColumns, SearchColumns, char_masks
+from mailq_tui.model.index_columns import NARROW, WIDE, ListingColumns, SearchColumns, char_masks
 from mailq_tui.model.message import Message
 
 _ARRIVAL = attrgetter("arrival_time")
@@ -55,7 +57,7 @@ def index_reusing(old: QueueIndex, messages: Sequence[Message], now: float) -> O
     runs = _runs(list(map(source.__getitem__, map(id, ordered))))
     del source
     new_listing = ListingColumns.of(fresh)
-    new_search = SearchColumns.build(fresh, new_listing.ids)
+    new_search = SearchColumns.build(fresh)
     listing = _listing(old.listing, new_listing, runs, base)
     search = _search(old.search, new_search, runs, base)
     index = QueueIndex(ordered, now, listing=listing, search=search)
@@ -92,23 +94,33 @@ def _join(
     return tuple(chain.from_iterable(_slices(old, new, runs, base)))
 
 
+def _numbers(
+    code: str, old: array[int], new: array[int], runs: Sequence[tuple[int, int]], base: int
+) -> array[int]:
+    """A numeric column of the new index (as :func:`_join`; array slices join without
+    making an int object per value)."""
+    out = array(code)
+    for part in _slices(old, new, runs, base):
+        out += part
+    return out
+
+
 def _listing(
     old: ListingColumns, new: ListingColumns, runs: list[tuple[int, int]], base: int
 ) -> ListingColumns:
     return ListingColumns(
-        ids=_join(old.ids, new.ids, runs, base),
         queues=_join(old.queues, new.queues, runs, base),
-        arrivals=_join(old.arrivals, new.arrivals, runs, base),
-        sizes=_join(old.sizes, new.sizes, runs, base),
+        arrivals=_numbers(WIDE, old.arrivals, new.arrivals, runs, base),
+        sizes=_numbers(WIDE, old.sizes, new.sizes, runs, base),
     )
 
 
 def _search(
     old: SearchColumns, new: SearchColumns, runs: list[tuple[int, int]], base: int
 ) -> SearchColumns:
-    old_counts = list(map(sub, old.rc_start[1:], old.rc_start))
-    new_counts = list(map(sub, new.rc_start[1:], new.rc_start))
-    counts = _join(old_counts, new_counts, runs, base)
+    old_counts = array(NARROW, map(sub, old.rc_start[1:], old.rc_start))
+    new_counts = array(NARROW, map(sub, new.rc_start[1:], new.rc_start))
+    counts = _numbers(NARROW, old_counts, new_counts, runs, base)
     old_start, new_start = old.rc_start, new.rc_start
     rc_domain = tuple(
         chain.from_iterable(
@@ -124,11 +136,11 @@ def _search(
     picks.update({base + row: pick for row, pick in new.reason_pick.items()})
     return SearchColumns(
         hay=_join(old.hay, new.hay, runs, base),
-        addr_at=_join(old.addr_at, new.addr_at, runs, base),
-        addr_end=_join(old.addr_end, new.addr_end, runs, base),
-        rc_start=(0, *accumulate(counts)),
+        addr_at=_numbers(NARROW, old.addr_at, new.addr_at, runs, base),
+        addr_end=_numbers(NARROW, old.addr_end, new.addr_end, runs, base),
+        rc_start=array(NARROW, accumulate(counts, initial=0)),
         rc_domain=rc_domain,
-        rc_row=tuple(chain.from_iterable(map(repeat, range(len(counts)), counts))),
+        rc_row=array(NARROW, chain.from_iterable(map(repeat, range(len(counts)), counts))),
         domains=frozenset(rc_domain),
         senders=_join(old.senders, new.senders, runs, base),
         reason_pick=_moved(picks, runs),

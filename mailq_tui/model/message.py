@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import msgspec
 
-#: The queues Postfix has, in the order a postmaster reads them.
-QUEUE_NAMES = ("maildrop", "incoming", "active", "deferred", "hold")
+from mailq_tui.model.queues import QUEUE_NAMES
+
+__all__ = ["NULL_SENDER", "QUEUE_NAMES", "Message", "Recipient"]
 
 #: How ``postqueue -j`` / ``mailq`` print the null sender ``<>``.
 NULL_SENDER = "MAILER-DAEMON"

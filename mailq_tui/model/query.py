@@ -63,7 +63,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Callable, Optional, Union
 
-from mailq_tui.model.message import QUEUE_NAMES
+from mailq_tui.model.queues import QUEUE_NAMES
 from mailq_tui.safe_text import has_unsafe, is_unsafe, visible
 
 #: Field aliases -> canonical field names.

@@ -8,14 +8,16 @@ command and :func:`friendly_error` turns Postfix's fatal lines into a sentence f
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    import asyncio
 
 #: Where Postfix tools live when they are not on PATH (non-root users often lack /usr/sbin).
 FALLBACK_DIRS = ("/usr/sbin", "/usr/local/sbin", "/sbin", "/usr/bin", "/usr/local/bin")
@@ -227,6 +229,8 @@ async def spawn(
     ``new_session``: run it in a session of its own, so the terminal's Ctrl+C and hangup
     reach only us (we then stop it cleanly), never the tool in the middle of its work.
     """
+    import asyncio  # here: the CLI imports this module before it starts postqueue
+
     try:
         return await asyncio.create_subprocess_exec(
             *argv,
@@ -244,6 +248,8 @@ async def spawn(
 
 async def kill_quietly(proc: asyncio.subprocess.Process) -> None:
     """Kill ``proc`` if still running and reap it."""
+    import asyncio
+
     if proc.returncode is None:
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
@@ -259,6 +265,8 @@ async def run(
     Raises :class:`PostfixError` only when the command cannot start or times out; a non-zero
     exit status is returned in the result for the caller to judge.
     """
+    import asyncio
+
     proc = await spawn(argv, stdin=input is not None)
     try:
         out, err = await asyncio.wait_for(proc.communicate(input), timeout)

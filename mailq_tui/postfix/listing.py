@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from operator import attrgetter
-from typing import Optional, Protocol
+from typing import Callable, Optional, Protocol
 
 import msgspec
 
 from mailq_tui.model.message import Message
+from mailq_tui.model.shared_strings import StringStore
 from mailq_tui.model.snapshot import Snapshot
 from mailq_tui.postfix.commands import (
     PostfixError,
@@ -200,6 +201,43 @@ async def _text_listing(tools: PostfixTools, warnings: list[str]) -> list[list[M
     return [messages] if messages else []
 
 
+def reusing_decoder(
+    previous: Optional[ListingMemo], warnings: list[str], store: StringStore
+) -> ReusingDecoder:
+    """The decoder of a reusable listing (:class:`ReusingDecoder`), the messages it decodes
+    sharing ``store``'s strings."""
+    return ReusingDecoder(
+        previous, _shared_one(store, decode_one(_DECODER, warnings)), _shared_all(store)
+    )
+
+
+def _shared_one(
+    store: StringStore, decode: Callable[[bytes], Optional[Message]]
+) -> Callable[[bytes], Optional[Message]]:
+    """``decode`` (one line), its message sharing ``store``'s strings."""
+
+    def decode_line(line: bytes) -> Optional[Message]:
+        msg = decode(line)
+        if msg is not None:
+            store.share((msg,))
+        return msg
+
+    return decode_line
+
+
+def _shared_all(store: StringStore) -> Callable[[bytes], Optional[list[Message]]]:
+    """:func:`decode_all`, its messages sharing ``store``'s strings."""
+    decode = decode_all(_DECODER)
+
+    def decode_segment(segment: bytes) -> Optional[list[Message]]:
+        batch = decode(segment)
+        if batch is not None:
+            store.share(batch)
+        return batch
+
+    return decode_segment
+
+
 def drop_superseded(messages: list[Message]) -> list[Message]:
     """``messages`` with one copy per queue id: the one listed last (``messages`` itself when
     no id repeats, the common case).
@@ -248,6 +286,9 @@ async def list_queue(
     ``previous``: a reusable snapshot of the same queue; records whose bytes did not change
     keep their decoded message, and when no byte changed the snapshot has the previous one's
     ``messages`` list itself and ``same_as_previous`` set (see :mod:`listing_reuse`).
+
+    The messages decoded here share their repeated strings (reasons, senders, queue names:
+    :class:`~mailq_tui.model.shared_strings.StringStore`, one per listing).
     """
     started_wall = time.time()
     started = time.perf_counter()
@@ -255,11 +296,13 @@ async def list_queue(
     messages: list[Message] = []
     old = previous.memo if previous is not None else None
     reusing: Optional[ReusingDecoder] = None
+    store = StringStore()
     if use_json and (reusable or isinstance(old, ListingMemo)):
         memo = old if isinstance(old, ListingMemo) else None
-        reusing = ReusingDecoder(memo, decode_one(_DECODER, warnings), decode_all(_DECODER))
+        reusing = reusing_decoder(memo, warnings, store)
     async for batch in iter_queue(tools, warnings, use_json=use_json, decoder=reusing):
         if reusing is None:
+            store.share(batch)  # in place: the batch's messages now share strings
             messages.extend(batch)
         if on_batch is not None:
             on_batch(batch)

@@ -57,6 +57,9 @@ class SegmentSplitter:
         self._buf = bytearray()
         self._min = minimum
         self._max = maximum
+        #: The length the next segment probably has (the previous listing's next segment),
+        #: set by the consumer between segments; see :meth:`_cut_as_expected`.
+        self.expected: Optional[int] = None
 
     def feed(self, chunk: bytes) -> Iterator[memoryview]:
         """Add ``chunk``; yield each segment now complete."""
@@ -68,7 +71,7 @@ class SegmentSplitter:
         start = 0
         with memoryview(buf) as view:
             while True:
-                cut = self._cut(start)
+                cut = self._cut_as_expected(start) or self._cut(start)
                 if cut <= 0:
                     break
                 with view[start:cut] as segment:
@@ -84,6 +87,29 @@ class SegmentSplitter:
         return rest
 
     _consumed = 0
+
+    def _cut_as_expected(self, start: int) -> int:
+        """``start + expected`` when the record there starts a segment (it holds the mark,
+        past the minimum and within the maximum); 0 otherwise, or when not known yet.
+
+        This reads one line instead of searching the whole segment for the mark, and it is
+        what :meth:`_cut` gives whenever the segment's bytes are those of the previous
+        listing's segment of that length (which the consumer checks by their hash): those
+        bytes were cut there, so no mark lies between the minimum and their end. When the
+        bytes changed the cut may fall elsewhere than :meth:`_cut` would put it; the
+        segment is still whole lines, decoded line by line, and the cuts after it come
+        back to the marks."""
+        length, buf = self.expected, self._buf
+        if not length:
+            return 0
+        cut = start + length
+        if len(buf) <= cut or buf[cut - 1] != 10:  # not read yet, or not a line start
+            return 0
+        line_end = buf.find(b"\n", cut)
+        if line_end < 0:
+            return 0
+        mark = buf.find(_CUT_MARK, max(cut, start + self._min), line_end)
+        return cut if 0 <= mark <= start + self._max else 0
 
     def _cut(self, start: int) -> int:
         """Where the segment starting at ``start`` ends (0: not known yet)."""
@@ -141,6 +167,10 @@ class ReusingDecoder:
         self._decode_all = decode_all
         self._by_key: Optional[dict[int, Message]] = None
         self._splitter = SegmentSplitter()
+        #: The previous listing's segment keys in stream order, and where each is in it.
+        self._order: list[SegmentKey] = list(previous.segments) if previous else []
+        self._place = {key: n for n, key in enumerate(self._order)}
+        self._splitter.expected = self._order[0][0] if self._order else None
         #: Still true while every segment so far is the previous listing's, in order.
         self._in_step = previous is not None
 
@@ -174,8 +204,12 @@ class ReusingDecoder:
             self._in_step = self._in_step and old_start == start
             memo.records += previous.records[old_start:old_stop]
             memo.keys += previous.keys[old_start:old_stop]
+            following = self._place[key] + 1  # type: ignore[index]
+            after = self._order[following] if following < len(self._order) else None
+            self._splitter.expected = after[0] if after else None
         else:
             self._in_step = False
+            self._splitter.expected = None
             self._decode_lines(data)
         if key:
             memo.segments[key] = (start, len(memo.records))

@@ -12,8 +12,8 @@ from typing import Any
 
 
 def settle_after_listing(garbage: list[Any]) -> None:
-    """Free what ``garbage`` holds (the listing the new index replaced), collect, freeze, and
-    return freed heap pages to the system.
+    """Free what ``garbage`` holds (the indexing worker's reference, or a listing the new one
+    replaced), collect, freeze, and return freed heap pages to the system.
 
     ``garbage`` is emptied here so that a 500k listing's index (hundreds of MB, some
     million objects) is freed in this thread, not on the UI thread when the worker ends.
@@ -33,9 +33,10 @@ def settle_after_listing(garbage: list[Any]) -> None:
 def release_free_heap() -> None:
     """Give free pages of the C heap back to the system (glibc's ``malloc_trim``).
 
-    Swapping in the oldest-first index frees the first one, but glibc keeps the pages: without
-    the trim the resident size stays ~20% higher (350 vs 279 MB at 100k messages, 1.58 vs
-    1.18 GB at 500k). Nothing happens where the C library has no ``malloc_trim``.
+    Building an index frees its temporaries and a new listing frees the previous one, but
+    glibc keeps the pages: without the trim the resident size stayed ~20% higher (350 vs 279
+    MB at 100k messages, 1.58 vs 1.18 GB at 500k, when the app still copied its index).
+    Nothing happens where the C library has no ``malloc_trim``.
     """
     try:
         trim = ctypes.CDLL(None).malloc_trim

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 from mailq_tui.model.grouping import Group, group_messages
-from mailq_tui.model.index import QueueIndex
+from mailq_tui.model.index import QueueIndex, oldest_first
 from mailq_tui.model.index_reuse import index_reusing
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import parse_query
@@ -176,8 +176,10 @@ def compute_view(index: QueueIndex, spec: ViewSpec) -> View:
 
 
 def build_state(snapshot: Snapshot, now: float, spec: ViewSpec) -> ViewState:
-    """Index ``snapshot`` and select its rows (slow at 500k: call from a thread)."""
-    index = QueueIndex(snapshot.messages, now=now)
+    """Index ``snapshot`` oldest first (:func:`~mailq_tui.model.index.oldest_first`: the
+    index is laid out for the default view from the start, never copied into that order)
+    and select its rows (slow at 500k: call from a thread)."""
+    index = QueueIndex(oldest_first(snapshot.messages), now=now)
     return _state(index, snapshot, totals(snapshot.messages), spec)
 
 
@@ -192,13 +194,6 @@ def build_state_reusing(
     if index is None:
         return build_state(snapshot, now, spec)
     return _state(index, snapshot, totals(snapshot.messages), spec)
-
-
-def arrival_ordered_state(state: ViewState, spec: ViewSpec) -> ViewState:
-    """``state``'s listing over its index laid out oldest first (see
-    :meth:`QueueIndex.in_arrival_order`), showing ``spec`` (slow at 500k: call from a
-    thread)."""
-    return _state(state.index.in_arrival_order(), state.snapshot, state.counts, spec)
 
 
 def _state(

@@ -1,7 +1,7 @@
-"""What keeps keystrokes fast, seen from the user's side: the index is swapped for its
-oldest-first copy without the list moving, the garbage collector is settled and frozen after
-indexing, and a filter that changes only the row count updates the scrollbar without a
-layout pass."""
+"""What keeps keystrokes fast, seen from the user's side: the index is laid out oldest first
+from the start (never copied into that order: no second index, no swap), the garbage
+collector is settled and frozen after indexing, and a filter that changes only the row count
+updates the scrollbar without a layout pass."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from mailq_tui.model.index import QueueIndex
+from mailq_tui.model.index_columns import SearchColumns
 from mailq_tui.ui.widgets.queue_list import QueueList
 from tests.doubles import RecordedBackend
 from tests.pilot import change_view, queue_screen, settle, shown_ids
@@ -34,44 +35,48 @@ def shuffled(backend: RecordedBackend) -> RecordedBackend:
     return backend
 
 
-async def test_index_swap_keeps_cursor_marks_and_the_filter_typed_meanwhile(
+async def test_the_index_is_oldest_first_from_the_start_and_never_copied(
     shuffled: RecordedBackend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The listing shown first is already indexed oldest first; its search columns are
+    built once, on that same index (a filter typed meanwhile waits for them), and no
+    second index replaces it."""
     release = threading.Event()
-    copy = QueueIndex.in_arrival_order
+    built: list[int] = []
+    build = SearchColumns.build.__func__  # type: ignore[attr-defined]
 
-    def held_copy(self: QueueIndex) -> QueueIndex:
+    def held_build(cls: Any, messages: Any) -> SearchColumns:
         release.wait(10)
-        return copy(self)
+        built.append(len(messages))
+        return build(cls, messages)
 
-    monkeypatch.setattr(QueueIndex, "in_arrival_order", held_copy)
+    monkeypatch.setattr(SearchColumns, "build", classmethod(held_build))
+    monkeypatch.setattr(QueueIndex, "in_arrival_order", None)  # the app never copies
     app = make_app(shuffled)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = queue_screen(app)
-        await until(
-            pilot,
-            lambda: screen.state is not None and screen.state.index.searchable,
-            "the search columns are built",
-        )
-        assert screen.state is not None and not screen.state.index.arrival_ordered
+        await until(pilot, lambda: screen.state is not None, "the listing is shown")
+        first = screen.state
+        assert first is not None and not first.index.searchable
+        assert first.index.arrival_ordered
+        assert list(first.index.messages) != shuffled.messages  # rows oldest first
+        arrivals = [m.arrival_time for m in first.index.messages]
+        assert arrivals == sorted(arrivals)
         await pilot.press("slash", *"-queue:hold", "enter")
-        await until(pilot, lambda: len(shown_ids(app)) == 55, "the filter is applied")
-        await pilot.press("down", "down", "space", "down", "space", "down")
-        marked = screen.marks.ids()
-        cursor_id = screen.query_one(QueueList).current.queue_id  # type: ignore[union-attr]
-        before = shown_ids(app)
-        assert len(marked) == 2 and len(before) == 55
+        await pilot.press("down", "down", "space")
         release.set()
+        await until(pilot, lambda: len(shown_ids(app)) == 55, "the filter is applied")
         await settle(pilot)
         state = screen.state
-        assert state is not None and state.index.arrival_ordered
-        assert list(state.index.messages) != shuffled.messages  # renumbered oldest first
-        assert shown_ids(app) == before  # same messages, same order
-        assert screen.marks.ids() == marked
-        assert screen.query_one(QueueList).current.queue_id == cursor_id  # type: ignore[union-attr]
+        assert state is not None and state.index is first.index  # no second index
+        assert state.index.searchable and state.index.has_char_masks
+        assert built == [len(shuffled.messages)]  # search columns built once
+        unordered = QueueIndex(shuffled.messages, now=state.index.now)
+        rows = unordered.select("-queue:hold", "age", reverse=True)
+        assert shown_ids(app) == [unordered.messages[r].queue_id for r in rows]
 
 
-async def test_a_filter_applies_on_the_swapped_index(shuffled: RecordedBackend) -> None:
+async def test_a_filter_applies_on_the_oldest_first_index(shuffled: RecordedBackend) -> None:
     app = make_app(shuffled)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)

@@ -99,3 +99,15 @@ def test_the_command_s_help_lists_the_global_options(capsys: pytest.CaptureFixtu
         parse("ls", "--help")
     out = capsys.readouterr().out
     assert "--config-dir DIR" in out and "--sudo" in out and "--refresh S" in out
+
+
+def test_the_parser_s_choices_are_the_model_s() -> None:
+    """The parser offers the index's sort keys and the grouping's groupings, written out in
+    :mod:`mailq_tui.cli_choices` so that parsing imports neither."""
+    from mailq_tui.cli_choices import GROUP_BY, SORT_KEYS
+    from mailq_tui.model.compact import SORT_KEYS as COMPACT_SORT_KEYS
+    from mailq_tui.model.grouping import GROUP_BY as MODEL_GROUP_BY
+    from mailq_tui.model.index import SORT_KEYS as INDEX_SORT_KEYS
+
+    assert SORT_KEYS == INDEX_SORT_KEYS == COMPACT_SORT_KEYS
+    assert GROUP_BY == MODEL_GROUP_BY

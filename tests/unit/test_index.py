@@ -7,13 +7,14 @@ from __future__ import annotations
 import dataclasses
 import random
 import re
+from array import array
 
 import pytest
 
 from mailq_tui.model import index as index_module
 from mailq_tui.model import index_columns
 from mailq_tui.model.index import SORT_KEYS, QueueIndex
-from mailq_tui.model.index_columns import ListingColumns, SearchColumns
+from mailq_tui.model.index_columns import SearchColumns
 from mailq_tui.model.message import NULL_SENDER, Message, Recipient
 from mailq_tui.model.query import (
     FIELDS,
@@ -124,6 +125,8 @@ QUERIES = [
     "from:/^eve/",
     "id:000",
     "id:/^0001/",
+    "id:/1q$/",
+    "-id:0001",
     "queue:deferred,hold",
     "-queue:deferred",
     "age:>1d",
@@ -421,34 +424,57 @@ def test_select_cost_says_how_many_rows_a_selection_searches() -> None:
     assert index.select_cost("gmail.com", "size", False) == 400  # other order, not sorted yet
 
 
-@pytest.mark.parametrize("step", [7, 10_000])
-def test_arrival_ordered_copy_has_the_columns_of_an_index_built_in_that_order(
-    step: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The copy renumbers rows oldest first (ties in listing order) and permutes every
-    column: exactly what indexing the messages in that order gives, haystacks copied. It
-    is built in steps (the GIL is free between them): step boundaries must not show."""
-    monkeypatch.setattr(index_columns, "STEP", step)
+def test_oldest_first_orders_by_arrival_ties_in_listing_order() -> None:
     messages = random_messages(400, seed=3)
     for m in messages[::2]:  # many ties: arrivals to the hour
         m.arrival_time -= m.arrival_time % 3600
-    index = QueueIndex(messages, now=NOW)
-    assert not index.arrival_ordered
-    ordered = index.in_arrival_order()
-    oldest_first = sorted(messages, key=lambda m: m.arrival_time)
-    fresh = QueueIndex(oldest_first, now=NOW)
-    assert list(ordered.messages) == oldest_first and ordered.now == NOW
-    assert ordered.arrival_ordered and fresh.arrival_ordered
-    assert isinstance(ordered.listing, ListingColumns)
-    _assert_same_columns(ordered.listing, fresh.listing)
-    _assert_same_columns(ordered.search, fresh.search_columns())
-    assert ordered.rc_reason == fresh.rc_reason and ordered.rc_cluster == fresh.rc_cluster
-    originals = set(map(id, index.search_columns().hay))
-    assert not any(id(h) in originals for h in ordered.search_columns().hay)  # laid out anew
-    assert ordered.row_of(oldest_first[7].queue_id) == 7
-    assert ordered.select("", "age", reverse=True) == list(range(len(messages)))
+    ordered = index_module.oldest_first(messages)
+    assert ordered == sorted(messages, key=lambda m: m.arrival_time)  # sorted() is stable
+    assert index_module.oldest_first(ordered) is ordered  # already in order: no copy
+    assert index_module.oldest_first([]) == []
+
+
+def test_an_index_of_messages_oldest_first_is_laid_out_for_the_default_view() -> None:
+    """Indexed oldest first (as the app indexes a listing), the default view (oldest first)
+    is the row order itself: no sort, and one-character masks answer without picking rows;
+    ``in_arrival_order`` (for tests and benches) indexes an unordered index anew so."""
+    messages = random_messages(400, seed=3)
+    for m in messages[::2]:
+        m.arrival_time -= m.arrival_time % 3600
+    unordered = QueueIndex(messages, now=NOW)
+    assert not unordered.arrival_ordered
+    index = QueueIndex(index_module.oldest_first(messages), now=NOW)
+    assert index.arrival_ordered and index._orders[("age", True)] == tuple(range(400))
+    assert index.select("", "age", reverse=True) == list(range(len(messages)))
+    assert index.sort(range(400), "age", reverse=True) == list(range(400))
+    copy = unordered.in_arrival_order()
+    assert copy is not unordered and copy.searchable
+    assert list(copy.messages) == list(index.messages)
+    _assert_same_columns(copy.listing, index.listing)
+    _assert_same_columns(copy.search, index.search_columns())
+    assert index.row_of(index.messages[7].queue_id) == 7
     # The original is untouched.
-    assert list(index.messages) == messages and index.row_of(messages[7].queue_id) == 7
+    assert list(unordered.messages) == messages and unordered.row_of(messages[7].queue_id) == 7
+
+
+def test_numeric_columns_are_compact_arrays_and_senders_are_shared() -> None:
+    messages = random_messages(300, seed=5)
+    index = QueueIndex(messages, now=NOW)
+    search = index.search_columns()
+    for column in (index.listing.arrivals, index.listing.sizes, search.addr_at):
+        assert isinstance(column, array)
+    for column in (search.addr_end, search.rc_start, search.rc_row):
+        assert isinstance(column, array)
+    assert list(index.listing.arrivals) == [m.arrival_time for m in messages]
+    assert list(index.listing.sizes) == [m.message_size for m in messages]
+    assert list(search.senders) == [m.sender.lower() for m in messages]
+    for row, sender in enumerate(search.senders):  # the sender block of the haystack
+        start = len(messages[row].queue_id) + 1
+        assert search.hay[row][start : search.addr_at[row] - 1] == sender
+    by_value: dict[str, int] = {}
+    for sender in search.senders:  # equal senders are one string
+        assert by_value.setdefault(sender, id(sender)) == id(sender)
+    assert len(by_value) < len(messages)
 
 
 def test_an_index_already_in_arrival_order_is_its_own_ordered_copy() -> None:
@@ -459,7 +485,7 @@ def test_an_index_already_in_arrival_order_is_its_own_ordered_copy() -> None:
 
 
 @pytest.mark.parametrize("text", QUERIES)
-def test_arrival_ordered_copy_filters_equal_the_reference(text: str) -> None:
+def test_an_oldest_first_index_filters_equal_the_reference(text: str) -> None:
     messages = random_messages(300, seed=9)
     original = QueueIndex(messages, now=NOW)
     ordered = original.in_arrival_order()
@@ -538,3 +564,25 @@ def test_cluster_term_of_a_reason_with_control_and_bidi_characters_is_visible_an
     assert "\u202e" not in term and "\x1b" not in term
     assert "\\u202e" in term and "\\x1b" in term
     assert QueueIndex(messages, now=NOW).filter(term) == [0, 2]
+
+
+def test_a_first_key_after_the_whole_list_is_answered_from_its_mask_without_picking_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After an empty query the cached order itself is remembered; on an oldest-first
+    index a one-character filter narrowing it reads the mask alone (no row picking)."""
+    messages = index_module.oldest_first(random_messages(300, seed=8))
+    index = QueueIndex(messages, now=NOW)
+    index.build_char_masks()
+    assert index.select("", "age", True) == list(range(300))
+    picked: list[object] = []
+    masked = index._masked
+
+    def spy(mask: bytes, negate: bool, rows: object) -> list[int]:
+        picked.append(rows)
+        return masked(mask, negate, rows)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(index, "_masked", spy)
+    rows = index.select("b", "age", True)
+    assert picked == [index._orders[("age", True)]]  # the identity order: compress(range)
+    assert rows == [i for i, hay in enumerate(index.search_columns().hay) if "b" in hay]

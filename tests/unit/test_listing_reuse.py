@@ -225,3 +225,53 @@ def test_known_segments_in_another_order_are_not_the_same_listing(
     assert spy.lines == 0  # every segment was known
     assert not second.same_as_previous
     assert second.messages == full_decode(swapped) != first.messages
+
+
+def _split(data: bytes, chunk: int, expect: Any = None) -> list[bytes]:
+    """``data`` cut by a :class:`SegmentSplitter` fed ``chunk`` bytes at a time;
+    ``expect(n)``: the length to expect for the n-th segment (None: none)."""
+    splitter, out = SegmentSplitter(), []
+    splitter.expected = expect(0) if expect else None
+    for at in range(0, len(data), chunk):
+        for segment in splitter.feed(data[at : at + chunk]):
+            out.append(bytes(segment))
+            splitter.expected = expect(len(out)) if expect else None
+    return [*out, splitter.flush()]
+
+
+def test_expected_lengths_give_the_same_segments_and_any_length_gives_whole_lines() -> None:
+    data = b"".join(record(i) for i in range(COUNT))
+    canonical = _split(data, len(data))
+    lengths = [len(s) for s in canonical]
+    rng = random.Random(5)
+    for chunk in (977, 65536, len(data)):
+        # The previous listing's lengths (what ReusingDecoder expects): the same cuts.
+        assert _split(data, chunk, lambda n: lengths[n] if n < len(lengths) else None) == (
+            canonical
+        )
+        # Wrong expectations (another segment's length, a length ending mid-line): whole
+        # lines still, every byte once; the cuts come back to the canonical ones.
+        wrong = _split(data, chunk, lambda n: rng.choice([*lengths, 1, 12345, 10**6]))
+        assert b"".join(wrong) == data and all(s.endswith(b"\n") for s in wrong)
+        assert len(set(wrong) & set(canonical)) > len(canonical) // 2
+
+
+def test_an_unchanged_listing_searches_for_no_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stand_in = StandIn(tmp_path)
+    stand_in.write([record(i) for i in range(COUNT)])
+    first = stand_in.list()
+    searched: list[int] = []
+    search = SegmentSplitter._cut
+
+    def counting(self: SegmentSplitter, start: int) -> int:
+        cut = search(self, start)
+        if cut:
+            searched.append(cut)
+        return cut
+
+    monkeypatch.setattr(SegmentSplitter, "_cut", counting)
+    again = stand_in.list(first)
+    assert again.same_as_previous and len(first.memo.segments) > 50  # type: ignore[union-attr]
+    assert searched == []  # every cut was the previous listing's, checked on one line

@@ -63,7 +63,6 @@ from mailq_tui.ui.view import (
     Marks,
     ViewSpec,
     ViewState,
-    arrival_ordered_state,
     build_state,
     build_state_reusing,
     compute_view,
@@ -387,29 +386,19 @@ class QueueScreen(ExplainingScreen[None]):
 
     @work(exclusive=True, group="index", exit_on_error=False, description="indexing")
     async def warm_index(self) -> None:
-        """Build the search columns of the listing on screen (filters wait for them), then
-        swap in its index laid out oldest first, where filtering the default view is 2-4x
-        faster (:meth:`QueueIndex.in_arrival_order`). Cursor, marks and groups follow queue
-        ids and group keys, so the swap does not show. Then the first key of a filter gets
-        its answers ready (:meth:`QueueIndex.build_char_masks`), and memory is settled
-        (:func:`settle_after_listing`), the replaced index freed in that thread."""
+        """Build the search columns of the listing on screen (filters wait for them); the
+        index is laid out oldest first already (:func:`build_state`), where filtering the
+        default view reads memory in order. Then the first key of a filter gets its answers
+        ready (:meth:`QueueIndex.build_char_masks`), and memory is settled
+        (:func:`settle_after_listing`)."""
         if self.state is None:
             return
         held = [self.state]  # not a worker argument: the worker would keep it alive
         index = held[0].index
         await asyncio.to_thread(index.build_search_columns)
         self._update_status()
-        final = index
-        if not index.arrival_ordered:
-            ordered = await asyncio.to_thread(arrival_ordered_state, held[0], self.spec)
-            if self.state is None or self.state.index is not index:
-                return  # a refresh replaced the listing meanwhile
-            self._show(ordered)
-            if ordered.spec != self.spec:
-                self.apply_view()
-            final = ordered.index
         del index
-        await asyncio.to_thread(final.build_char_masks)
+        await asyncio.to_thread(held[0].index.build_char_masks)
         await asyncio.to_thread(settle_after_listing, held)
 
     def _refresh_failed(self, message: str) -> None:

@@ -207,6 +207,12 @@ class QueueList(ScrollView, can_focus=True):
         self.scroll_y = self.validate_scroll_y(self.scroll_y)
         self.refresh()
 
+    def watch_show_vertical_scrollbar(self) -> None:
+        """The scrollbar came or went (the first listing fills the list): the columns fit
+        the new width now, so the next filter keeps the layout (see
+        :meth:`_set_virtual_size`)."""
+        self.call_after_refresh(self._relayout)
+
     def on_resize(self, event: events.Resize) -> None:
         """Columns follow the width; the cursor stays visible."""
         self._cache.clear()
