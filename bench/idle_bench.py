@@ -163,10 +163,10 @@ def child(count: int, same: Path, changed: Path, idle: float) -> None:
         tools = PostfixTools(prefix=("sh", "-c", 'cat "$0"', str(listing)))
 
         async def snapshot(
-            self, previous: Optional[Snapshot] = None, *, reusable: bool = False
+            self, previous: Optional[Snapshot] = None, *, reusable: bool = False, **more: Any
         ) -> Snapshot:
             self.listings += 1
-            kwargs: dict[str, Any] = {"previous": previous, "reusable": reusable}
+            kwargs: dict[str, Any] = {"previous": previous, "reusable": reusable, **more}
             return await list_queue(self.tools, **(kwargs if reusing else {}))
 
     me = psutil.Process()

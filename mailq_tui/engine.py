@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Optional, Union
 
@@ -138,15 +138,25 @@ class QueueEngine:
             return True
 
     async def snapshot(
-        self, previous: Optional[Snapshot] = None, *, reusable: bool = False
+        self,
+        previous: Optional[Snapshot] = None,
+        *,
+        reusable: bool = False,
+        on_batch: Optional[Callable[[list[Message]], None]] = None,
     ) -> Snapshot:
         """A full listing of every queue. Raises PostfixError (friendly) when refused.
 
         ``reusable``: the next listing may pass this one as ``previous``, and then decodes
         only the records that changed (see :func:`~mailq_tui.postfix.listing.list_queue`).
+        ``on_batch``: called (on the event loop) with each batch of messages as it is decoded,
+        before the snapshot is complete (the app shows the first rows from them).
         """
         return await list_queue(
-            self.tools, use_json=await self._use_json(), previous=previous, reusable=reusable
+            self.tools,
+            use_json=await self._use_json(),
+            previous=previous,
+            reusable=reusable,
+            on_batch=on_batch,
         )
 
     async def stream(self, warnings: list[str]) -> AsyncIterator[list[Message]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable as BatchCallable
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Callable, Optional, Union
@@ -69,6 +70,9 @@ class RecordedBackend:
     long as it needs, with no timing involved). ``clock``: what "now" is for
     ``Snapshot.taken_at``. ``health``: what :meth:`health` returns (default: a fixed running
     instance). Actions change the in-memory listing the way postsuper would.
+    ``stream_gate``: when given, each listing hands its first ``first_batch`` messages to
+    ``on_batch`` at once, then waits until this event is set before the rest (a listing half
+    read, as when ``postqueue -j`` is still writing).
     """
 
     def __init__(
@@ -81,6 +85,8 @@ class RecordedBackend:
         listing_gate: Optional[asyncio.Event] = None,
         clock: Optional[Callable[[], float]] = None,
         health: Optional[Health] = None,
+        stream_gate: Optional[asyncio.Event] = None,
+        first_batch: int = 1,
     ) -> None:
         self.clock: Callable[[], float] = clock or time.time
         self.messages: list[Message] = list(messages)
@@ -88,6 +94,8 @@ class RecordedBackend:
         self._settings = settings or PostfixSettings()
         self._postcat_dir = Path(postcat_dir) if postcat_dir else None
         self.listing_gate = listing_gate
+        self.stream_gate = stream_gate
+        self.first_batch = first_batch
         self.calls: list[tuple[str, list[str]]] = []
         self.listings = 0
         self._health = health
@@ -100,15 +108,27 @@ class RecordedBackend:
         return cls(messages, **kwargs)  # type: ignore[arg-type]
 
     async def snapshot(
-        self, previous: Optional[Snapshot] = None, *, reusable: bool = False
+        self,
+        previous: Optional[Snapshot] = None,
+        *,
+        reusable: bool = False,
+        on_batch: Optional[BatchCallable[[list[Message]], None]] = None,
     ) -> Snapshot:
         """The current in-memory listing (a fresh one each time: ``previous`` and
-        ``reusable`` change nothing here)."""
+        ``reusable`` change nothing here); with a ``stream_gate``, handed to ``on_batch`` in
+        two batches, the second once the gate is set."""
         started = time.monotonic()
         if self.listing_gate is not None:
             await self.listing_gate.wait()
-        self.listings += 1
         messages = list(self.messages)  # actions replace structs, never change them
+        if on_batch is not None and self.stream_gate is not None:
+            cut = self.first_batch
+            if messages[:cut]:
+                on_batch(messages[:cut])
+            await self.stream_gate.wait()
+            if messages[cut:]:
+                on_batch(messages[cut:])
+        self.listings += 1
         return Snapshot(messages, self.clock(), time.monotonic() - started)
 
     async def privileges(self, refresh: bool = False) -> Privileges:

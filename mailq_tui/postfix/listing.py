@@ -276,6 +276,7 @@ async def list_queue(
     use_json: bool = True,
     previous: Optional[Snapshot] = None,
     reusable: bool = False,
+    on_batch: Optional[Callable[[list[Message]], None]] = None,
 ) -> Snapshot:
     """One full listing as a :class:`Snapshot` (with its duration and warnings), one message
     per queue id (:func:`drop_superseded`).
@@ -301,7 +302,10 @@ async def list_queue(
         reusing = reusing_decoder(memo, warnings, store)
     async for batch in iter_queue(tools, warnings, use_json=use_json, decoder=reusing):
         if reusing is None:
-            messages.extend(store.share(batch))
+            store.share(batch)  # in place: the batch's messages now share strings
+            messages.extend(batch)
+        if on_batch is not None:
+            on_batch(batch)
     memo = reusing.finish() if reusing is not None else None
     same = False
     if memo is not None:

@@ -8,7 +8,7 @@ methods.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Optional, Protocol
 
 from mailq_tui.engine import (
@@ -27,7 +27,11 @@ class QueueBackend(Protocol):
     """The engine operations the UI uses (``QueueEngine`` implements them)."""
 
     async def snapshot(
-        self, previous: Optional[Snapshot] = None, *, reusable: bool = False
+        self,
+        previous: Optional[Snapshot] = None,
+        *,
+        reusable: bool = False,
+        on_batch: Optional[Callable[[list[Message]], None]] = None,
     ) -> Snapshot: ...
 
     async def privileges(self, refresh: bool = False) -> Privileges: ...

@@ -71,6 +71,8 @@ class ViewState:
     counts: Optional[Totals] = None
     groups: Optional[list[Group]] = None
     grouped_lines: Optional[list[int]] = None
+    #: True for a listing still being read (:mod:`mailq_tui.ui.preview`): shown, not acted on.
+    partial: bool = False
 
     @property
     def query_text(self) -> str:
@@ -130,6 +132,7 @@ class ViewState:
             self.counts,
             view.groups,
             view.lines,
+            self.partial,
         )
 
     def visible_messages(self) -> list[Message]:

@@ -102,9 +102,9 @@ class ListingWatch:
         inner = backend.snapshot
 
         async def snapshot(
-            previous: Optional[Snapshot] = None, *, reusable: bool = False
+            previous: Optional[Snapshot] = None, *, reusable: bool = False, on_batch: Any = None
         ) -> Snapshot:
-            result = await inner(previous, reusable=reusable)
+            result = await inner(previous, reusable=reusable, on_batch=on_batch)
             self.count += 1
             self._served.set()
             return result

@@ -33,10 +33,10 @@ class StandInBackend(RecordedBackend):
         self.tools = PostfixTools(prefix=("sh", "-c", 'cat "$0"', str(path)))
 
     async def snapshot(
-        self, previous: Optional[Snapshot] = None, *, reusable: bool = False
+        self, previous: Optional[Snapshot] = None, *, reusable: bool = False, on_batch: Any = None
     ) -> Snapshot:
         self.listings += 1
-        return await list_queue(self.tools, previous=previous, reusable=reusable)
+        return await list_queue(self.tools, previous=previous, reusable=reusable, on_batch=on_batch)
 
 
 class Clock:

@@ -7,6 +7,10 @@ see is one immutable :class:`~mailq_tui.ui.view.ViewSpec`, replaced as a whole. 
 mail are asked, run and reported by the screen's
 :class:`~mailq_tui.ui.action_runner.ActionRunner`; whether each is available is
 :func:`~mailq_tui.operations.why_unavailable`.
+
+While no whole listing is on screen (the first one), the rows read so far are shown as
+``postqueue -j`` writes them (:mod:`mailq_tui.ui.preview`); such a partial view is never
+filtered, marked or acted on: those wait for the whole listing, and say so.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from textual.widgets import Input, Log, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from mailq_tui.engine import Health, PostfixError, PostfixSettings
-from mailq_tui.formatting import plural
+from mailq_tui.formatting import count, plural
 from mailq_tui.glyphs import current as glyphs
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import QuerySyntaxError, parse_query
@@ -52,6 +56,7 @@ from mailq_tui.ui.commands import (
 from mailq_tui.ui.keys import WorkGate
 from mailq_tui.ui.memory import settle_after_listing
 from mailq_tui.ui.plans import ActionRequest
+from mailq_tui.ui.preview import StreamedListing, preview_state
 from mailq_tui.ui.view import (
     GROUP_BY_CHOICES,
     GROUP_BY_LABELS,
@@ -82,6 +87,11 @@ INLINE_ROWS = 30_000
 _NEED_SELECTION = ("mark_all", "toggle_mark", "open_message")
 #: Actions that need a listing.
 _NEED_LISTING = ("reasons", "shape", "cycle_group")
+#: Actions that wait for the whole listing (besides operations): nothing marks or groups a
+#: listing still being read.
+_NEED_WHOLE_LISTING = ("mark_all", "toggle_mark", *_NEED_LISTING)
+#: Seconds between status bar updates of the count read (the first is shown at once).
+_COUNT_EVERY = 0.1
 
 
 def _filters_on_age(query_text: str, saved: Mapping[str, str]) -> bool:
@@ -146,6 +156,9 @@ class QueueScreen(ExplainingScreen[None]):
         self.last_refresh_end = 0.0
         self.refreshing = False
         self.refresh_error: Optional[str] = None
+        #: The listing being read (None when none is): its count, its preview schedule.
+        self.streamed: Optional[StreamedListing] = None
+        self._count_shown_at = 0.0
         self._gate = WorkGate(
             self,
             filtering_possible=self._filtering_possible,
@@ -238,9 +251,14 @@ class QueueScreen(ExplainingScreen[None]):
         self._update_status()
         started = time.monotonic()
         shown = self.state
+        streamed = self.streamed = StreamedListing(time.time())
         try:
-            previous = shown.snapshot if shown is not None else None
-            snapshot = await self.backend.snapshot(previous, reusable=True)
+            complete = shown is not None and not shown.partial
+            previous = shown.snapshot if complete and shown is not None else None
+            on_batch = partial(self._batch_read, streamed)
+            snapshot = await self.backend.snapshot(previous, reusable=True, on_batch=on_batch)
+            streamed.done = True  # no more previews; the count shows until the view does
+            self.workers.cancel_group(self, "preview")
             now = self.clock()
             if self._still_holds(shown, snapshot):
                 assert shown is not None
@@ -256,6 +274,7 @@ class QueueScreen(ExplainingScreen[None]):
             self._refresh_failed(exc.message)
             return
         finally:
+            self._stop_streaming(streamed)
             self.refreshing = False
             self.last_duration = time.monotonic() - started
             self.last_refresh_end = time.monotonic()
@@ -278,6 +297,65 @@ class QueueScreen(ExplainingScreen[None]):
             garbage = [shown]
             del shown
             await asyncio.to_thread(garbage.clear)
+
+    def _batch_read(self, streamed: StreamedListing, batch: list[Message]) -> None:
+        """A batch of the listing being read (on the event loop, as it is decoded): the
+        status bar counts it; when no whole listing is on screen, the rows read so far are
+        shown, re-sorted on a growing schedule (:mod:`mailq_tui.ui.preview`)."""
+        if streamed is not self.streamed:
+            return
+        streamed.add(batch)
+        now = time.monotonic()
+        first = streamed.count == len(batch)
+        if first or now - self._count_shown_at >= _COUNT_EVERY:
+            self._count_shown_at = now
+            self._update_status()
+        if (self.state is None or self.state.partial) and streamed.preview_due(now):
+            self._show_preview(streamed)
+
+    @work(exclusive=True, group="preview", exit_on_error=False, description="preview")
+    async def _show_preview(self, streamed: StreamedListing) -> None:
+        """Show the rows read so far (sorted off the UI thread), unless the listing ended
+        or a whole listing is on screen meanwhile."""
+        batches, counts = streamed.start(), streamed.totals()
+        started = time.monotonic()
+        build = partial(
+            preview_state,
+            batches,
+            streamed.taken_at,
+            started - streamed.started,
+            self.clock(),
+            self.spec,
+            counts,
+        )
+        try:
+            state = await asyncio.to_thread(build)
+        finally:
+            streamed.built(time.monotonic() - started, time.monotonic())
+        del batches
+        whole_shown = self.state is not None and not self.state.partial
+        if streamed is not self.streamed or streamed.done or whole_shown:
+            return
+        self._show(state)
+
+    def _stop_streaming(self, streamed: StreamedListing) -> None:
+        """The listing ``streamed`` ended (complete or failed): no more previews of it."""
+        if self.streamed is streamed:
+            self.streamed = None
+            self.workers.cancel_group(self, "preview")
+            if streamed.count and self.is_mounted:
+                self._update_status()  # the count read is no longer shown
+
+    def _partial_reason(self) -> str:
+        """Why nothing can be marked or acted on now: the listing shown is incomplete
+        ("" when it is whole, or none is shown)."""
+        state = self.state
+        if state is None or not state.partial:
+            return ""
+        streamed = self.streamed
+        if streamed is not None:
+            return f"reading the queue ({count(streamed.count)} so far){glyphs().dots}"
+        return f"the listing is incomplete ({count(len(state.messages))} read before it ended)"
 
     def _still_holds(self, shown: Optional[ViewState], snapshot: Snapshot) -> bool:
         """True when ``snapshot`` lists byte for byte what ``shown`` (still on screen) was
@@ -411,7 +489,10 @@ class QueueScreen(ExplainingScreen[None]):
         state = self.state
         view = f"sort {self.spec.sort_key} {'desc' if self.spec.reverse else 'asc'}"
         progress = []
-        if state is not None and not state.index.searchable:
+        streamed = self.streamed
+        if streamed is not None and streamed.count:
+            progress.append(f"reading {count(streamed.count)}{glyphs().dots}")
+        elif state is not None and not state.index.searchable and not state.partial:
             progress.append(f"indexing{glyphs().dots}")
         if state is not None and state.groups is not None and state.spec.group_by:
             label = GROUP_BY_LABELS.get(state.spec.group_by, state.spec.group_by)
@@ -503,6 +584,8 @@ class QueueScreen(ExplainingScreen[None]):
     def action_toggle_mark(self) -> None:
         """Mark or unmark the message under the cursor (on a group header: every message of
         the group, or none when all were marked), then move down."""
+        if self.state is not None and self.state.partial:
+            return
         qlist = self.queue_list
         msg, group = qlist.current, qlist.current_group
         if msg is not None:
@@ -519,8 +602,8 @@ class QueueScreen(ExplainingScreen[None]):
         self._marks_changed()
 
     def action_mark_all(self) -> None:
-        """Mark every message the filter matches."""
-        if self.state is None:
+        """Mark every message the filter matches (never a listing still being read)."""
+        if self.state is None or self.state.partial:
             return
         self.marks.add_all(self.state.visible_messages())
         self._marks_changed()
@@ -640,6 +723,9 @@ class QueueScreen(ExplainingScreen[None]):
     def why(self, op: Op, has_target: Optional[bool] = None) -> str:
         """Why ``op`` cannot run now ("" when it can). ``has_target``: whether it has
         something to act on (default: the list's marks, group or cursor message)."""
+        partial_listing = self._partial_reason()
+        if partial_listing:
+            return partial_listing
         if has_target is None:
             has_target = self._has_selection()
         return why_unavailable(op, self.privileges, self.health, self.runner.busy, has_target)
@@ -652,6 +738,10 @@ class QueueScreen(ExplainingScreen[None]):
         op = Op.from_action(action, parameters)
         if op is not None:
             return self.why(op, selection)
+        if action in _NEED_WHOLE_LISTING:
+            partial_listing = self._partial_reason()
+            if partial_listing:
+                return partial_listing
         if action in _NEED_SELECTION and not selection:
             return NO_SELECTION
         if action in _NEED_LISTING and self.state is None:
@@ -682,7 +772,11 @@ class QueueScreen(ExplainingScreen[None]):
         if not self.is_mounted:
             return
         selection = self._has_selection()
-        availability = tuple(self.command_unavailable(cmd, selection) for cmd in QUEUE_COMMANDS)
+        partial_listing = self._partial_reason()  # its count grows: not a change of keys
+        availability = tuple(
+            "partial" if partial_listing and why == partial_listing else why
+            for why in (self.command_unavailable(cmd, selection) for cmd in QUEUE_COMMANDS)
+        )
         if availability != self._availability:
             self._availability = availability
             self.refresh_bindings()

@@ -1,0 +1,123 @@
+"""The listing while ``postqueue -j`` is still writing it: the rows read so far, sorted.
+
+The queue screen hands :class:`StreamedListing` each batch as it is decoded (references to
+the decoded messages, no copies) and, when :meth:`StreamedListing.preview_due` says so,
+builds a :func:`preview_state` off the UI thread: an index of the listing columns only (no
+search columns), every row in the sort asked for, no filter and no grouping, marked
+``partial``. Nothing acts on it (marks, actions and insight screens wait for the whole
+listing); it only shows the user the queue as it arrives.
+
+Previews are rebuilt on a growing schedule, so their cost stays a small fraction of the
+listing's (a preview is built in a thread, but it holds the GIL that decoding the listing on
+the event loop needs): not before the count doubled (:data:`GROWTH`), not sooner than
+:data:`MIN_INTERVAL` after the last, nor sooner than :data:`SPACING` times as long as the
+last one took to build. The first batch is shown at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import replace
+from itertools import chain
+from operator import attrgetter
+from typing import Optional
+
+from mailq_tui.model.index import QueueIndex
+from mailq_tui.model.message import QUEUE_NAMES, Message
+from mailq_tui.model.snapshot import Snapshot
+from mailq_tui.ui.view import Totals, ViewSpec, ViewState, compute_view, totals
+
+_QUEUE_NAME = attrgetter("queue_name")
+_SIZE = attrgetter("message_size")
+
+#: A new preview waits until the count grew by this factor since the last one.
+GROWTH = 2.0
+#: Seconds between previews, at least.
+MIN_INTERVAL = 0.5
+#: A new preview waits at least this many times as long as the last one took to build.
+SPACING = 4.0
+
+
+class StreamedListing:
+    """The batches of one listing read so far, and when to show them again.
+
+    ``taken_at``: epoch seconds the listing started (the preview's snapshot time).
+    """
+
+    def __init__(self, taken_at: float) -> None:
+        self.taken_at = taken_at
+        self.started = time.monotonic()
+        self.batches: list[list[Message]] = []
+        #: Messages read so far (an id showq listed twice counts twice).
+        self.count = 0
+        #: The count the last preview was built from (0: none yet).
+        self.shown = 0
+        #: True while a preview is being built (one at a time).
+        self.building = False
+        #: True once the whole listing was read: no more previews.
+        self.done = False
+        self._next_at = 0.0
+        self._queues: Counter[str] = Counter()
+        self._bytes = 0
+
+    def add(self, batch: list[Message]) -> None:
+        """One more batch (kept by reference; counted here, so that a preview does not
+        count every message again)."""
+        self.batches.append(batch)
+        self.count += len(batch)
+        self._queues.update(map(_QUEUE_NAME, batch))
+        self._bytes += sum(map(_SIZE, batch))
+
+    def totals(self) -> Totals:
+        """The status bar's counts of the messages read so far (as ``totals`` counts)."""
+        counts = self._queues
+        ordered = {q: counts[q] for q in QUEUE_NAMES if counts.get(q)}
+        for q, n in counts.items():
+            ordered.setdefault(q, n)
+        return Totals(ordered, self.count, self._bytes)
+
+    def preview_due(self, now: float) -> bool:
+        """True when a preview should be built now (``now``: ``time.monotonic()``): the
+        first as soon as there is a row, the next ones on the growing schedule."""
+        if self.building or self.done or not self.count:
+            return False
+        if not self.shown:
+            return True
+        return self.count >= self.shown * GROWTH and now >= self._next_at
+
+    def start(self) -> list[list[Message]]:
+        """A preview is being built from the batches returned (a copy of the list of
+        batches; the batches themselves are shared)."""
+        self.building = True
+        self.shown = self.count
+        return list(self.batches)
+
+    def built(self, seconds: float, now: float) -> None:
+        """The preview took ``seconds`` to build (the next waits :data:`SPACING` times
+        that, at least)."""
+        self.building = False
+        self._next_at = now + max(MIN_INTERVAL, SPACING * seconds)
+
+
+def preview_state(
+    batches: list[list[Message]],
+    taken_at: float,
+    duration: float,
+    now: float,
+    spec: ViewSpec,
+    counts: Optional[Totals] = None,
+) -> ViewState:
+    """A partial :class:`ViewState` of ``batches`` (the listing so far), every row in
+    ``spec``'s sort, unfiltered and ungrouped (call from a thread: it sorts every row).
+    ``counts``: the status bar's counts when the caller has them
+    (:meth:`StreamedListing.totals`)."""
+    messages = list(chain.from_iterable(batches))
+    shown = replace(spec, query_text="", group_by=None, expanded=frozenset())
+    index = QueueIndex(messages, now=now)
+    index.row_of("")  # the id -> row map: here, not on the UI thread when the cursor is kept
+    view = compute_view(index, shown)
+    snapshot = Snapshot(messages, taken_at, duration)
+    counts = counts if counts is not None else totals(messages)
+    state = ViewState(index, snapshot, [], counts=counts, partial=True)
+    return state.with_view(view)
