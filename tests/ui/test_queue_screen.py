@@ -248,6 +248,31 @@ async def test_pause_and_backoff_of_live_refresh(backend: RecordedBackend) -> No
         screen.last_duration = 2.0  # a slow listing: wait 5x as long, not 0.3 s
         assert not screen.due(1009.0)
         assert screen.due(1010.0)
+        # Reading an unchanged listing cost this process 1 s of CPU: wait 20 s (5% of a core).
+        screen.last_read_cpu = 1.0
+        assert not screen.due(1019.0)
+        assert screen.due(1020.0)
+
+
+async def test_reading_cpu_of_a_reused_listing_stretches_the_interval(
+    backend: RecordedBackend,
+) -> None:
+    """The CPU this process spends reading a listing that reused the one before is what an
+    unchanged queue costs per refresh; the first listing (everything decoded) does not count."""
+    app = make_app(backend, refresh_interval=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = queue_screen(app)
+        assert screen.last_read_cpu == 0.0  # the first listing decoded everything
+        ticks = iter(range(0, 1000, 3))  # each reading of the CPU clock: 3 s later
+        screen.cpu_clock = lambda: float(next(ticks))
+        await pilot.press("g")  # refresh now
+        await settle(pilot)
+        assert screen.last_read_cpu == 3.0
+        screen.refresh_interval, screen.last_duration = 1.0, 0.0
+        screen.refreshing, screen.last_refresh_end = False, 1000.0
+        assert not screen.due(1059.0)
+        assert screen.due(1060.0)
 
 
 async def test_untrusted_text_is_shown_not_interpreted() -> None:

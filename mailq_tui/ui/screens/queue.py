@@ -80,6 +80,9 @@ from mailq_tui.ui.widgets.status import (
     status_text,
 )
 
+#: The share of a core live refreshes may cost this process with the queue unchanged: the
+#: interval stretches to the last reused listing's reading CPU divided by this.
+CPU_SHARE = 0.05
 #: Filters that search at most this many rows run on the UI thread (~10 ms at most at 500k).
 INLINE_ROWS = 30_000
 
@@ -107,7 +110,9 @@ class QueueScreen(ExplainingScreen[None]):
 
     ``backend``: where listings come from and actions go. ``clock``: epoch seconds for ages.
     ``refresh_interval``: seconds between live refreshes (0: none); a slow listing stretches
-    it to 5× its duration, so a huge queue is not listed back to back. ``columns``: which of
+    it to 5× its duration, so a huge queue is not listed back to back, and the app's own CPU
+    for reading a listing stretches it so that refreshing costs at most :data:`CPU_SHARE`
+    of a core (a mail server in an incident needs its CPU for Postfix). ``columns``: which of
     the list's optional columns show. ``saved_filters``: name -> query text, for ``@name`` in
     the filter bar and the palette's "Filter:" entries.
     """
@@ -153,6 +158,11 @@ class QueueScreen(ExplainingScreen[None]):
             changed=self.update_bindings,
         )
         self.last_duration = 0.0
+        #: CPU seconds this process spent reading the last listing that reused the one
+        #: before (0 until one did): what an unchanged queue costs per refresh.
+        self.last_read_cpu = 0.0
+        #: This process's CPU seconds (a test steps it).
+        self.cpu_clock: Callable[[], float] = time.process_time
         self.last_refresh_end = 0.0
         self.refreshing = False
         self.refresh_error: Optional[str] = None
@@ -222,10 +232,11 @@ class QueueScreen(ExplainingScreen[None]):
 
     def due(self, now: float) -> bool:
         """True when a live refresh should start: not paused, none running, interval passed.
-        The interval backs off to 5× the last listing's duration when listings are slow."""
+        The interval backs off to 5× the last listing's duration when listings are slow, and
+        to its reading CPU over :data:`CPU_SHARE` when reading it costs this process more."""
         if self.paused or self.refreshing or self.runner.busy or self.refresh_interval <= 0:
             return False
-        wait = max(self.refresh_interval, 5 * self.last_duration)
+        wait = max(self.refresh_interval, 5 * self.last_duration, self.last_read_cpu / CPU_SHARE)
         return now - self.last_refresh_end >= wait
 
     def _tick(self) -> None:
@@ -256,7 +267,10 @@ class QueueScreen(ExplainingScreen[None]):
             complete = shown is not None and not shown.partial
             previous = shown.snapshot if complete and shown is not None else None
             on_batch = partial(self._batch_read, streamed)
+            cpu = self.cpu_clock()
             snapshot = await self.backend.snapshot(previous, reusable=True, on_batch=on_batch)
+            if previous is not None:  # reused: the cost of the next unchanged listing
+                self.last_read_cpu = self.cpu_clock() - cpu
             streamed.done = True  # no more previews; the count shows until the view does
             self.workers.cancel_group(self, "preview")
             now = self.clock()
