@@ -126,3 +126,65 @@ def test_a_new_newest_message_after_the_old_newest() -> None:
     assert reused.search.hay == scratch.search.hay
     assert reused.search.rc_domain == scratch.search.rc_domain
     assert reused._char_masks == scratch._char_masks
+
+
+def assert_same_index(reused: QueueIndex, scratch: QueueIndex) -> None:
+    """Every column, mask and message of ``reused`` equals ``scratch``'s."""
+    assert reused.arrival_ordered and reused.searchable and reused.has_char_masks
+    assert len(reused.messages) == len(scratch.messages)
+    assert all(a is b for a, b in zip(reused.messages, scratch.messages))
+    for f in fields(reused.listing):
+        assert getattr(reused.listing, f.name) == getattr(scratch.listing, f.name), f.name
+    assert reused.search is not None and scratch.search is not None
+    for f in fields(reused.search):
+        got, want = getattr(reused.search, f.name), getattr(scratch.search, f.name)
+        assert got == want, f.name
+    assert reused._char_masks == scratch._char_masks
+
+
+def test_new_messages_are_merged_in_without_sorting_every_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Changed messages with the arrival time of many others (ties), gone ones at the
+    ends and in runs, new ones before the oldest and after the newest: the merge gives
+    the full build's rows exactly, ties in listing order."""
+    rng = random.Random(11)
+    old_messages = [message(i, rng) for i in range(2000)]
+    for m in old_messages:
+        m.arrival_time = int(NOW) - rng.randint(0, 40)  # many ties
+    old = settled(old_messages)
+    new_messages = list(old_messages)
+    for i in rng.sample(range(len(new_messages)), 60):
+        changed = message(30_000 + i, rng)
+        changed.arrival_time = new_messages[i].arrival_time  # a tie with its neighbours
+        new_messages[i] = changed
+    oldest, newest = old.messages[0], old.messages[-1]
+    new_messages = [m for m in new_messages if m is not oldest and m is not newest]
+    del new_messages[500:530]  # a run of gone rows
+    first, last = message(40_000, rng), message(40_001, rng)
+    first.arrival_time, last.arrival_time = int(NOW) - 100, int(NOW) + 100
+    new_messages.insert(700, first)
+    new_messages.insert(3, last)
+    monkeypatch.setattr(index_reuse, "_sorted", None)  # the merge must do it alone
+    reused = index_reuse.reuse_index(old, new_messages, NOW)
+    assert reused is not None
+    assert_same_index(reused.index, settled(new_messages))
+    kept = {id(m) for m in new_messages}
+    assert {id(m) for m in reused.gone} == {id(m) for m in old_messages if id(m) not in kept}
+    assert {id(m) for m in reused.fresh} == kept - {id(m) for m in old_messages}
+
+
+def test_kept_rows_listed_in_another_order_are_sorted_again() -> None:
+    """When the listing orders equal arrival times of kept messages differently, the
+    merge cannot keep the old ties: every row is sorted, as a full build does."""
+    rng = random.Random(12)
+    old_messages = [message(i, rng) for i in range(1000)]
+    for m in old_messages:
+        m.arrival_time = int(NOW) - rng.randint(0, 20)
+    old = settled(old_messages)
+    new_messages = old_messages[::-1]
+    new_messages[10] = message(50_000, rng)
+    assert index_reuse._merged(old, new_messages) is None
+    reused = index_reusing(old, new_messages, NOW)
+    assert reused is not None
+    assert_same_index(reused, settled(new_messages))
