@@ -34,6 +34,7 @@ from mailq_tui.model.index_columns import ListingColumns, SearchColumns, char_ma
 from mailq_tui.model.message import NULL_SENDER, Message
 from mailq_tui.model.query import RECIPIENT_FIELDS, Query, Range, Term, domain_test, parse_query
 from mailq_tui.model.reasons import cluster_key
+from mailq_tui.model.row_map import RowLookup
 
 _RECIPIENTS = attrgetter("recipients")
 _QUEUE_ID = attrgetter("queue_id")
@@ -117,7 +118,9 @@ class QueueIndex:
         #: True when rows are in arrival order and the haystacks laid out in row order.
         self.arrival_ordered = all(map(le, arrivals, islice(arrivals, 1, None)))
         self._search_lock = threading.Lock()
-        self._row_of: Optional[dict[str, int]] = None
+        #: Queue id -> row: a dict, or the previous index's looked up through moved runs
+        #: (:mod:`mailq_tui.model.row_map`, set by ``index_reusing``).
+        self._row_of: Optional[RowLookup] = None
         self._previous: Optional[_Previous] = None
         self._orders: dict[_Order, tuple[int, ...]] = {}
         self._sort_columns: dict[str, Sequence[Any]] = {}

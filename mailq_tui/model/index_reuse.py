@@ -33,8 +33,10 @@ from typing import Any, Optional, TypeVar, cast
 from mailq_tui.model.index import MASK_CHARS, QueueIndex
 from mailq_tui.model.index_columns import NARROW, WIDE, ListingColumns, SearchColumns, char_masks
 from mailq_tui.model.message import Message
+from mailq_tui.model.row_map import moved_rows
 
 _ARRIVAL = attrgetter("arrival_time")
+_QUEUE_ID = attrgetter("queue_id")
 _T = TypeVar("_T")
 
 #: Build from scratch instead when more than this share of the messages is new (the runs
@@ -88,6 +90,9 @@ def reuse_index(old: QueueIndex, messages: Sequence[Message], now: float) -> Opt
         char: _join_bytes(old._char_masks[char], fresh_masks[char], slices) for char in MASK_CHARS
     }
     index._orders[("age", True)] = tuple(range(len(index)))
+    if old._row_of is not None:
+        ids = list(map(_QUEUE_ID, fresh))
+        index._row_of = moved_rows(old._row_of, runs, base, ids, len(index))
     return Reused(index, gone, fresh)
 
 
