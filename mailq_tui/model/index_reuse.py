@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate, chain, compress, islice, repeat
@@ -119,7 +120,11 @@ def _merged(
     ties = map(eq, kept_arrival, islice(kept_arrival, 1, None))
     if any(compress(map(gt, kept_position, after), ties)):
         return None
-    new_positions = sorted(set(range(count)).difference(kept_position))
+    # The new messages' positions: the ones no kept row has (marked by a C-level scatter:
+    # ``map`` of ``__setitem__``, no hashing).
+    taken = bytearray(count)
+    deque(map(taken.__setitem__, kept_position, repeat(1)), maxlen=0)
+    new_positions = list(compress(range(count), map(not_, taken)))
     keys = sorted(zip(map(_ARRIVAL, map(messages.__getitem__, new_positions)), new_positions))
     fresh = [messages[p] for _, p in keys]
     # Where each new message goes among the kept rows (the kept rows of equal arrival
