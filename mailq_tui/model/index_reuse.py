@@ -28,8 +28,9 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate, chain, compress, islice, repeat
-from operator import add, attrgetter, eq, gt, is_not, ne, not_, sub
-from typing import Any, Optional, TypeVar, cast
+from itertools import count as count_from
+from operator import add, attrgetter, eq, ge, gt, is_not, ne, not_, sub
+from typing import Any, Optional, TypeVar
 
 from mailq_tui.model.index import MASK_CHARS, QueueIndex
 from mailq_tui.model.index_columns import NARROW, WIDE, ListingColumns, SearchColumns, char_masks
@@ -48,6 +49,10 @@ MAX_NEW_SHARE = 0.25
 #: index's rows, from ``base`` on the new messages' (``base + k``: the k-th new message,
 #: oldest first).
 _Runs = list[tuple[int, int]]
+#: The runs, the new messages (oldest first), the gone ones and, when known, the listing
+#: positions of the old rows (-1: gone) and of the new messages (for the new index's
+#: :attr:`~mailq_tui.model.index.QueueIndex.listing_rows`).
+_Layout = tuple[_Runs, list[Message], list[Message], Optional[tuple["array[int]", "array[int]"]]]
 
 
 @dataclass(frozen=True)
@@ -70,14 +75,25 @@ def index_reusing(old: QueueIndex, messages: Sequence[Message], now: float) -> O
     return None if reused is None else reused.index
 
 
-def reuse_index(old: QueueIndex, messages: Sequence[Message], now: float) -> Optional[Reused]:
-    """:func:`index_reusing`, with the messages gone and the messages new."""
+def reuse_index(
+    old: QueueIndex,
+    messages: Sequence[Message],
+    now: float,
+    listed: Optional[Sequence[Message]] = None,
+) -> Optional[Reused]:
+    """:func:`index_reusing`, with the messages gone and the messages new. ``listed``: the
+    listing ``old`` was indexed from (its :attr:`~QueueIndex.listing_rows` point into it),
+    walked beside ``messages`` to find the kept messages cheaply (:func:`_aligned`)."""
     if not (old.messages and old.arrival_ordered and old.search is not None and old._char_masks):
         return None
-    layout = _merged(old, messages) or _sorted(old, messages)
-    if layout is None:
+    layout = (
+        (listed is not None and _aligned(old, listed, messages))
+        or _merged(old, messages)
+        or _sorted(old, messages)
+    )
+    if not layout:
         return None
-    runs, fresh, gone = layout
+    runs, fresh, gone, positions = layout
     base = len(old.messages) + 1
     new_listing = ListingColumns.of(fresh)
     new_search = SearchColumns.build(fresh)
@@ -85,7 +101,10 @@ def reuse_index(old: QueueIndex, messages: Sequence[Message], now: float) -> Opt
     ordered = _join(old.messages, fresh, slices)
     listing = _listing(old.listing, new_listing, slices)
     search = _search(old.search, new_search, runs, slices, base)
-    index = QueueIndex(ordered, now, listing=listing, search=search)
+    listing_rows = None
+    if positions is not None:
+        listing_rows = _numbers(NARROW, positions[0], positions[1], slices)
+    index = QueueIndex(ordered, now, listing=listing, search=search, listing_rows=listing_rows)
     fresh_masks = char_masks(new_search.hay, MASK_CHARS)
     index._char_masks = {
         char: _join_bytes(old._char_masks[char], fresh_masks[char], slices) for char in MASK_CHARS
@@ -97,34 +116,100 @@ def reuse_index(old: QueueIndex, messages: Sequence[Message], now: float) -> Opt
     return Reused(index, gone, fresh)
 
 
-def _merged(
-    old: QueueIndex, messages: Sequence[Message]
-) -> Optional[tuple[_Runs, list[Message], list[Message]]]:
-    """The runs, the new messages and the gone ones, by merging the new messages into the
-    kept rows (already oldest first); None when too much is new, or when the kept rows'
-    ties are no longer in listing order (then :func:`_sorted`)."""
+def _aligned(
+    old: QueueIndex, listed: Sequence[Message], messages: Sequence[Message]
+) -> Optional[_Layout]:
+    """As :func:`_merged`, finding the kept messages by walking the previous listing
+    (``listed``, the one ``old`` was indexed from, see :attr:`QueueIndex.listing_rows`) and
+    the new one side by side: runs of the same objects are compared in C (``is``), and only
+    where they differ is an object looked up (in ``old``'s row map). None when the kept
+    messages are listed in another order, or too much is new."""
+    rows = old.listing_rows
+    if rows is None or len(rows) != len(old.messages) or len(listed) != len(rows):
+        return None
+    count, listed_count = len(messages), len(listed)
+    limit = MAX_NEW_SHARE * count
+    moved_to = array(NARROW, [-1]) * listed_count  # listed position -> new position
+    fresh: list[int] = []
+    i = j = 0
+    while i < count and j < listed_count:
+        span = min(count - i, listed_count - j)
+        differ = map(
+            is_not,
+            map(messages.__getitem__, range(i, i + span)),
+            map(listed.__getitem__, range(j, j + span)),
+        )
+        same = next(compress(count_from(0), differ), span)
+        if same:
+            moved_to[j : j + same] = array(NARROW, range(i, i + same))
+            i, j = i + same, j + same
+            continue
+        if _was_indexed(old, messages[i]):
+            j += 1  # listed[j] is gone (or the order changed: found out at the end)
+        else:
+            fresh.append(i)
+            i += 1
+            if len(fresh) > limit:
+                return None
+    if i < count:
+        rest = range(i, count)
+        if any(_was_indexed(old, messages[k]) for k in rest):
+            return None  # a kept message was passed over: listed in another order
+        fresh.extend(rest)
+    if len(fresh) > limit:
+        return None
+    old_position = array(NARROW, map(moved_to.__getitem__, rows))
+    return _merge(old, messages, old_position, fresh)
+
+
+def _was_indexed(old: QueueIndex, msg: Message) -> bool:
+    """True when ``msg`` (the object itself) is one of ``old``'s messages: found by its id
+    in ``old``'s row map, not by a set of every object."""
+    row = old.row_of(msg.queue_id)
+    return row is not None and old.messages[row] is msg
+
+
+def _merged(old: QueueIndex, messages: Sequence[Message]) -> Optional[_Layout]:
+    """The runs, the new messages, the gone ones and each old row's new position (-1:
+    gone), by merging the new messages into the kept rows (already oldest first); None
+    when too much is new, or when the kept rows' ties are no longer in listing order
+    (then :func:`_sorted`)."""
     count = len(messages)
     position = dict(zip(map(id, messages), range(count)))
     if len(position) != count:
         return None
-    old_position = list(map(position.get, map(id, old.messages)))
+    old_position = array(NARROW, map(position.get, map(id, old.messages), repeat(-1)))
     del position
-    keep = list(map(is_not, old_position, repeat(None)))
-    kept_position = cast("list[int]", list(compress(old_position, keep)))  # none is None
-    del old_position
+    return _merge(old, messages, old_position, None)
+
+
+def _merge(
+    old: QueueIndex,
+    messages: Sequence[Message],
+    old_position: array[int],
+    new_positions: Optional[list[int]],
+) -> Optional[_Layout]:
+    """:func:`_merged` once each old row's new position is known; ``new_positions``: the
+    new messages' positions, when known (and then the kept rows are known to be listed in
+    the same order as before)."""
+    count = len(messages)
+    keep = list(map(ge, old_position, repeat(0)))
+    kept_position = array(NARROW, compress(old_position, keep))
     if count - len(kept_position) > MAX_NEW_SHARE * count or not kept_position:
         return None
     kept_arrival = array(WIDE, compress(old.listing.arrivals, keep))
-    # A full build orders equal arrival times by listing position: so must the kept rows.
-    after = islice(kept_position, 1, None)
-    ties = map(eq, kept_arrival, islice(kept_arrival, 1, None))
-    if any(compress(map(gt, kept_position, after), ties)):
-        return None
-    # The new messages' positions: the ones no kept row has (marked by a C-level scatter:
-    # ``map`` of ``__setitem__``, no hashing).
-    taken = bytearray(count)
-    deque(map(taken.__setitem__, kept_position, repeat(1)), maxlen=0)
-    new_positions = list(compress(range(count), map(not_, taken)))
+    if new_positions is None:
+        # A full build orders equal arrival times by listing position: so must the kept
+        # rows.
+        after = islice(kept_position, 1, None)
+        ties = map(eq, kept_arrival, islice(kept_arrival, 1, None))
+        if any(compress(map(gt, kept_position, after), ties)):
+            return None
+        # The new messages' positions: the ones no kept row has (marked by a C-level
+        # scatter: ``map`` of ``__setitem__``, no hashing).
+        taken = bytearray(count)
+        deque(map(taken.__setitem__, kept_position, repeat(1)), maxlen=0)
+        new_positions = list(compress(range(count), map(not_, taken)))
     keys = sorted(zip(map(_ARRIVAL, map(messages.__getitem__, new_positions)), new_positions))
     fresh = [messages[p] for _, p in keys]
     # Where each new message goes among the kept rows (the kept rows of equal arrival
@@ -139,7 +224,8 @@ def _merged(
     # A gone old row i (the i-th gone) ends a run of kept rows at kept position row - i.
     ends = list(map(sub, gone_rows, range(len(gone_rows))))
     runs = _merge_runs(len(kept_position), ends, inserts, len(old.messages) + 1)
-    return runs, fresh, gone
+    fresh_positions = array(NARROW, [p for _, p in keys])
+    return runs, fresh, gone, (old_position, fresh_positions)
 
 
 def _merge_runs(kept: int, ends: list[int], inserts: list[int], base: int) -> _Runs:
@@ -161,9 +247,7 @@ def _merge_runs(kept: int, ends: list[int], inserts: list[int], base: int) -> _R
     return runs
 
 
-def _sorted(
-    old: QueueIndex, messages: Sequence[Message]
-) -> Optional[tuple[_Runs, list[Message], list[Message]]]:
+def _sorted(old: QueueIndex, messages: Sequence[Message]) -> Optional[_Layout]:
     """As :func:`_merged`, sorting every row by arrival time (ties in listing order)."""
     arrivals = list(map(_ARRIVAL, messages))
     ordered = list(
@@ -180,7 +264,7 @@ def _sorted(
     del source
     present = set(rows)
     gone = [m for row, m in enumerate(old.messages) if row not in present]
-    return _runs(rows), fresh, gone
+    return _runs(rows), fresh, gone, None
 
 
 def _runs(src: Sequence[int]) -> _Runs:

@@ -15,7 +15,7 @@ from operator import attrgetter
 from typing import Any, Optional
 
 from mailq_tui.model.grouping import Group, group_messages
-from mailq_tui.model.index import QueueIndex, oldest_first
+from mailq_tui.model.index import QueueIndex, laid_out
 from mailq_tui.model.index_reuse import reuse_index
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import parse_query
@@ -181,7 +181,8 @@ def build_state(snapshot: Snapshot, now: float, spec: ViewSpec) -> ViewState:
     """Index ``snapshot`` oldest first (:func:`~mailq_tui.model.index.oldest_first`: the
     index is laid out for the default view from the start, never copied into that order)
     and select its rows (slow at 500k: call from a thread)."""
-    index = QueueIndex(oldest_first(snapshot.messages), now=now)
+    messages, rows = laid_out(snapshot.messages)
+    index = QueueIndex(messages, now=now, listing_rows=rows)
     return _state(index, snapshot, totals(snapshot.messages), spec)
 
 
@@ -192,7 +193,7 @@ def build_state_reusing(
     have (:func:`~mailq_tui.model.index_reuse.index_reusing`); the index comes laid out
     oldest first, searchable and masked. Falls back to :func:`build_state` when
     ``previous``'s index is not settled yet or much has changed (call from a thread)."""
-    reused = reuse_index(previous.index, snapshot.messages, now)
+    reused = reuse_index(previous.index, snapshot.messages, now, previous.snapshot.messages)
     if reused is None:
         return build_state(snapshot, now, spec)
     counts = None

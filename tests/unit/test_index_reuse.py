@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from mailq_tui.model import index_reuse
-from mailq_tui.model.index import MASK_CHARS, QueueIndex
+from mailq_tui.model.index import MASK_CHARS, QueueIndex, laid_out
 from mailq_tui.model.index_columns import SearchColumns
 from mailq_tui.model.index_reuse import index_reusing
 from mailq_tui.model.message import Message, Recipient
@@ -56,6 +56,20 @@ def changed_listing(old: list[Message], rng: random.Random) -> tuple[list[Messag
     for m in fresh:
         new.insert(rng.randrange(len(new)), m)
     return new, len(old) // 100 + len(fresh)
+
+
+def changed_round(old: list[Message], rng: random.Random, round: int) -> list[Message]:
+    """``old`` with 1% replaced, a few gone and a few new, ids unique (as in a listing:
+    ``round`` keeps them apart from earlier rounds')."""
+    new = list(old)
+    first = 100_000 * (round + 1)
+    for k, i in enumerate(rng.sample(range(len(new)), len(new) // 100)):
+        new[i] = message(first + k, rng)
+    for i in sorted(rng.sample(range(len(new)), 5), reverse=True):
+        del new[i]
+    for k in range(7):
+        new.insert(rng.randrange(len(new)), message(first + 50_000 + k, rng))
+    return new
 
 
 def test_reused_index_equals_the_index_built_from_scratch() -> None:
@@ -188,3 +202,65 @@ def test_kept_rows_listed_in_another_order_are_sorted_again() -> None:
     reused = index_reusing(old, new_messages, NOW)
     assert reused is not None
     assert_same_index(reused, settled(new_messages))
+
+
+def listed_index(messages: list[Message]) -> QueueIndex:
+    """What the app builds from a listing (:func:`laid_out`: rows know their listing
+    positions), searchable and masked."""
+    ordered, rows = laid_out(messages)
+    index = QueueIndex(ordered, NOW, listing_rows=rows)
+    index.build_search_columns()
+    index.build_char_masks()
+    return index
+
+
+def test_the_listings_walked_side_by_side_give_the_full_build(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Refresh after refresh, the kept messages are found by walking the previous listing
+    beside the new one (no other way is tried), and the index equals the full build's,
+    listing positions included."""
+    rng = random.Random(21)
+    messages = [message(i, rng) for i in range(3000)]
+    index = listed_index(messages)
+    monkeypatch.setattr(index_reuse, "_merged", None)
+    monkeypatch.setattr(index_reuse, "_sorted", None)
+    for round in range(3):
+        new_messages = changed_round(messages, rng, round)
+        reused = index_reuse.reuse_index(index, new_messages, NOW, messages)
+        assert reused is not None
+        scratch = listed_index(new_messages)
+        assert_same_index(reused.index, scratch)
+        assert reused.index.listing_rows == scratch.listing_rows
+        index, messages = reused.index, new_messages
+
+
+def test_a_listing_in_another_order_is_not_walked_side_by_side() -> None:
+    rng = random.Random(22)
+    messages = [message(i, rng) for i in range(500)]
+    index = listed_index(messages)
+    swapped = list(messages)
+    swapped[10], swapped[400] = swapped[400], swapped[10]
+    assert index_reuse._aligned(index, messages, swapped) is None
+    reused = index_reuse.reuse_index(index, swapped, NOW, messages)
+    assert reused is not None
+    assert_same_index(reused.index, listed_index(swapped))
+
+
+def test_walking_side_by_side_handles_both_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first and last listed messages gone, new ones listed first and last."""
+    rng = random.Random(23)
+    messages = [message(i, rng) for i in range(400)]
+    index = listed_index(messages)
+    monkeypatch.setattr(index_reuse, "_merged", None)
+    monkeypatch.setattr(index_reuse, "_sorted", None)
+    for new_messages in (
+        [message(900, rng), *messages[1:-1], message(901, rng), message(902, rng)],
+        [*messages[:-3]],
+        [message(903, rng), *messages],
+    ):
+        reused = index_reuse.reuse_index(index, new_messages, NOW, messages)
+        assert reused is not None
+        scratch = listed_index(new_messages)
+        assert_same_index(reused.index, scratch)
+        assert reused.index.listing_rows == scratch.listing_rows

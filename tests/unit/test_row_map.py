@@ -8,23 +8,9 @@ import random
 from mailq_tui.model import row_map
 from mailq_tui.model.index import QueueIndex
 from mailq_tui.model.index_reuse import index_reusing
-from mailq_tui.model.message import Message
 from mailq_tui.model.row_map import MovedRows
 
-from .test_index_reuse import NOW, message, settled
-
-
-def changed_listing(old: list[Message], rng: random.Random, round: int) -> list[Message]:
-    """``old`` with 1% replaced, a few gone and a few new (ids unique, as in a listing)."""
-    new = list(old)
-    first = 100_000 * (round + 1)
-    for k, i in enumerate(rng.sample(range(len(new)), len(new) // 100)):
-        new[i] = message(first + k, rng)
-    for i in sorted(rng.sample(range(len(new)), 5), reverse=True):
-        del new[i]
-    for k in range(7):
-        new.insert(rng.randrange(len(new)), message(first + 50_000 + k, rng))
-    return new
+from .test_index_reuse import NOW, changed_round, message, settled
 
 
 def every_row(index: QueueIndex) -> dict[str, int]:
@@ -39,7 +25,7 @@ def test_rows_follow_the_runs_refresh_after_refresh() -> None:
     gone: set[str] = set()
     for round in range(4):
         before = {m.queue_id for m in messages}
-        messages = changed_listing(messages, rng, round)
+        messages = changed_round(messages, rng, round)
         assert len({m.queue_id for m in messages}) == len(messages)
         new = index_reusing(index, messages, NOW)
         assert new is not None
@@ -58,7 +44,7 @@ def test_a_map_grown_too_big_is_made_anew() -> None:
     index.row_of("")
     row_map.MAX_SHARE, saved = 0.001, row_map.MAX_SHARE
     try:
-        messages = changed_listing(messages, rng, 0)
+        messages = changed_round(messages, rng, 0)
         new = index_reusing(index, messages, NOW)
     finally:
         row_map.MAX_SHARE = saved
