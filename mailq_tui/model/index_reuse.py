@@ -11,10 +11,13 @@ column is one C-level join of slices (``map`` of a slice per run), never a per-r
 loop, and only the new messages' haystacks and masks are computed.
 
 The layout is found without sorting every row again: the kept rows are already oldest first,
-so the new messages (sorted among themselves) are merged in, each by bisection. A full build
-orders equal arrival times by listing position; the merge checks that the kept rows' ties are
-still in the new listing's order (they are unless the queue was listed in another order) and
-otherwise sorts every row, as a full build does.
+so the new messages (sorted among themselves) are merged in, each by bisection. Which rows
+are kept is found by walking the previous listing and the new one side by side
+(:func:`_aligned`: each row knows its listing position, runs of the same objects are compared
+in C and only the few differences are looked up), or else by a map of every object
+(:func:`_merged`). A full build orders equal arrival times by listing position; the kept
+messages must still be listed in the same order (they are unless the queue was listed in
+another order), otherwise every row is sorted, as a full build does (:func:`_sorted`).
 
 The result is what building the index from scratch, laying it out oldest first and building
 its masks gives for the same messages (checked by the tests column by column).
