@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import sys
 import threading
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -30,10 +31,17 @@ from itertools import compress, islice, repeat
 from operator import add, and_, attrgetter, le, methodcaller, not_, sub
 from typing import Any, Callable, Optional, Union
 
-from mailq_tui.model.index_columns import ListingColumns, SearchColumns, char_masks, lowered
+from mailq_tui.model.index_columns import (
+    NARROW,
+    ListingColumns,
+    SearchColumns,
+    char_masks,
+    lowered,
+)
 from mailq_tui.model.message import NULL_SENDER, Message
 from mailq_tui.model.query import RECIPIENT_FIELDS, Query, Range, Term, domain_test, parse_query
 from mailq_tui.model.reasons import cluster_key
+from mailq_tui.model.row_map import RowLookup
 
 _RECIPIENTS = attrgetter("recipients")
 _QUEUE_ID = attrgetter("queue_id")
@@ -65,10 +73,17 @@ def oldest_first(messages: Sequence[Message]) -> Sequence[Message]:
     the search strings in the order they were made, which is their order in memory: 2-4x
     faster at 100k-500k messages than rows in ``postqueue -j`` order (hash directories).
     """
+    return laid_out(messages)[0]
+
+
+def laid_out(messages: Sequence[Message]) -> tuple[Sequence[Message], array[int]]:
+    """:func:`oldest_first` and, for each of its rows, the message's position in
+    ``messages`` (an index's :attr:`QueueIndex.listing_rows`)."""
     arrivals = list(map(_ARRIVAL, messages))
     if all(map(le, arrivals, islice(arrivals, 1, None))):
-        return messages
-    return list(map(messages.__getitem__, sorted(range(len(messages)), key=arrivals.__getitem__)))
+        return messages, array(NARROW, range(len(messages)))
+    order = sorted(range(len(messages)), key=arrivals.__getitem__)
+    return list(map(messages.__getitem__, order)), array(NARROW, order)
 
 
 @dataclass(frozen=True)
@@ -108,8 +123,13 @@ class QueueIndex:
         *,
         listing: Optional[ListingColumns] = None,
         search: Optional[SearchColumns] = None,
+        listing_rows: Optional[array[int]] = None,
     ) -> None:
         self.messages = tuple(messages)
+        #: For each row, its message's position in the listing it was indexed from (the
+        #: snapshot's messages; :func:`laid_out`); None when not known. A refresh walks the
+        #: two listings side by side with it (:mod:`mailq_tui.model.index_reuse`).
+        self.listing_rows = listing_rows
         self.now = now
         self.listing = ListingColumns.of(self.messages) if listing is None else listing
         self.search = search
@@ -117,7 +137,9 @@ class QueueIndex:
         #: True when rows are in arrival order and the haystacks laid out in row order.
         self.arrival_ordered = all(map(le, arrivals, islice(arrivals, 1, None)))
         self._search_lock = threading.Lock()
-        self._row_of: Optional[dict[str, int]] = None
+        #: Queue id -> row: a dict, or the previous index's looked up through moved runs
+        #: (:mod:`mailq_tui.model.row_map`, set by ``index_reusing``).
+        self._row_of: Optional[RowLookup] = None
         self._previous: Optional[_Previous] = None
         self._orders: dict[_Order, tuple[int, ...]] = {}
         self._sort_columns: dict[str, Sequence[Any]] = {}

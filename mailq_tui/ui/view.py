@@ -8,17 +8,22 @@ message left the queue or Postfix reused the id for another message.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from typing import Any, Optional
 
 from mailq_tui.model.grouping import Group, group_messages
-from mailq_tui.model.index import QueueIndex, oldest_first
-from mailq_tui.model.index_reuse import index_reusing
+from mailq_tui.model.index import QueueIndex, laid_out
+from mailq_tui.model.index_reuse import reuse_index
 from mailq_tui.model.message import Message
 from mailq_tui.model.query import parse_query
+from mailq_tui.model.queues import QUEUE_NAMES
 from mailq_tui.model.selection import per_queue
 from mailq_tui.model.snapshot import Snapshot
+
+_SIZE = attrgetter("message_size")
 
 
 @dataclass(frozen=True)
@@ -179,7 +184,8 @@ def build_state(snapshot: Snapshot, now: float, spec: ViewSpec) -> ViewState:
     """Index ``snapshot`` oldest first (:func:`~mailq_tui.model.index.oldest_first`: the
     index is laid out for the default view from the start, never copied into that order)
     and select its rows (slow at 500k: call from a thread)."""
-    index = QueueIndex(oldest_first(snapshot.messages), now=now)
+    messages, rows = laid_out(snapshot.messages)
+    index = QueueIndex(messages, now=now, listing_rows=rows)
     return _state(index, snapshot, totals(snapshot.messages), spec)
 
 
@@ -190,10 +196,15 @@ def build_state_reusing(
     have (:func:`~mailq_tui.model.index_reuse.index_reusing`); the index comes laid out
     oldest first, searchable and masked. Falls back to :func:`build_state` when
     ``previous``'s index is not settled yet or much has changed (call from a thread)."""
-    index = index_reusing(previous.index, snapshot.messages, now)
-    if index is None:
+    reused = reuse_index(previous.index, snapshot.messages, now, previous.snapshot.messages)
+    if reused is None:
         return build_state(snapshot, now, spec)
-    return _state(index, snapshot, totals(snapshot.messages), spec)
+    counts = None
+    if previous.counts is not None and previous.counts.total == len(previous.index):
+        counts = totals_after(previous.counts, reused.gone, reused.fresh)
+    if counts is None or counts.total != len(snapshot.messages):
+        counts = totals(snapshot.messages)
+    return _state(reused.index, snapshot, counts, spec)
 
 
 def _state(
@@ -271,4 +282,23 @@ class Marks:
 
 def totals(messages: Sequence[Message]) -> Totals:
     """Messages per queue (in Postfix's queue order) and total bytes."""
-    return Totals(per_queue(messages), len(messages), sum(m.message_size for m in messages))
+    return Totals(per_queue(messages), len(messages), sum(map(_SIZE, messages)))
+
+
+def totals_after(
+    before: Totals, gone: Sequence[Message], fresh: Sequence[Message]
+) -> Optional[Totals]:
+    """:func:`totals` of a listing that is ``before``'s without ``gone`` and with ``fresh``
+    (what a refresh changed: no pass over the unchanged messages); None when a queue outside
+    :data:`QUEUE_NAMES` is involved (its place in the order depends on the whole listing)."""
+    counts = Counter(before.per_queue)
+    counts.subtract(per_queue(gone))
+    counts.update(per_queue(fresh))
+    if not set(counts) <= set(QUEUE_NAMES) or min(counts.values(), default=0) < 0:
+        return None
+    size = before.bytes - sum(map(_SIZE, gone)) + sum(map(_SIZE, fresh))
+    return Totals(
+        {q: counts[q] for q in QUEUE_NAMES if counts[q]},
+        before.total - len(gone) + len(fresh),
+        size,
+    )

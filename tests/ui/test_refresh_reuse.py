@@ -18,6 +18,7 @@ from mailq_tui.model.snapshot import Snapshot
 from mailq_tui.postfix.commands import PostfixTools
 from mailq_tui.postfix.listing import list_queue
 from mailq_tui.ui.screens import queue as queue_module
+from mailq_tui.ui.view import totals
 from tests.doubles import RecordedBackend
 from tests.pilot import queue_screen, settle, shown_ids
 
@@ -149,3 +150,4 @@ async def test_a_changed_listing_rebuilds_and_drops_marks_of_reused_ids(
         changed = new.messages[new.index.row_of(reused.queue_id)]
         assert changed.arrival_time == reused.arrival_time + 5
         assert sorted(shown_ids(app)) == sorted(m.queue_id for m in state.messages)
+        assert new.counts == totals(new.snapshot.messages)  # updated from the change alone
