@@ -210,6 +210,10 @@ class QueueIndex:
             self._row_of = dict(zip(map(_QUEUE_ID, self.messages), range(len(self.messages))))
         return self._row_of.get(queue_id)
 
+    def set_row_of(self, row_of: dict[str, int]) -> None:
+        """Take ``row_of`` (queue id -> row, made with the columns) as the id map."""
+        self._row_of = row_of
+
     def move_clock(self, now: float) -> None:
         """Measure ages from ``now`` on (the same listing, read again later): a remembered
         result is forgotten, since an ``age:`` term may select other rows now."""

@@ -56,14 +56,13 @@ from mailq_tui.ui.commands import (
 from mailq_tui.ui.keys import WorkGate
 from mailq_tui.ui.memory import settle_after_listing
 from mailq_tui.ui.plans import ActionRequest
-from mailq_tui.ui.preview import StreamedListing, preview_state
+from mailq_tui.ui.preview import StreamedListing, preview_state, streamed_state
 from mailq_tui.ui.view import (
     GROUP_BY_CHOICES,
     GROUP_BY_LABELS,
     Marks,
     ViewSpec,
     ViewState,
-    build_state,
     build_state_reusing,
     compute_view,
     totals,
@@ -262,9 +261,10 @@ class QueueScreen(ExplainingScreen[None]):
         self._update_status()
         started = time.monotonic()
         shown = self.state
-        streamed = self.streamed = StreamedListing(time.time())
+        complete = shown is not None and not shown.partial
+        # The first listing (nothing whole on screen) is indexed batch by batch as it is read.
+        streamed = self.streamed = StreamedListing(time.time(), index_parts=not complete)
         try:
-            complete = shown is not None and not shown.partial
             previous = shown.snapshot if complete and shown is not None else None
             on_batch = partial(self._batch_read, streamed)
             cpu = self.cpu_clock()
@@ -283,7 +283,8 @@ class QueueScreen(ExplainingScreen[None]):
                 build = partial(build_state_reusing, shown)
                 state = await asyncio.to_thread(build, snapshot, now, self.spec)
             else:
-                state = await asyncio.to_thread(build_state, snapshot, now, self.spec)
+                build = partial(streamed_state, streamed)
+                state = await asyncio.to_thread(build, snapshot, now, self.spec)
         except PostfixError as exc:
             self._refresh_failed(exc.message)
             return
@@ -304,7 +305,7 @@ class QueueScreen(ExplainingScreen[None]):
         self._update_insight_screens(state)
         if state.spec != self.spec:
             self.apply_view()
-        if not state.index.searchable:
+        if not state.index.has_char_masks:
             # After the list is on screen: the build competes with the UI thread for the GIL.
             self.call_after_refresh(self.warm_index)
         else:  # built from the one shown before: free that one off the UI thread
@@ -353,7 +354,9 @@ class QueueScreen(ExplainingScreen[None]):
         self._show(state)
 
     def _stop_streaming(self, streamed: StreamedListing) -> None:
-        """The listing ``streamed`` ended (complete or failed): no more previews of it."""
+        """The listing ``streamed`` ended (complete or failed): no more previews of it, no
+        more index parts."""
+        streamed.close()
         if self.streamed is streamed:
             self.streamed = None
             self.workers.cancel_group(self, "preview")
