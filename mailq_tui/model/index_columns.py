@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
 from operator import attrgetter, contains, itemgetter, methodcaller, sub
+from typing import Optional
 
 from mailq_tui.model.message import Message
 
@@ -192,12 +193,13 @@ def char_masks(hay: Sequence[str], chars: str) -> dict[str, bytes]:
     }
 
 
-def lowered(values: Sequence[str]) -> tuple[str, ...]:
+def lowered(values: Sequence[str], memo: Optional[dict[str, str]] = None) -> tuple[str, ...]:
     """``values`` lowercased, equal values sharing one string (a value already lowercase is
-    kept as it is): senders, reasons and domains repeat heavily."""
-    distinct = set(values)
-    memo = dict(zip(distinct, map(str.lower, distinct)))
-    for value, low in memo.items():
-        if low == value:
-            memo[value] = value
+    kept as it is): senders, reasons and domains repeat heavily. ``memo``: value ->
+    lowercase, kept across calls (the batches of one listing), updated here."""
+    memo = {} if memo is None else memo
+    new = set(values).difference(memo)
+    for value in new:
+        low = value.lower()
+        memo[value] = value if low == value else low
     return tuple(map(memo.__getitem__, values))

@@ -49,7 +49,8 @@ class BatchParts:
     queues: list[str]
     arrivals: array[int]
     sizes: array[int]
-    senders: list[str]
+    #: Lowercase senders (see :attr:`SearchColumns.senders`).
+    senders: tuple[str, ...]
     hay: list[str]
     addr_at: array[int]
     addr_end: array[int]
@@ -63,8 +64,10 @@ class BatchParts:
     order: array[int]
 
 
-def batch_parts(batch: Sequence[Message]) -> BatchParts:
-    """The parts of one batch (call from a worker: a Python step per message)."""
+def batch_parts(batch: Sequence[Message], lowercase: Optional[dict[str, str]] = None) -> BatchParts:
+    """The parts of one batch (call from a worker: a Python step per message).
+    ``lowercase``: the listing's lowercase senders so far (see :func:`lowered`), shared by
+    its batches so that equal senders share one string."""
     rows = search_rows(batch)
     start = rows.rc_start
     flat = tuple(rows.rc_domain)
@@ -77,7 +80,7 @@ def batch_parts(batch: Sequence[Message]) -> BatchParts:
         queues=list(map(sys.intern, map(_QUEUE_NAME, batch))),
         arrivals=arrivals,
         sizes=array(WIDE, map(_SIZE, batch)),
-        senders=list(map(_SENDER, batch)),
+        senders=lowered(list(map(_SENDER, batch)), lowercase),
         hay=rows.hay,
         addr_at=rows.addr_at,
         addr_end=rows.addr_end,
@@ -116,13 +119,20 @@ def assemble(
         values = list(chain.from_iterable(map(attrgetter(column), parts)))
         return map(values.__getitem__, perm)
 
+    def numbers(column: str, code: str) -> array[int]:
+        """A number column of every part, joined (no int object each), oldest first."""
+        values = array(code)
+        for part in parts:
+            values.extend(getattr(part, column))
+        return array(code, map(values.__getitem__, perm))
+
     ordered = list(map(messages.__getitem__, perm))
     listing = ListingColumns(
         queues=tuple(permuted("queues")),
         arrivals=array(WIDE, map(arrivals.__getitem__, perm)),
-        sizes=array(WIDE, permuted("sizes")),
+        sizes=numbers("sizes", WIDE),
     )
-    counts = list(permuted("counts"))
+    counts = numbers("counts", NARROW)
     picks: list[Optional[tuple[int, ...]]] = [None] * total
     offset = 0
     for p in parts:
@@ -134,15 +144,16 @@ def assemble(
     rc_domain = tuple(chain.from_iterable(permuted("domains")))
     search = SearchColumns(
         hay=tuple(permuted("hay")),
-        addr_at=array(NARROW, permuted("addr_at")),
-        addr_end=array(NARROW, permuted("addr_end")),
+        addr_at=numbers("addr_at", NARROW),
+        addr_end=numbers("addr_end", NARROW),
         rc_start=array(NARROW, accumulate(counts, initial=0)),
         rc_domain=rc_domain,
         rc_row=array(NARROW, chain.from_iterable(map(repeat, range(total), counts))),
         domains=frozenset(rc_domain),
-        senders=lowered(list(permuted("senders"))),
+        senders=tuple(permuted("senders")),
         reason_pick=dict(zip(compress(range(total), moved), filter(None, moved))),
     )
     index = QueueIndex(ordered, now, listing=listing, search=search)
+    index.scattered = total > 1 and perm != list(range(total))
     index.set_row_of(dict(zip(permuted("ids"), range(total))))
     return index

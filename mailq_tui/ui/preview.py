@@ -79,13 +79,14 @@ class StreamedListing:
         self._bytes = 0
         self._worker = ThreadPoolExecutor(1, "index-parts") if index_parts else None
         self._parts: list[Future[BatchParts]] = []
+        self._lowercase: dict[str, str] = {}  # the worker's alone
 
     def add(self, batch: list[Message]) -> None:
         """One more batch (kept by reference; counted here, so that a preview does not
         count every message again)."""
         self.batches.append(batch)
         if self._worker is not None:
-            self._parts.append(self._worker.submit(batch_parts, batch))
+            self._parts.append(self._worker.submit(batch_parts, batch, self._lowercase))
         self.count += len(batch)
         self._queues.update(map(_QUEUE_NAME, batch))
         self._bytes += sum(map(_SIZE, batch))

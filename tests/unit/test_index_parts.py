@@ -70,7 +70,10 @@ def test_joined_parts_equal_the_full_build() -> None:
         if seed % 4 == 0:
             messages.sort(key=lambda m: m.arrival_time)  # already oldest first
         batches = batches_of(messages, rng)
-        joined = assemble([batch_parts(b) for b in batches], messages, NOW)
+        memo: dict[str, str] = {}  # the app's: one per listing, shared by its batches
+        joined = assemble(
+            [batch_parts(b, memo if seed % 2 else None) for b in batches], messages, NOW
+        )
         assert joined is not None
         assert_same(joined, scratch(messages))
         for query in ("dest3", "domain:dest4.example", "reason:'reason 2'", "-queue:hold i̇"):
@@ -101,3 +104,19 @@ def test_empty_listing() -> None:
     joined = assemble([], [], NOW)
     assert joined is not None and len(joined) == 0 and joined.search is not None
     assert_same(joined, scratch([]))
+
+
+def test_haystacks_are_copied_into_row_order_once() -> None:
+    rng = random.Random(11)
+    messages = [message(i, rng) for i in range(500)]
+    joined = assemble([batch_parts(b) for b in batches_of(messages, rng)], messages, NOW)
+    assert joined is not None and joined.scattered and joined.search is not None
+    before = joined.search.hay
+    joined.lay_out_haystacks()
+    assert not joined.scattered
+    assert joined.search.hay == before
+    assert any(a is not b for a, b in zip(joined.search.hay, before) if a)
+    assert_same(joined, scratch(messages))
+    kept = joined.search
+    joined.lay_out_haystacks()
+    assert joined.search is kept

@@ -308,10 +308,11 @@ class QueueScreen(ExplainingScreen[None]):
         if not state.index.has_char_masks:
             # After the list is on screen: the build competes with the UI thread for the GIL.
             self.call_after_refresh(self.warm_index)
-        else:  # built from the one shown before: free that one off the UI thread
-            garbage = [shown]
-            del shown
-            await asyncio.to_thread(garbage.clear)
+        # Free the state shown before (a preview, or the one this was built from) off the UI
+        # thread.
+        garbage = [shown]
+        del shown
+        await asyncio.to_thread(garbage.clear)
 
     def _batch_read(self, streamed: StreamedListing, batch: list[Message]) -> None:
         """A batch of the listing being read (on the event loop, as it is decoded): the
@@ -405,8 +406,10 @@ class QueueScreen(ExplainingScreen[None]):
     async def warm_index(self) -> None:
         """Build the search columns of the listing on screen (filters wait for them); the
         index is laid out oldest first already (:func:`build_state`), where filtering the
-        default view reads memory in order. Then the first key of a filter gets its answers
-        ready (:meth:`QueueIndex.build_char_masks`), and memory is settled
+        default view reads memory in order (a joined index's haystacks are copied into
+        that order first: :meth:`QueueIndex.lay_out_haystacks`). Then the first key of a
+        filter gets its answers ready (:meth:`QueueIndex.build_char_masks`), and memory is
+        settled
         (:func:`settle_after_listing`)."""
         if self.state is None:
             return
@@ -415,6 +418,11 @@ class QueueScreen(ExplainingScreen[None]):
         await asyncio.to_thread(index.build_search_columns)
         self._update_status()
         del index
+        # A filter already asked for (search columns joined as the listing streamed) runs
+        # first: the masks would take the GIL from it.
+        while any(w.group == "filter" and w.is_running for w in list(self.workers)):
+            await asyncio.sleep(0.02)
+        await asyncio.to_thread(held[0].index.lay_out_haystacks)
         await asyncio.to_thread(held[0].index.build_char_masks)
         await asyncio.to_thread(settle_after_listing, held)
 
