@@ -309,9 +309,10 @@ class QueueScreen(ExplainingScreen[None]):
             # After the list is on screen: the build competes with the UI thread for the GIL.
             self.call_after_refresh(self.warm_index)
         # Free the state shown before (a preview, or the one this was built from) off the UI
-        # thread.
+        # thread, after a filter asked for meanwhile (freeing holds the GIL it needs).
         garbage = [shown]
         del shown
+        await self._filters_done()
         await asyncio.to_thread(garbage.clear)
 
     def _batch_read(self, streamed: StreamedListing, batch: list[Message]) -> None:
@@ -420,11 +421,15 @@ class QueueScreen(ExplainingScreen[None]):
         del index
         # A filter already asked for (search columns joined as the listing streamed) runs
         # first: the masks would take the GIL from it.
-        while any(w.group == "filter" and w.is_running for w in list(self.workers)):
-            await asyncio.sleep(0.02)
+        await self._filters_done()
         await asyncio.to_thread(held[0].index.lay_out_haystacks)
         await asyncio.to_thread(held[0].index.build_char_masks)
         await asyncio.to_thread(settle_after_listing, held)
+
+    async def _filters_done(self) -> None:
+        """Wait until no filter is pending or running."""
+        while any(w.group == "filter" and not w.is_finished for w in list(self.workers)):
+            await asyncio.sleep(0.02)
 
     def _refresh_failed(self, message: str) -> None:
         first = self.refresh_error != message
