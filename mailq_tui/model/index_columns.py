@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import sys
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
 from operator import attrgetter, contains, itemgetter, methodcaller, sub
+from typing import Optional
 
 from mailq_tui.model.message import Message
 
@@ -99,62 +100,85 @@ class SearchColumns:
     @classmethod
     def build(cls, messages: Sequence[Message]) -> SearchColumns:
         """The search columns of ``messages``, in their order."""
-        hay_list: list[str] = []
-        # Numbers go straight into arrays: a list would keep an int object per value alive
-        # until the end, and their freed pools stay resident (~50 MiB at 500k messages).
-        addr_at = array(NARROW)
-        addr_end = array(NARROW)
-        rc_start = array(NARROW, (0,))
-        rc_domain: list[str] = []
-        reason_pick: dict[int, tuple[int, ...]] = {}
-        # One pass per message keeps its strings in cache; a pass per column was 3x slower.
-        add_hay, add_at, add_end = hay_list.append, addr_at.append, addr_end.append
-        add_domains, add_start = rc_domain.extend, rc_start.append
-        intern = sys.intern
-        total = 0
-        for msg in messages:
-            rcpts = msg.recipients
-            qid, sender = msg.queue_id, msg.sender
-            if len(rcpts) == 1:
-                addresses, reasons = rcpts[0].address, rcpts[0].delay_reason
-            else:
-                addresses = "\n".join([r.address for r in rcpts])
-                all_reasons = [r.delay_reason for r in rcpts]
-                distinct = dict.fromkeys(all_reasons)
-                reasons = "\n".join(distinct)
-                if len(distinct) > 1:
-                    position = dict(zip(distinct, range(len(distinct))))
-                    reason_pick[len(hay_list)] = tuple(map(position.__getitem__, all_reasons))
-            raw = f"{qid}\n{sender}\n{addresses}\n{reasons}"
-            hay = raw.lower()
-            if len(hay) == len(raw):
-                at = len(qid) + len(sender) + 2
-                end = at + len(addresses)
-            else:  # a few characters (e.g. U+0130) grow when lowercased
-                at = len(qid.lower()) + len(sender.lower()) + 2
-                end = at + len(addresses.lower())
-            add_hay(hay)
-            add_at(at)
-            add_end(end)
-            block = hay[at:end]
-            if len(rcpts) == 1:
-                add_domains((intern(block[block.rfind("@") + 1 :]),))
-            elif rcpts:
-                add_domains(map(intern, map(_THIRD, map(_DOMAIN_OF, block.split("\n")))))
-            total += len(rcpts)
-            add_start(total)
-        counts = map(sub, rc_start[1:], rc_start)
+        rows = search_rows(messages)
+        rc_domain = rows.rc_domain
+        counts = map(sub, rows.rc_start[1:], rows.rc_start)
         return cls(
-            hay=tuple(hay_list),
-            addr_at=addr_at,
-            addr_end=addr_end,
-            rc_start=rc_start,
+            hay=tuple(rows.hay),
+            addr_at=rows.addr_at,
+            addr_end=rows.addr_end,
+            rc_start=rows.rc_start,
             rc_domain=tuple(rc_domain),
             rc_row=array(NARROW, chain.from_iterable(map(repeat, range(len(messages)), counts))),
             domains=frozenset(rc_domain),
             senders=lowered(list(map(_SENDER, messages))),
-            reason_pick=reason_pick,
+            reason_pick=rows.reason_pick,
         )
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class SearchRows:
+    """The per-message part of the search columns of some messages (their haystacks,
+    offsets, recipient domains and reason picks), before the columns are joined:
+    :meth:`SearchColumns.build` makes them of a whole listing, the streamed listing of
+    each batch (:mod:`mailq_tui.model.index_parts`)."""
+
+    hay: list[str]
+    addr_at: array[int]
+    addr_end: array[int]
+    rc_start: array[int]
+    rc_domain: list[str]
+    reason_pick: dict[int, tuple[int, ...]]
+
+
+def search_rows(messages: Iterable[Message]) -> SearchRows:
+    """The :class:`SearchRows` of ``messages``, in their order (one Python step per message:
+    the costly part of the search columns)."""
+    hay_list: list[str] = []
+    # Numbers go straight into arrays: a list would keep an int object per value alive
+    # until the end, and their freed pools stay resident (~50 MiB at 500k messages).
+    addr_at = array(NARROW)
+    addr_end = array(NARROW)
+    rc_start = array(NARROW, (0,))
+    rc_domain: list[str] = []
+    reason_pick: dict[int, tuple[int, ...]] = {}
+    # One pass per message keeps its strings in cache; a pass per column was 3x slower.
+    add_hay, add_at, add_end = hay_list.append, addr_at.append, addr_end.append
+    add_domains, add_start = rc_domain.extend, rc_start.append
+    intern = sys.intern
+    total = 0
+    for msg in messages:
+        rcpts = msg.recipients
+        qid, sender = msg.queue_id, msg.sender
+        if len(rcpts) == 1:
+            addresses, reasons = rcpts[0].address, rcpts[0].delay_reason
+        else:
+            addresses = "\n".join([r.address for r in rcpts])
+            all_reasons = [r.delay_reason for r in rcpts]
+            distinct = dict.fromkeys(all_reasons)
+            reasons = "\n".join(distinct)
+            if len(distinct) > 1:
+                position = dict(zip(distinct, range(len(distinct))))
+                reason_pick[len(hay_list)] = tuple(map(position.__getitem__, all_reasons))
+        raw = f"{qid}\n{sender}\n{addresses}\n{reasons}"
+        hay = raw.lower()
+        if len(hay) == len(raw):
+            at = len(qid) + len(sender) + 2
+            end = at + len(addresses)
+        else:  # a few characters (e.g. U+0130) grow when lowercased
+            at = len(qid.lower()) + len(sender.lower()) + 2
+            end = at + len(addresses.lower())
+        add_hay(hay)
+        add_at(at)
+        add_end(end)
+        block = hay[at:end]
+        if len(rcpts) == 1:
+            add_domains((intern(block[block.rfind("@") + 1 :]),))
+        elif rcpts:
+            add_domains(map(intern, map(_THIRD, map(_DOMAIN_OF, block.split("\n")))))
+        total += len(rcpts)
+        add_start(total)
+    return SearchRows(hay_list, addr_at, addr_end, rc_start, rc_domain, reason_pick)
 
 
 def char_masks(hay: Sequence[str], chars: str) -> dict[str, bytes]:
@@ -169,12 +193,13 @@ def char_masks(hay: Sequence[str], chars: str) -> dict[str, bytes]:
     }
 
 
-def lowered(values: Sequence[str]) -> tuple[str, ...]:
+def lowered(values: Sequence[str], memo: Optional[dict[str, str]] = None) -> tuple[str, ...]:
     """``values`` lowercased, equal values sharing one string (a value already lowercase is
-    kept as it is): senders, reasons and domains repeat heavily."""
-    distinct = set(values)
-    memo = dict(zip(distinct, map(str.lower, distinct)))
-    for value, low in memo.items():
-        if low == value:
-            memo[value] = value
+    kept as it is): senders, reasons and domains repeat heavily. ``memo``: value ->
+    lowercase, kept across calls (the batches of one listing), updated here."""
+    memo = {} if memo is None else memo
+    new = set(values).difference(memo)
+    for value in new:
+        low = value.lower()
+        memo[value] = value if low == value else low
     return tuple(map(memo.__getitem__, values))

@@ -12,21 +12,36 @@ listing's (a preview is built in a thread, but it holds the GIL that decoding th
 the event loop needs): not before the count doubled (:data:`GROWTH`), not sooner than
 :data:`MIN_INTERVAL` after the last, nor sooner than :data:`SPACING` times as long as the
 last one took to build. The first batch is shown at once.
+
+With ``index_parts`` (the first listing, nothing whole on screen), each batch also gets its
+part of the index in one worker thread as it arrives
+(:func:`~mailq_tui.model.index_parts.batch_parts`), so that when the listing ends the index
+is only joined (:func:`~mailq_tui.model.index_parts.assemble`, see :func:`streamed_state`).
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from itertools import chain
 from operator import attrgetter
 from typing import Optional
 
 from mailq_tui.model.index import QueueIndex
+from mailq_tui.model.index_parts import BatchParts, assemble, batch_parts
 from mailq_tui.model.message import QUEUE_NAMES, Message
 from mailq_tui.model.snapshot import Snapshot
-from mailq_tui.ui.view import Totals, ViewSpec, ViewState, compute_view, totals
+from mailq_tui.ui.view import (
+    Totals,
+    ViewSpec,
+    ViewState,
+    build_state,
+    compute_view,
+    state_of,
+    totals,
+)
 
 _QUEUE_NAME = attrgetter("queue_name")
 _SIZE = attrgetter("message_size")
@@ -43,9 +58,11 @@ class StreamedListing:
     """The batches of one listing read so far, and when to show them again.
 
     ``taken_at``: epoch seconds the listing started (the preview's snapshot time).
+    ``index_parts``: build each batch's part of the index as it arrives (in one worker
+    thread; :meth:`parts` waits for them, :meth:`close` drops them).
     """
 
-    def __init__(self, taken_at: float) -> None:
+    def __init__(self, taken_at: float, index_parts: bool = False) -> None:
         self.taken_at = taken_at
         self.started = time.monotonic()
         self.batches: list[list[Message]] = []
@@ -60,14 +77,36 @@ class StreamedListing:
         self._next_at = 0.0
         self._queues: Counter[str] = Counter()
         self._bytes = 0
+        self._worker = ThreadPoolExecutor(1, "index-parts") if index_parts else None
+        self._parts: list[Future[BatchParts]] = []
+        self._lowercase: dict[str, str] = {}  # the worker's alone
 
     def add(self, batch: list[Message]) -> None:
         """One more batch (kept by reference; counted here, so that a preview does not
         count every message again)."""
         self.batches.append(batch)
+        if self._worker is not None:
+            self._parts.append(self._worker.submit(batch_parts, batch, self._lowercase))
         self.count += len(batch)
         self._queues.update(map(_QUEUE_NAME, batch))
         self._bytes += sum(map(_SIZE, batch))
+
+    def parts(self) -> Optional[list[BatchParts]]:
+        """Every batch's part of the index, once built (blocks: call from a thread), or None
+        when they are not being built; the worker ends."""
+        if self._worker is None:
+            return None
+        futures, self._parts = self._parts, []
+        try:
+            return [future.result() for future in futures]
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """No more parts: the worker ends (parts not built yet are dropped)."""
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.shutdown(wait=False, cancel_futures=True)
 
     def totals(self) -> Totals:
         """The status bar's counts of the messages read so far (as ``totals`` counts)."""
@@ -121,3 +160,18 @@ def preview_state(
     counts = counts if counts is not None else totals(messages)
     state = ViewState(index, snapshot, [], counts=counts, partial=True)
     return state.with_view(view)
+
+
+def streamed_state(
+    streamed: StreamedListing, snapshot: Snapshot, now: float, spec: ViewSpec
+) -> ViewState:
+    """The state of the whole listing ``streamed`` read (``snapshot``): its index joined from
+    the batches' parts when they were built and ``snapshot`` kept every message read (else
+    built whole, :func:`build_state`). Call from a thread: it waits for the last parts."""
+    parts = streamed.parts()
+    index = None if parts is None else assemble(parts, snapshot.messages, now)
+    del parts
+    streamed.batches.clear()
+    if index is None:
+        return build_state(snapshot, now, spec)
+    return state_of(index, snapshot, streamed.totals(), spec)

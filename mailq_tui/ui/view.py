@@ -219,6 +219,10 @@ def _state(
     return ViewState(index, snapshot, [], counts=counts).with_view(view)
 
 
+#: The state showing a spec over an index made elsewhere (the streamed listing's).
+state_of = _state
+
+
 class Marks:
     """Marked messages by queue id, remembering the identity the user saw."""
 

@@ -59,15 +59,16 @@ def listing_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many listings the screen indexed (one entry per ``build_state`` call)."""
+    """How many listings the screen indexed whole (one entry per ``streamed_state`` call: the
+    first listing)."""
     calls: list[int] = []
-    build = queue_module.build_state
+    build = queue_module.streamed_state
 
     def spy(*args: Any) -> Any:
         calls.append(1)
         return build(*args)
 
-    monkeypatch.setattr(queue_module, "build_state", spy)
+    monkeypatch.setattr(queue_module, "streamed_state", spy)
     return calls
 
 

@@ -56,14 +56,13 @@ from mailq_tui.ui.commands import (
 from mailq_tui.ui.keys import WorkGate
 from mailq_tui.ui.memory import settle_after_listing
 from mailq_tui.ui.plans import ActionRequest
-from mailq_tui.ui.preview import StreamedListing, preview_state
+from mailq_tui.ui.preview import StreamedListing, preview_state, streamed_state
 from mailq_tui.ui.view import (
     GROUP_BY_CHOICES,
     GROUP_BY_LABELS,
     Marks,
     ViewSpec,
     ViewState,
-    build_state,
     build_state_reusing,
     compute_view,
     totals,
@@ -262,9 +261,10 @@ class QueueScreen(ExplainingScreen[None]):
         self._update_status()
         started = time.monotonic()
         shown = self.state
-        streamed = self.streamed = StreamedListing(time.time())
+        complete = shown is not None and not shown.partial
+        # The first listing (nothing whole on screen) is indexed batch by batch as it is read.
+        streamed = self.streamed = StreamedListing(time.time(), index_parts=not complete)
         try:
-            complete = shown is not None and not shown.partial
             previous = shown.snapshot if complete and shown is not None else None
             on_batch = partial(self._batch_read, streamed)
             cpu = self.cpu_clock()
@@ -283,7 +283,8 @@ class QueueScreen(ExplainingScreen[None]):
                 build = partial(build_state_reusing, shown)
                 state = await asyncio.to_thread(build, snapshot, now, self.spec)
             else:
-                state = await asyncio.to_thread(build_state, snapshot, now, self.spec)
+                build = partial(streamed_state, streamed)
+                state = await asyncio.to_thread(build, snapshot, now, self.spec)
         except PostfixError as exc:
             self._refresh_failed(exc.message)
             return
@@ -304,13 +305,15 @@ class QueueScreen(ExplainingScreen[None]):
         self._update_insight_screens(state)
         if state.spec != self.spec:
             self.apply_view()
-        if not state.index.searchable:
+        if not state.index.has_char_masks:
             # After the list is on screen: the build competes with the UI thread for the GIL.
             self.call_after_refresh(self.warm_index)
-        else:  # built from the one shown before: free that one off the UI thread
-            garbage = [shown]
-            del shown
-            await asyncio.to_thread(garbage.clear)
+        # Free the state shown before (a preview, or the one this was built from) off the UI
+        # thread, after a filter asked for meanwhile (freeing holds the GIL it needs).
+        garbage = [shown]
+        del shown
+        await self._filters_done()
+        await asyncio.to_thread(garbage.clear)
 
     def _batch_read(self, streamed: StreamedListing, batch: list[Message]) -> None:
         """A batch of the listing being read (on the event loop, as it is decoded): the
@@ -353,7 +356,9 @@ class QueueScreen(ExplainingScreen[None]):
         self._show(state)
 
     def _stop_streaming(self, streamed: StreamedListing) -> None:
-        """The listing ``streamed`` ended (complete or failed): no more previews of it."""
+        """The listing ``streamed`` ended (complete or failed): no more previews of it, no
+        more index parts."""
+        streamed.close()
         if self.streamed is streamed:
             self.streamed = None
             self.workers.cancel_group(self, "preview")
@@ -402,8 +407,10 @@ class QueueScreen(ExplainingScreen[None]):
     async def warm_index(self) -> None:
         """Build the search columns of the listing on screen (filters wait for them); the
         index is laid out oldest first already (:func:`build_state`), where filtering the
-        default view reads memory in order. Then the first key of a filter gets its answers
-        ready (:meth:`QueueIndex.build_char_masks`), and memory is settled
+        default view reads memory in order (a joined index's haystacks are copied into
+        that order first: :meth:`QueueIndex.lay_out_haystacks`). Then the first key of a
+        filter gets its answers ready (:meth:`QueueIndex.build_char_masks`), and memory is
+        settled
         (:func:`settle_after_listing`)."""
         if self.state is None:
             return
@@ -412,8 +419,17 @@ class QueueScreen(ExplainingScreen[None]):
         await asyncio.to_thread(index.build_search_columns)
         self._update_status()
         del index
+        # A filter already asked for (search columns joined as the listing streamed) runs
+        # first: the masks would take the GIL from it.
+        await self._filters_done()
+        await asyncio.to_thread(held[0].index.lay_out_haystacks)
         await asyncio.to_thread(held[0].index.build_char_masks)
         await asyncio.to_thread(settle_after_listing, held)
+
+    async def _filters_done(self) -> None:
+        """Wait until no filter is pending or running."""
+        while any(w.group == "filter" and not w.is_finished for w in list(self.workers)):
+            await asyncio.sleep(0.02)
 
     def _refresh_failed(self, message: str) -> None:
         first = self.refresh_error != message
