@@ -49,9 +49,11 @@ _SIZE = attrgetter("message_size")
 #: A new preview waits until the count grew by this factor since the last one.
 GROWTH = 2.0
 #: Seconds between previews, at least.
-MIN_INTERVAL = 0.5
-#: A new preview waits at least this many times as long as the last one took to build.
-SPACING = 4.0
+MIN_INTERVAL = 1.0
+#: A new preview waits at least this many times as long as the last one took to build, so
+#: previews hold the GIL at most ~10% of the time: with 4 (and 0.5 s), a 500,000-message
+#: listing printed at once was usable 4.5 s later (bench.stream_bench, --rate 0).
+SPACING = 10.0
 
 
 class StreamedListing:
