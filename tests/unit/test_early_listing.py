@@ -79,7 +79,7 @@ def test_no_json_option_asks_the_caller_to_list_otherwise(tmp_path: Path) -> Non
 def test_closing_early_kills_postqueue(tmp_path: Path) -> None:
     fifo = tmp_path / "never"
     subprocess.run(["mkfifo", str(fifo)], check=True)
-    tools = _stand_in(tmp_path, f"cat {fifo}\n")  # blocks until the fifo gets a writer
+    tools = _stand_in(tmp_path, f"exec cat {fifo}\n")  # blocks until the fifo gets a writer
     early = EarlyListing(tools)
     early.close()
     early._thread.join()
