@@ -11,7 +11,10 @@ depend on the filter is worked out once per index, beside it (weakly referenced:
 the index): each row's group key as a number (a message in several groups gets the number of
 that combination), its recipient domains as a number into a few shared tuples, and sizes and
 arrival times as machine integers. A keystroke then costs a pass over the filtered rows and a
-few C-level passes per group, not a Python step per recipient.
+few C-level passes per group, not a Python step per recipient. In the default view (rows in
+row order over an index in arrival order) a message in several groups is not put in each of
+them: its counts and bytes come from one sum of per-group lanes, and a group's rows are put
+together when first read (:class:`GroupRows`: an expanded or marked group).
 """
 
 from __future__ import annotations
