@@ -11,7 +11,10 @@ depend on the filter is worked out once per index, beside it (weakly referenced:
 the index): each row's group key as a number (a message in several groups gets the number of
 that combination), its recipient domains as a number into a few shared tuples, and sizes and
 arrival times as machine integers. A keystroke then costs a pass over the filtered rows and a
-few C-level passes per group, not a Python step per recipient.
+few C-level passes per group, not a Python step per recipient. In the default view (rows in
+row order over an index in arrival order) a message in several groups is not put in each of
+them: its counts and bytes come from one sum of per-group lanes, and a group's rows are put
+together when first read (:class:`GroupRows`: an expanded or marked group).
 """
 
 from __future__ import annotations
@@ -20,11 +23,11 @@ import threading
 import weakref
 from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import chain, compress, count, islice, repeat
+from itertools import chain, compress, count, filterfalse, islice, repeat
 from operator import add, gt, lt, mul, sub
-from typing import Any, Callable
+from typing import Any, Callable, Optional, Union, overload
 
 from mailq_tui.model.index import QueueIndex
 from mailq_tui.model.message import NULL_SENDER
@@ -47,8 +50,9 @@ class Group:
     oldest: int = 0
     newest: int = 0
     top_destinations: list[tuple[str, int]] = field(default_factory=list)
-    #: Rows (index positions) of the group's messages, in row order.
-    rows: list[int] = field(default_factory=list)
+    #: Rows (index positions) of the group's messages, in the order of the rows grouped (a
+    #: list, or a :class:`GroupRows` put together when first read).
+    rows: Sequence[int] = field(default_factory=list)
 
 
 def sender_key(sender: str, by_domain: bool) -> str:
@@ -99,14 +103,19 @@ def _grouped(index: QueueIndex, keys: _Keys, rows: Sequence[int]) -> list[Group]
         for append in map(appends.__getitem__, combos[codes[row] - first_combo]):
             append(row)
 
-    appends.extend([in_each_group] * len(combos))
+    columns = _row_columns(index)
+    monotonic = columns.arrival_ordered and _monotonic(rows)
+    # In row order (the default view's), a message in several groups is only set apart here
+    # (in C), and put in its groups' rows when they are read (:func:`_with_several`).
+    set_apart = monotonic and bool(combos)
+    appends.extend([in_several if set_apart else in_each_group] * len(combos))
     in_no_group: list[int] = []  # code -1: messages with no recipients
     appends.append(in_no_group.append)
     for row in rows:
         appends[codes[row]](row)
-    columns = _row_columns(index)
-    monotonic = columns.arrival_ordered and _monotonic(rows)
     recipients, destinations, mixed = _counted(keys, columns, rows, multi)
+    if set_apart:
+        return _with_several(keys, columns, rows, members, multi, recipients, destinations, mixed)
     groups = []
     for k, group_rows in enumerate(members):
         if not group_rows:
@@ -120,6 +129,138 @@ def _grouped(index: QueueIndex, keys: _Keys, rows: Sequence[int]) -> list[Group]
         groups.append(_summarise(columns, keys.keys[k], group_rows, recipients[k], top, monotonic))
     groups.sort(key=lambda g: (-g.count, g.key))
     return groups
+
+
+def _with_several(
+    keys: _Keys,
+    columns: _RowColumns,
+    rows: Sequence[int],
+    members: list[list[int]],
+    multi: list[int],
+    recipients: list[int],
+    destinations: list[dict[str, int]],
+    mixed: set[int],
+) -> list[Group]:
+    """The groups of ``rows`` (in row order or its reverse, over an index in arrival
+    order), whose messages in one group are in ``members`` and whose messages in several
+    groups are ``multi``. Those add to their groups' counts and bytes from one sum of
+    :func:`_lanes` (in C); a group's rows are put together when first read
+    (:class:`GroupRows`), its oldest and newest from the first and last of them."""
+    codes, combos, first_combo = keys.codes, keys.combos, len(keys.keys)
+    lanes, count_bits, lane_bits = _lanes(keys, columns)
+    total = sum(map(lanes.__getitem__, multi))
+    several: dict[int, tuple[int, int]] = {}  # code -> (messages, bytes) from ``multi``
+    for k in range(len(keys.keys)):
+        lane = (total >> (k * lane_bits)) & ((1 << lane_bits) - 1)
+        if lane:
+            several[k] = (lane & ((1 << count_bits) - 1), lane >> count_bits)
+    ends: dict[int, list[int]] = {k: [] for k in several}
+    for in_order in (multi, reversed(multi)):
+        seen: set[int] = set()
+        for row in in_order:
+            for k in combos[codes[row] - first_combo]:
+                if k not in seen:
+                    seen.add(k)
+                    ends[k].append(row)
+            if len(seen) == len(several):
+                break
+    descending = len(rows) > 1 and rows[0] > rows[-1]
+    arrivals, sizes = columns.arrivals, columns.sizes
+    groups = []
+    for k, key in enumerate(keys.keys):
+        own = members[k]
+        if not own and k not in several:
+            continue
+        count, size = several.get(k, (0, 0))
+        group_rows: Sequence[int] = own
+        if k in several:
+            group_rows = GroupRows(_rows_with_several(own, multi, k, keys, descending))
+        if keys.by_domain:
+            top = [(key, recipients[k])]
+        elif k in mixed:
+            top = _top_in_row_order(destinations[k], group_rows, k, keys, columns)
+        else:
+            top = Counter(destinations[k]).most_common(TOP_DESTINATIONS)
+        first_last = ends.get(k, []) + ([own[0], own[-1]] if own else [])
+        groups.append(
+            Group(
+                key=key,
+                count=len(own) + count,
+                recipients=recipients[k],
+                bytes=sum(map(sizes.__getitem__, own)) + size,
+                oldest=arrivals[min(first_last)],
+                newest=arrivals[max(first_last)],
+                top_destinations=top,
+                rows=group_rows,
+            )
+        )
+    groups.sort(key=lambda g: (-g.count, g.key))
+    return groups
+
+
+def _rows_with_several(
+    own: list[int], multi: list[int], k: int, keys: _Keys, descending: bool
+) -> Callable[[], list[int]]:
+    """What puts group ``k``'s rows together: ``own`` (its messages in it alone) and those
+    of ``multi`` in it, merged in row order (two sorted runs: one merge in C)."""
+
+    def rows() -> list[int]:
+        codes, combos, first_combo = keys.codes, keys.combos, len(keys.keys)
+        merged = own + [r for r in multi if k in combos[codes[r] - first_combo]]
+        merged.sort(reverse=descending)
+        return merged
+
+    return rows
+
+
+class GroupRows(Sequence[int]):
+    """A group's rows, put together on first use: a keystroke while grouped shows group
+    headers, and only an expanded (or marked) group reads its rows. Equal to a list of the
+    same rows."""
+
+    __slots__ = ("_make", "_rows")
+
+    def __init__(self, make: Callable[[], list[int]]) -> None:
+        self._make: Optional[Callable[[], list[int]]] = make
+        self._rows: Optional[list[int]] = None
+
+    def _list(self) -> list[int]:
+        rows = self._rows
+        if rows is None:
+            make = self._make
+            assert make is not None
+            rows = self._rows = make()  # two threads may both make it: the same list
+            self._make = None
+        return rows
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[int]: ...
+
+    def __getitem__(self, index: Union[int, slice]) -> Union[int, list[int]]:
+        return self._list()[index]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._list())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, GroupRows):
+            other = other._list()
+        return self._list() == other
+
+    def __hash__(self) -> int:
+        raise TypeError("unhashable type: 'GroupRows'")
+
+    def __repr__(self) -> str:
+        return repr(self._list())
+
+    def __deepcopy__(self, memo: dict[int, object]) -> list[int]:
+        return list(self._list())
 
 
 def _counted(
@@ -151,10 +292,11 @@ def _counted(
     mixed: set[int] = set()
     if not multi:
         return recipients, destinations, mixed
-    spans, pairs, names = keys.spans, keys.pairs, columns.domains
+    names = columns.domains
     width = len(names)
-    in_pairs = chain.from_iterable(map(pairs.__getitem__, map(spans.__getitem__, multi)))
-    for pair, times in Counter(in_pairs).items():
+    for pair, times in _pairs_counted(keys, multi).items():
+        if times <= 0:
+            continue
         k, number = divmod(pair, width)
         recipients[k] += times
         mixed.add(k)
@@ -164,8 +306,30 @@ def _counted(
     return recipients, destinations, mixed
 
 
+def _pairs_counted(keys: _Keys, multi: list[int]) -> Counter[int]:
+    """:attr:`_Keys.pairs` of the rows ``multi`` (rows in several groups), counted. When
+    they are most of such rows (a short filter), the count over all of them (worked out
+    once) less that of the others, which are fewer: recipients of such messages are many
+    (20 each in bench.synthetic), and counting a million took ~40 ms at 500k."""
+    spans, pairs = keys.spans, keys.pairs
+    if len(multi) * 2 <= len(spans):
+        return Counter(chain.from_iterable(map(pairs.__getitem__, map(spans.__getitem__, multi))))
+    with _KEYS_LOCK:
+        total = keys.pair_total[0] if keys.pair_total else None
+    if total is None:
+        total = Counter(pairs)
+        with _KEYS_LOCK:
+            keys.pair_total[:] = [total]
+    others = filterfalse(set(multi).__contains__, spans)
+    counted = Counter(total)
+    counted.subtract(
+        Counter(chain.from_iterable(map(pairs.__getitem__, map(spans.__getitem__, others))))
+    )
+    return counted
+
+
 def _top_in_row_order(
-    counts: dict[str, int], rows: list[int], k: int, keys: _Keys, columns: _RowColumns
+    counts: dict[str, int], rows: Sequence[int], k: int, keys: _Keys, columns: _RowColumns
 ) -> list[tuple[str, int]]:
     """The top destinations of group ``k`` whose counts come from several kinds of rows
     (:func:`_counted`), ties broken as :meth:`Counter.most_common` breaks them when counting
@@ -223,6 +387,29 @@ def _summarise(
     )
 
 
+def _lanes(keys: _Keys, columns: _RowColumns) -> tuple[dict[int, int], int, int]:
+    """Per message in several groups, one int holding, for each of its groups, 1 and its
+    size in that group's lane: summed over such messages (in C), each lane holds the
+    group's count of them and their bytes. A lane's count part is wide enough for every
+    row and its bytes part for every byte of the index, so no sum spills into the next.
+    Returns (lanes by row, bits of the count part, bits of a lane); worked out once."""
+    with _KEYS_LOCK:
+        if keys.lanes:
+            return keys.lanes[0]
+    count_bits = len(columns.sizes).bit_length() + 1
+    lane_bits = count_bits + sum(columns.sizes).bit_length() + 1
+    codes, combos, first_combo, sizes = keys.codes, keys.combos, len(keys.keys), columns.sizes
+    lanes = {}
+    for row in keys.spans:
+        one = 1 | (sizes[row] << count_bits)
+        lanes[row] = sum(one << (k * lane_bits) for k in combos[codes[row] - first_combo])
+    made = (lanes, count_bits, lane_bits)
+    with _KEYS_LOCK:
+        if not keys.lanes:
+            keys.lanes.append(made)
+        return keys.lanes[0]
+
+
 def _monotonic(rows: Sequence[int]) -> bool:
     """Whether ``rows`` go up or down all the way (as sorted by age over an index laid out
     oldest first); then so does each group's part of them. One pass in C."""
@@ -258,6 +445,10 @@ class _Keys:
     by_domain: bool = False
     #: The rows last grouped and their groups (replaced whole, under the lock).
     last: list[Any] = field(default_factory=lambda: [None, []])
+    #: :func:`_lanes`, once a call has needed them.
+    lanes: list[tuple[dict[int, int], int, int]] = field(default_factory=list)
+    #: :attr:`pairs` counted (a ``Counter``), once a call has needed it.
+    pair_total: list[Counter[int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, eq=False)

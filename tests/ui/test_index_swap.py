@@ -1,7 +1,7 @@
 """What keeps keystrokes fast, seen from the user's side: the index is laid out oldest first
 from the start (never copied into that order: no second index, no swap), the garbage
-collector is settled and frozen after indexing, and a filter that changes only the row count
-updates the scrollbar without a layout pass."""
+collector is settled and frozen after indexing, a filter that changes only the row count
+updates the scrollbar without a layout pass, and neither does typing in the filter bar."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from textual.pilot import Pilot
 from mailq_tui.model.index import QueueIndex
 from mailq_tui.model.index_columns import SearchColumns
 from mailq_tui.ui.widgets.queue_list import QueueList
+from mailq_tui.ui.widgets.safe_input import SafeInput
 from tests.doubles import RecordedBackend
 from tests.pilot import change_view, queue_screen, settle, shown_ids
 
@@ -199,3 +200,38 @@ async def test_footer_rebuilds_leave_no_widgets_behind(shuffled: RecordedBackend
             await pilot.press("slash", "x", "backspace", "enter", "g")
             await settle(pilot)
         assert alive() <= start + len(app.screen.query(FooterKey))
+
+
+async def test_typing_in_the_filter_bar_asks_no_layout_and_keeps_the_cursor_in_view(
+    backend: RecordedBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bar's value growing changes its ``virtual_size``, for which Textual's ``Input``
+    asks a layout of the whole screen at each keystroke; the bar (one line, fixed size)
+    keeps its size and still scrolls a long value so that its end, with the cursor, shows."""
+    app = make_app(backend)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        bar = app.screen.query_one("#filter", SafeInput)
+        region = bar.region
+        layouts: list[dict[str, object]] = []
+        refresh = bar.refresh
+
+        def watched_refresh(*regions: Any, **kwargs: Any) -> Any:
+            if kwargs.get("layout"):
+                layouts.append(kwargs)
+            return refresh(*regions, **kwargs)
+
+        monkeypatch.setattr(bar, "refresh", watched_refresh)
+        await pilot.press(*("to:" + "x" * 80 + "END"))
+        await settle(pilot)
+        assert layouts == []
+        assert bar.virtual_size.width == bar.content_width
+        assert bar.region == region
+        assert 0 < bar.scroll_x == bar.max_scroll_x
+        line = "".join(text for text, _ in _drawn(app)[region.y])
+        assert "xxEND" in line and "to:" not in line
+        await pilot.press("home")
+        await settle(pilot)
+        line = "".join(text for text, _ in _drawn(app)[region.y])
+        assert "to:xx" in line and "END" not in line

@@ -29,10 +29,12 @@ REASONS = [
 ]
 
 
-def corpus(count: int, seed: int) -> list[Message]:
+def corpus(count: int, seed: int, distinct_ages: bool = False) -> list[Message]:
     """Messages with one to many recipients, often in several domains and with several
     reasons, some with none; senders, queues, sizes and ages drawn from small sets so that
-    groups and top-destination ties are common."""
+    groups and top-destination ties are common (``distinct_ages``: no two messages of the
+    same age, so that a list sorted by age either way is in row order or its reverse over
+    an index in arrival order)."""
     rng = random.Random(seed)
     out = []
     for n in range(count):
@@ -51,7 +53,7 @@ def corpus(count: int, seed: int) -> list[Message]:
             Message(
                 queue,
                 f"{n:06X}",
-                NOW - rng.randint(0, 30) * 60,
+                NOW - (count - n if distinct_ages else rng.randint(0, 30) * 60),
                 rng.choice([100, 2000, 40000]),
                 sender,
                 recipients,
@@ -145,3 +147,19 @@ def test_a_message_in_two_domains_is_in_both_groups_with_its_own_recipients() ->
         "gmail.com": ([0], 1, 2, [("gmail.com", 2)]),
         "yahoo.com": ([0], 1, 1, [("yahoo.com", 1)]),
     }
+
+
+@pytest.mark.parametrize("by", GROUP_BY)
+def test_rows_in_row_order_either_way_agree_with_the_plain_definition(by: str) -> None:
+    """Sorted by age either way over an index in arrival order (the default view), the
+    rows of messages in several groups are set apart and put in their groups when read."""
+    index = QueueIndex(corpus(1500, 3, distinct_ages=True), now=NOW).in_arrival_order()
+    for text in ("", "g", "gmail.", "-queue:hold", "to:user7"):
+        for reverse in (True, False):
+            rows = index.select(text, "age", reverse)
+            assert rows == sorted(rows, reverse=not reverse)
+            got = group_messages(index, rows, by)
+            assert [astuple(g) for g in got] == [astuple(g) for g in plain_groups(index, rows, by)]
+            for group in got:  # read again: the same rows
+                members = set(group.rows)
+                assert list(group.rows) == [r for r in rows if r in members]

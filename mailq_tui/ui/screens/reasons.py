@@ -80,7 +80,7 @@ def summarise(state: ViewState) -> ReasonsSummary:
     """Clusters of the view's rows, biggest first (slow at 500k: call from a thread)."""
     groups = group_messages(state.index, state.rows, "reason")
     clusters = [Cluster(g, explain(g.key)) for g in groups if g.key]
-    in_clusters = set()
+    in_clusters: set[int] = set()
     for g in groups:
         if g.key:
             in_clusters.update(g.rows)
