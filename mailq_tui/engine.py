@@ -6,10 +6,11 @@ errors, or as :class:`~mailq_tui.postfix.commands.PostfixError` with a friendly 
 :meth:`QueueEngine.snapshot` — never as a traceback.
 
 Safety of bulk actions (:meth:`QueueEngine.act`): queue ids are validated, then re-checked
-against a fresh listing right before ``postsuper`` runs. Postfix reuses short ids, so an id that
-vanished, or now names a message with another arrival time or sender, is skipped and reported;
-only the survivors go to ONE ``postsuper`` process, restricted to the queues they are in now
-(the decision itself: :mod:`mailq_tui.model.recheck`). Counts come from postsuper's own output.
+against a fresh listing right before ``postsuper`` gets them. Postfix reuses short ids, so an id
+that vanished, or now names a message with another arrival time or sender, is skipped and
+reported; only the survivors go to ONE ``postsuper`` process. Each id goes to it as soon as the
+fresh listing has confirmed it, so the listing and postsuper overlap instead of adding up (the
+decision itself: :mod:`mailq_tui.model.recheck`). Counts come from postsuper's own output.
 
 Stopping: actions take a ``stop`` :class:`asyncio.Event` (set on Ctrl+C, SIGTERM, hangup or
 quit). It is a request, not a cancellation: the running Postfix command finishes what it has
@@ -20,6 +21,7 @@ line say exactly what was done.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
@@ -34,7 +36,7 @@ from mailq_tui.model.recheck import (
     SKIP_NOT_HELD,
     SKIP_REUSED,
     SKIP_VANISHED,
-    recheck,
+    StreamedRecheck,
     screen_targets,
 )
 from mailq_tui.model.selection import site_flush_candidates
@@ -44,9 +46,9 @@ from mailq_tui.postfix import flush as flush_mod
 from mailq_tui.postfix.audit import audit_record, default_audit_path, write_audit
 from mailq_tui.postfix.commands import PostfixError, PostfixTools
 from mailq_tui.postfix.health import Health, not_configured, read_health
-from mailq_tui.postfix.listing import find_current, iter_queue, list_queue
+from mailq_tui.postfix.listing import iter_queue, list_queue
 from mailq_tui.postfix.postcat import PostcatResult, postcat
-from mailq_tui.postfix.postsuper import run_postsuper
+from mailq_tui.postfix.postsuper import postsuper_queues, run_postsuper
 from mailq_tui.postfix.privileges import current_user, detect_privileges
 from mailq_tui.postfix.queue_ids import is_valid_queue_id
 from mailq_tui.postfix.settings import PostfixSettings, read_settings
@@ -70,6 +72,25 @@ __all__ = [
     "ProgressCallback",
     "QueueEngine",
 ]
+
+
+async def _next_or_stop(
+    queue: asyncio.Queue[Optional[list[str]]], stop: Optional[asyncio.Event]
+) -> Optional[list[str]]:
+    """The next item of ``queue``, or None as soon as ``stop`` is set (a stop must not wait
+    for the listing's next confirmed id)."""
+    if stop is None:
+        return await queue.get()
+    getting = asyncio.ensure_future(queue.get())
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait((getting, stopping), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in (getting, stopping):
+            waiter.cancel()
+    if getting.done() and not getting.cancelled():
+        return getting.result()
+    return None
 
 
 def _record_abort(report: ActionReport, exc: BaseException) -> None:
@@ -190,10 +211,6 @@ class QueueEngine:
             qdir = PostfixSettings().queue_directory
         return await asyncio.to_thread(read_health, qdir)
 
-    async def _current(self, ids: set[str]) -> dict[str, Message]:
-        """Fresh id -> message for the ids asked for only (streamed; memory stays small)."""
-        return await find_current(self.tools, ids, use_json=await self._use_json())
-
     # ------------------------------------------------------------------ acting
 
     async def act(
@@ -205,8 +222,10 @@ class QueueEngine:
     ) -> ActionReport:
         """delete | hold | release | requeue the messages the user saw (``targets``).
 
-        Re-checks every id against a fresh listing first (see the module docstring), runs ONE
-        postsuper on the survivors, reports from postsuper's output, and writes the audit log.
+        Re-checks every id against a fresh listing (see the module docstring), streams the
+        survivors into ONE postsuper as the listing confirms them, reports from postsuper's
+        output, and writes the audit log. An id the listing has not confirmed never reaches
+        postsuper: when the listing fails or a stop comes first, the rest is not touched.
         ``progress(done, total)`` is called from the event loop while postsuper works. When
         ``stop`` is set, postsuper gets no more ids and finishes the ones it has read; the
         report is then ``interrupted`` (see the module docstring).
@@ -241,39 +260,75 @@ class QueueEngine:
         if not privs.postsuper.allowed:
             report.errors.append(privs.postsuper.reason)
             return
+        checker = StreamedRecheck(action, seen)
+        relisted: asyncio.Queue[Optional[list[str]]] = asyncio.Queue()
+        failed: list[str] = []
+        complete = False
+
+        async def relist() -> None:
+            """The fresh listing: confirmed ids go to postsuper as it streams."""
+            nonlocal complete
+            try:
+                async for batch in iter_queue(self.tools, [], use_json=await self._use_json()):
+                    confirmed = checker.feed(batch)
+                    if confirmed:
+                        relisted.put_nowait(confirmed)
+                    if stop is not None and stop.is_set():
+                        return
+                complete = True
+            except PostfixError as exc:
+                failed.append(exc.message)
+            finally:
+                relisted.put_nowait(None)
+
+        async def confirmed_ids() -> AsyncIterator[list[str]]:
+            while True:
+                ids = await _next_or_stop(relisted, stop)
+                if ids is None:
+                    return
+                yield ids
+
+        lister = asyncio.ensure_future(relist())
         try:
-            current = await self._current(set(seen))
-        except PostfixError as exc:
-            report.errors.append(f"could not re-check the queue before acting: {exc.message}")
+            result = await run_postsuper(
+                self.tools,
+                action,
+                confirmed_ids(),
+                postsuper_queues(action),
+                progress=progress,
+                stop=stop,
+                total=len(seen),
+            )
+        finally:
+            if not lister.done():
+                lister.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await lister
+        if complete:
+            report.skipped.extend(checker.finish().skipped)
+        if failed:
+            done = f" ({count(result.sent)} already given to postsuper)" if result.sent else ""
+            report.errors.append(f"could not re-check the queue before acting: {failed[0]}{done}")
+        if not result.sent and result.error is None:
+            if stop is not None and stop.is_set() and checker.survivors:
+                report.notes.append("postsuper was not started")
             return
-        checked = recheck(action, seen, current)
-        report.skipped.extend(checked.skipped)
-        survivors, queues = list(checked.survivors), checked.queues
-        if not survivors:
-            return
-        if stop is not None and stop.is_set():
-            report.notes.append("postsuper was not started")
-            return
-        result = await run_postsuper(
-            self.tools, action, survivors, queues, progress=progress, stop=stop
-        )
         report.postfix_exit_code = result.exit_code
         report.done = result.done
         report.outcomes = dict(result.outcomes)
         if result.error:
             report.errors.append(result.error)
         report.errors.extend(f"postsuper warning: {w}" for w in result.warnings)
-        if result.sent < len(survivors):
+        if result.sent < len(checker.survivors):
             report.notes.append(
-                f"{plural(len(survivors) - result.sent, 'message')} never reached postsuper; "
-                f"it finished the {count(result.sent)} it had been given"
+                f"{plural(len(checker.survivors) - result.sent, 'message')} never reached "
+                f"postsuper; it finished the {count(result.sent)} it had been given"
             )
         untouched = result.sent - len(result.outcomes)
         if untouched > 0 and not result.error:
             gone = "it left or moved" if untouched == 1 else "they left or moved"
             report.notes.append(
-                f"postsuper did not find {plural(untouched, 'message')} in the "
-                f"{' or '.join(sorted(queues))} queue ({gone} just before it ran)"
+                f"postsuper did not find {plural(untouched, 'message')} ({gone} just before it ran)"
             )
 
     async def flush_all(self) -> ActionReport:

@@ -113,3 +113,46 @@ def recheck(action: str, seen: Mapping[str, Message], current: Mapping[str, Mess
         elif now is not None:
             result.survivors[qid] = now
     return result
+
+
+class StreamedRecheck:
+    """The re-check decided as the fresh listing streams, so each id can go to postsuper as
+    soon as the listing has confirmed it (the listing and postsuper then overlap).
+
+    :meth:`feed` takes each batch of the listing and returns the ids confirmed by it; an id is
+    confirmed at its first copy that passes :func:`skip_reason` (showq lists a message that
+    moves during its scan twice: the same file, so the same identity). :meth:`finish`, once
+    the whole listing was read, gives the :class:`Recheck` with the skip reason of every other
+    target, decided from its last copy, as :func:`recheck` decides it.
+    """
+
+    def __init__(self, action: str, seen: Mapping[str, Message]) -> None:
+        self.action = action
+        self.seen = seen
+        #: queue id -> the message as the listing showed it when it was confirmed.
+        self.survivors: dict[str, Message] = {}
+        self._last: dict[str, Message] = {}
+
+    def feed(self, batch: Sequence[Message]) -> list[str]:
+        """The ids of ``batch`` confirmed now (each id once over the whole listing)."""
+        confirmed = []
+        for now in batch:
+            qid = now.queue_id
+            saw = self.seen.get(qid)
+            if saw is None or qid in self.survivors:
+                continue
+            if skip_reason(self.action, saw, now):
+                self._last[qid] = now
+            else:
+                self.survivors[qid] = now
+                confirmed.append(qid)
+        return confirmed
+
+    def finish(self) -> Recheck:
+        """The outcome once the listing is complete: the confirmed ids, then every other
+        target skipped with why (in the order of the targets)."""
+        result = Recheck(survivors=dict(self.survivors))
+        for qid, saw in self.seen.items():
+            if qid not in self.survivors:
+                result.skipped.append((qid, skip_reason(self.action, saw, self._last.get(qid))))
+        return result

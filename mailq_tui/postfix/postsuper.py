@@ -23,9 +23,9 @@ import fcntl
 import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, Union
 
 from mailq_tui.model.message import QUEUE_NAMES
 from mailq_tui.postfix.commands import (
@@ -43,6 +43,9 @@ from mailq_tui.reports import POSTSUPER_ACTIONS, ProgressCallback
 CHUNK_IDS = 256
 #: Size asked for the pipe to postsuper's stdin (Linux; the smallest a pipe can be).
 PIPE_BYTES = 4096
+
+#: What postsuper's stdin gets: ids, or a stream of batches of ids (see :func:`run_postsuper`).
+IdSource = Union[Sequence[str], AsyncIterator[Sequence[str]]]
 
 #: Per-id outcome words postsuper prints, per action.
 OUTCOME_WORDS = {
@@ -128,6 +131,14 @@ def parse_postsuper_stderr(
     return result
 
 
+async def _first(chunks: AsyncIterator[Sequence[str]]) -> Optional[Sequence[str]]:
+    """The next chunk, None at the end."""
+    try:
+        return await chunks.__anext__()
+    except StopAsyncIteration:
+        return None
+
+
 def postsuper_args(action: str, queues: Sequence[str]) -> list[str]:
     """postsuper arguments for ``action`` reading ids from stdin, restricted to ``queues``."""
     if action not in POSTSUPER_ACTIONS:
@@ -136,6 +147,20 @@ def postsuper_args(action: str, queues: Sequence[str]) -> list[str]:
     if bad:
         raise ValueError(f"unknown queue name(s): {bad!r}")
     return [POSTSUPER_ACTIONS[action], "-", *queues]
+
+
+def postsuper_queues(action: str) -> list[str]:
+    """The queues postsuper looks in for ids the re-check confirmed: release only in hold, hold
+    everywhere but hold, delete and requeue everywhere. The re-check has already matched each id
+    to the message the user saw (a queue id names one file in one queue at a time); a message
+    that moves to another queue before postsuper reaches it is still the one asked for."""
+    if action not in POSTSUPER_ACTIONS:
+        raise ValueError(f"unknown postsuper action: {action!r}")
+    if action == "release":
+        return ["hold"]
+    if action == "hold":
+        return [q for q in QUEUE_NAMES if q != "hold"]
+    return list(QUEUE_NAMES)
 
 
 def _shrink_pipe(writer: asyncio.StreamWriter) -> None:
@@ -150,21 +175,46 @@ def _shrink_pipe(writer: asyncio.StreamWriter) -> None:
         fcntl.fcntl(pipe.fileno(), setpipe, PIPE_BYTES)
 
 
+async def _chunks(queue_ids: IdSource) -> AsyncGenerator[Sequence[str], None]:
+    """``queue_ids`` in chunks of at most :data:`CHUNK_IDS`; a stream's ids are validated
+    chunk by chunk (ValueError on an invalid one, before it is written)."""
+    if isinstance(queue_ids, Sequence):
+        for start in range(0, len(queue_ids), CHUNK_IDS):
+            yield queue_ids[start : start + CHUNK_IDS]
+        return
+    async for batch in queue_ids:
+        for start in range(0, len(batch), CHUNK_IDS):
+            chunk = batch[start : start + CHUNK_IDS]
+            _refuse_invalid(chunk)
+            yield chunk
+
+
+def _refuse_invalid(queue_ids: Sequence[str]) -> None:
+    bad = [qid for qid in queue_ids if not is_valid_queue_id(qid)]
+    if bad:
+        raise ValueError(f"refusing invalid queue id(s): {bad[:3]!r}")
+
+
 async def run_postsuper(
     tools: PostfixTools,
     action: str,
-    queue_ids: Sequence[str],
+    queue_ids: IdSource,
     queues: Sequence[str] = (),
     progress: Optional[ProgressCallback] = None,
     progress_interval: float = 0.1,
     stop: Optional[asyncio.Event] = None,
+    total: Optional[int] = None,
 ) -> PostsuperResult:
     """Run ONE postsuper for ``action`` on ``queue_ids`` (stdin), restricted to ``queues``.
 
     Every id must be valid (ValueError otherwise: nothing else may reach postsuper). stdin is
-    written while stderr is read, so any batch size streams. ``progress(done, total)`` is called
-    from the event loop as outcome lines arrive (at most every ``progress_interval`` seconds, and
-    once at the end). A failure (not root, Postfix fatal) is returned in ``result.error``.
+    written while stderr is read, so any batch size streams. ``queue_ids`` may be a stream of
+    batches (an async iterator, e.g. ids confirmed as a listing arrives): postsuper is started
+    with its first batch, not at all when there is none (or ``stop`` is set first), and each
+    batch is written as it comes. ``progress(done, total)`` is called from the event loop as
+    outcome lines arrive (at most every ``progress_interval`` seconds, and once at the end);
+    ``total`` defaults to the number of ids given (a stream: the ids written so far). A failure
+    (not root, Postfix fatal) is returned in ``result.error``.
 
     ``stop``: when it is set, no more ids are written; postsuper's stdin is closed, it finishes
     the ids it has already read, prints its total and exits, and its stderr is read to the end,
@@ -172,40 +222,58 @@ async def run_postsuper(
     postsuper runs in a session of its own: the terminal's Ctrl+C or hangup never kills it
     between moving a file and saying so.
     """
-    bad = [qid for qid in queue_ids if not is_valid_queue_id(qid)]
-    if bad:
-        raise ValueError(f"refusing invalid queue id(s): {bad[:3]!r}")
+    if isinstance(queue_ids, Sequence):
+        _refuse_invalid(queue_ids)
+    args = postsuper_args(action, queues)
     result = PostsuperResult(action=action)
-    if not queue_ids:
+    chunks = _chunks(queue_ids)
+    first: Optional[Sequence[str]] = None
+    if stop is None or not stop.is_set():
+        first = await _first(chunks)
+    if not first or (stop is not None and stop.is_set()):
+        await chunks.aclose()
         result.total = 0
         return result
-    args = postsuper_args(action, queues)
     try:
         proc = await spawn(tools.argv("postsuper", *args), stdin=True, new_session=True)
     except PostfixError as exc:
+        await chunks.aclose()
         result.error = exc.message
         return result
     assert proc.stdin is not None and proc.stderr is not None
-    total = len(queue_ids)
     _shrink_pipe(proc.stdin)
     # drain() returns only once a chunk is in the pipe: nothing waits in our buffer after a
     # stop, and the pipe only ever holds whole lines (a cut id could name another message).
     proc.stdin.transport.set_write_buffer_limits(0)
 
+    def of_total() -> int:
+        if total is not None:
+            return total
+        return len(queue_ids) if isinstance(queue_ids, Sequence) else result.sent
+
+    # True while the writer waits for the stream's next ids (postsuper then has nothing to do:
+    # its silence is no stall).
+    idle = False
+
     async def write_ids() -> None:
+        nonlocal idle
         assert proc.stdin is not None
+        chunk: Optional[Sequence[str]] = first
         try:
-            for start in range(0, total, CHUNK_IDS):
+            while chunk is not None:
                 if stop is not None and stop.is_set():
                     break
-                chunk = queue_ids[start : start + CHUNK_IDS]
                 proc.stdin.write(("\n".join(chunk) + "\n").encode("ascii"))
                 await proc.stdin.drain()
                 result.sent += len(chunk)
+                idle = True
+                chunk = await _first(chunks)
+                idle = False
         except (BrokenPipeError, ConnectionResetError):
             pass  # postsuper exited early (fatal); its stderr says why
         finally:
             proc.stdin.close()
+            await chunks.aclose()
 
     parser = StderrParser(result)
     stderr_parts: list[str] = []
@@ -221,13 +289,18 @@ async def run_postsuper(
             now = time.monotonic()
             if now - last >= progress_interval:
                 last = now
-                progress(len(result.outcomes), total)
+                progress(len(result.outcomes), of_total())
 
     try:
         # Read in chunks, not line by line: one await per 64 KiB instead of one per id
         # (a per-line wait_for costs more than postsuper itself at 50k ids).
         while True:
-            chunk = await asyncio.wait_for(proc.stderr.read(1 << 16), tools.timeout)
+            try:
+                chunk = await asyncio.wait_for(proc.stderr.read(1 << 16), tools.timeout)
+            except asyncio.TimeoutError:
+                if idle and not writer.done():
+                    continue
+                raise
             if not chunk:
                 break
             *lines, pending = (pending + chunk).split(b"\n")
@@ -243,7 +316,7 @@ async def run_postsuper(
         writer.cancel()
         await kill_quietly(proc)
     if progress is not None:
-        progress(len(result.outcomes), total)
+        progress(len(result.outcomes), of_total())
     stderr = "".join(stderr_parts)
     if result.error is None and (result.exit_code != 0 or fatal_lines(stderr)):
         result.error = friendly_error("postsuper", stderr, result.exit_code)
