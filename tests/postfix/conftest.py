@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from mailq_tui.model.message import Message
+from mailq_tui.postfix.listing import drop_superseded
 from mailq_tui.sandbox.instance import Sandbox, create_system_user, remove_system_user
 from tests.conftest import require_sandbox
 
@@ -38,7 +39,10 @@ class Instance:
         return self.sandbox.postfix(*args, timeout=60)
 
     def listing(self) -> list[Message]:
-        return self.sandbox.listing()
+        """The queue, one entry per message: showq lists a message that moves during its
+        scan twice (active, then deferred after a retry), and a test picking targets and
+        bystanders from the raw listing could then hold one message on both sides."""
+        return drop_superseded(self.sandbox.listing())
 
     def by_id(self) -> dict[str, Message]:
         return {m.queue_id: m for m in self.listing()}
