@@ -42,6 +42,7 @@ from mailq_tui.model.message import NULL_SENDER, Message
 from mailq_tui.model.query import RECIPIENT_FIELDS, Query, Range, Term, domain_test, parse_query
 from mailq_tui.model.reasons import cluster_key
 from mailq_tui.model.row_map import RowLookup
+from mailq_tui.model.row_numbers import row_numbers
 
 _RECIPIENTS = attrgetter("recipients")
 _QUEUE_ID = attrgetter("queue_id")
@@ -151,7 +152,7 @@ class QueueIndex:
         #: Per character of MASK_CHARS, one byte per row: does its haystack contain it.
         self._char_masks: dict[str, bytes] = {}
         if self.arrival_ordered:  # oldest first is the row order (ties in row order too)
-            self._orders[("age", True)] = tuple(range(len(self.messages)))
+            self._orders[("age", True)] = row_numbers(len(self.messages))
 
     @property
     def searchable(self) -> bool:
@@ -232,7 +233,8 @@ class QueueIndex:
     def row_of(self, queue_id: str) -> Optional[int]:
         """The row of ``queue_id`` in this snapshot, or None."""
         if self._row_of is None:
-            self._row_of = dict(zip(map(_QUEUE_ID, self.messages), range(len(self.messages))))
+            rows = row_numbers(len(self.messages))
+            self._row_of = dict(zip(map(_QUEUE_ID, self.messages), rows))
         return self._row_of.get(queue_id)
 
     def lay_out_haystacks(self) -> None:
@@ -316,7 +318,7 @@ class QueueIndex:
             rows = self._message_term(term, rows)
             if not rows:
                 return []
-        return list(range(len(self.messages))) if rows is None else list(rows)
+        return list(row_numbers(len(self.messages)) if rows is None else rows)
 
     def _message_term(self, term: Term, rows: Rows) -> list[int]:
         """Rows (of ``rows``) that satisfy one term at message level (negation included)."""
@@ -327,7 +329,7 @@ class QueueIndex:
         if negate:
             mask = mask.translate(_FLIP)
         if rows is None or (self.arrival_ordered and rows is self._orders.get(("age", True))):
-            return list(compress(range(len(self)), mask))  # rows in row order
+            return list(compress(row_numbers(len(self)), mask))  # rows in row order
         return list(compress(rows, map(mask.__getitem__, rows)))
 
     def _flat_rows(
@@ -458,7 +460,7 @@ class QueueIndex:
     def _ordered(self, sort_key: str, reverse: bool) -> tuple[int, ...]:
         cached = self._orders.get((sort_key, reverse))
         if cached is None:
-            cached = tuple(self.sort(range(len(self.messages)), sort_key, reverse))
+            cached = tuple(self.sort(row_numbers(len(self.messages)), sort_key, reverse))
             self._orders[(sort_key, reverse)] = cached
         return cached
 

@@ -39,6 +39,7 @@ from mailq_tui.model.index import MASK_CHARS, QueueIndex
 from mailq_tui.model.index_columns import NARROW, WIDE, ListingColumns, SearchColumns, char_masks
 from mailq_tui.model.message import Message
 from mailq_tui.model.row_map import moved_rows
+from mailq_tui.model.row_numbers import row_numbers
 
 _ARRIVAL = attrgetter("arrival_time")
 _QUEUE_ID = attrgetter("queue_id")
@@ -112,7 +113,7 @@ def reuse_index(
     index._char_masks = {
         char: _join_bytes(old._char_masks[char], fresh_masks[char], slices) for char in MASK_CHARS
     }
-    index._orders[("age", True)] = tuple(range(len(index)))
+    index._orders[("age", True)] = row_numbers(len(index))
     if old._row_of is not None:
         ids = list(map(_QUEUE_ID, fresh))
         index._row_of = moved_rows(old._row_of, runs, base, ids, len(index))
