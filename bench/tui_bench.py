@@ -54,15 +54,20 @@ from tests.doubles import RecordedBackend
 
 
 def decode(data: bytes) -> list[Message]:
-    """``data`` decoded as the app decodes a listing: segment by segment, the strings of each
-    shared as it is decoded (``reusing_decoder``, since issue 13; a tree before it, run as
-    ``PYTHONPATH=OLD python bench/tui_bench.py``, decodes the lines at once)."""
+    """``data`` decoded as the app decodes a listing: segment by segment, the strings (and
+    numbers) of each shared as it is decoded (``reusing_decoder``, since issue 13; a tree
+    before it, run as ``PYTHONPATH=OLD python bench/tui_bench.py``, decodes the lines at
+    once)."""
     try:
         from mailq_tui.model.shared_strings import StringStore
         from mailq_tui.postfix.listing import CHUNK_SIZE, reusing_decoder
     except ImportError:
         return msgspec.json.Decoder(Message).decode_lines(data)
-    decoder = reusing_decoder(None, [], StringStore())
+    try:
+        store = StringStore(addresses=True)  # as the app's listing (a reusable one)
+    except TypeError:  # before the store shared addresses
+        store = StringStore()
+    decoder = reusing_decoder(None, [], store)
     for at in range(0, len(data), CHUNK_SIZE):
         decoder.feed(data[at : at + CHUNK_SIZE])
     decoder.flush()
