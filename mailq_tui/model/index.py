@@ -37,6 +37,7 @@ from mailq_tui.model.index_columns import (
     SearchColumns,
     char_masks,
     lowered,
+    unpacked,
 )
 from mailq_tui.model.message import NULL_SENDER, Message
 from mailq_tui.model.query import RECIPIENT_FIELDS, Query, Range, Term, domain_test, parse_query
@@ -149,7 +150,8 @@ class QueueIndex:
         self._sort_columns: dict[str, Sequence[Any]] = {}
         self._reasons: Optional[tuple[str, ...]] = None
         self._clusters: Optional[tuple[str, ...]] = None
-        #: Per character of MASK_CHARS, one byte per row: does its haystack contain it.
+        #: Per character of MASK_CHARS, one bit per row (packed: ``index_columns.packed``):
+        #: does its haystack contain it.
         self._char_masks: dict[str, bytes] = {}
         if self.arrival_ordered:  # oldest first is the row order (ties in row order too)
             self._orders[("age", True)] = row_numbers(len(self.messages))
@@ -192,12 +194,13 @@ class QueueIndex:
         return ordered
 
     def build_char_masks(self) -> None:
-        """For each character of :data:`MASK_CHARS`, which rows contain it (one byte each).
+        """For each character of :data:`MASK_CHARS`, which rows contain it (one bit each).
 
         The first key typed into the filter is a one-character search of every row, the
         most expensive keystroke of a filter; served from these masks it takes 9-17 ms
-        instead of 31-45 at 500k messages. Building them costs what 45 such searches do
-        (~1.4 s at 500k, in steps that leave the UI thread the GIL) and 22 MB there.
+        instead of 31-45 at 500k messages (unpacking a mask's bits costs < 1 ms of it).
+        Building them costs what 45 such searches do (~1.4 s at 500k, in steps that leave
+        the UI thread the GIL) and 2.8 MB there (22 MB as a byte per row).
         """
         self._char_masks = char_masks(self.search_columns().hay, MASK_CHARS)
 
@@ -325,7 +328,8 @@ class QueueIndex:
         return _field(term).rows(self, term, rows)
 
     def _masked(self, mask: bytes, negate: bool, rows: Rows) -> list[int]:
-        """Rows (of ``rows``) whose byte in ``mask`` is set (``negate``: clear)."""
+        """Rows (of ``rows``) whose bit in ``mask`` is set (``negate``: clear)."""
+        mask = unpacked(mask, len(self))
         if negate:
             mask = mask.translate(_FLIP)
         if rows is None or (self.arrival_ordered and rows is self._orders.get(("age", True))):
