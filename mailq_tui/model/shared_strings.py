@@ -7,15 +7,15 @@ million, ~30,000-50,000 senders among 500,000. :class:`StringStore` hands each d
 the one copy of an equal string it has seen (a reason of 120 characters costs 170 bytes
 per recipient otherwise). Arrival times and sizes are int objects of 32 bytes each, and
 repeat too (many messages arrive in the same second; bulk mail has one size): they are
-shared the same way (~27 MiB less at 500k synthetic messages, ~0.1 s of decoding).
+shared the same way (~27 MiB less at 500k synthetic messages, ~0.3 s of decoding).
 
 The pass is C iterators over the batch (no per-recipient Python code): one dict look-up per
 value and, for the frozen :class:`~mailq_tui.model.message.Recipient`, msgspec's
 ``force_setattr`` (the struct is still frozen to every other caller; the value is equal).
 Recipient addresses are shared by a store made with ``addresses=True`` (the app's, whose
 listing stays in memory): fewer repeat (a third at 500k synthetic messages), but they are
-the most numerous strings (~58 MiB less at 500k, for ~1.3 s more decoding, which overlaps
-with ``postqueue`` writing); a one-shot command does not pay for it.
+the most numerous strings (~58 MiB less at 500k, for ~1-1.3 s more decoding, which
+overlaps with ``postqueue`` writing); a one-shot command does not pay for it.
 """
 
 from __future__ import annotations
