@@ -91,7 +91,11 @@ def _load(path: str) -> tuple[list[Any], Any]:
     if hasattr(listing, "reusing_decoder"):
         from mailq_tui.model.shared_strings import StringStore
 
-        decoder = listing.reusing_decoder(None, warnings, StringStore())
+        try:
+            store = StringStore(addresses=True)  # as the app's (reusable) listing
+        except TypeError:  # a tree before the store shared addresses
+            store = StringStore()
+        decoder = listing.reusing_decoder(None, warnings, store)
     else:
         from mailq_tui.postfix.listing_reuse import ReusingDecoder, decode_all, decode_one
 

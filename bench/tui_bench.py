@@ -14,8 +14,10 @@ typed in the filter bar (delivered through the driver, as a terminal would) unti
 frame written whose list lines were rendered from the new filter's rows (median and worst of
 18: ``gmail.`` typed three times, the bar emptied in between). "RSS": the process's resident
 size after the typing (the synthetic listing, the app and its index); "peak RSS": the
-highest resident size sampled every 10 ms from the app's start to then (run one size per
-process for a peak of its own).
+highest resident size sampled every 10 ms from the app's start to then. Each size runs in a
+process of its own, started as this one was, as the app runs once per process: run in one
+process, the apps of the sizes before stayed resident (``gc.freeze`` after each listing
+keeps them from the collector), 110 MB of the 880 MB once measured at 500k after 100k.
 Pilot's ``press`` is not used for the keystroke: it waits until the process has been idle for
 two 20 ms windows, which measures Pilot rather than the app.
 """
@@ -27,7 +29,9 @@ import mailq_tui.ui  # noqa: F401
 
 # isort: split
 import asyncio
+import os
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -50,15 +54,20 @@ from tests.doubles import RecordedBackend
 
 
 def decode(data: bytes) -> list[Message]:
-    """``data`` decoded as the app decodes a listing: segment by segment, the strings of each
-    shared as it is decoded (``reusing_decoder``, since issue 13; a tree before it, run as
-    ``PYTHONPATH=OLD python bench/tui_bench.py``, decodes the lines at once)."""
+    """``data`` decoded as the app decodes a listing: segment by segment, the strings (and
+    numbers) of each shared as it is decoded (``reusing_decoder``, since issue 13; a tree
+    before it, run as ``PYTHONPATH=OLD python bench/tui_bench.py``, decodes the lines at
+    once)."""
     try:
         from mailq_tui.model.shared_strings import StringStore
         from mailq_tui.postfix.listing import CHUNK_SIZE, reusing_decoder
     except ImportError:
         return msgspec.json.Decoder(Message).decode_lines(data)
-    decoder = reusing_decoder(None, [], StringStore())
+    try:
+        store = StringStore(addresses=True)  # as the app's listing (a reusable one)
+    except TypeError:  # before the store shared addresses
+        store = StringStore()
+    decoder = reusing_decoder(None, [], store)
     for at in range(0, len(data), CHUNK_SIZE):
         decoder.feed(data[at : at + CHUNK_SIZE])
     decoder.flush()
@@ -94,8 +103,7 @@ class PeakSampler:
 async def measure(count: int) -> tuple[float, float, float, float, float, float, float]:
     """(first screen s, filter ready s, laid out s, median keystroke ms, worst keystroke ms,
     resident MB at the end, peak resident MB) at ``count`` messages."""
-    messages = decode(synthetic_lines(count))
-    app = MailqApp(RecordedBackend(messages), refresh_interval=0)
+    app = MailqApp(RecordedBackend(decode(synthetic_lines(count))), refresh_interval=0)
     # (when, id of the state the rows were drawn from) of each frame written; ids, so that
     # the bench does not keep old listings (and their indexes) alive.
     shown: list[tuple[float, int]] = []
@@ -160,8 +168,20 @@ async def measure(count: int) -> tuple[float, float, float, float, float, float,
     return first, ready, laid_out, statistics.median(latencies), max(latencies), rss, peak
 
 
+def _row(count: int) -> str:
+    """The table row of ``count`` messages, measured in this process."""
+    first, ready, laid_out, median, worst, rss, peak = asyncio.run(measure(count))
+    return (
+        f"| {count:,} | {first:.2f} | {ready:.2f} | {laid_out:.2f} "
+        f"| {median:.1f} | {worst:.1f} | {rss:.0f} | {peak:.0f} | {peak / rss:.2f} |"
+    )
+
+
 def main() -> None:
-    """Print one table row per size."""
+    """Print one table row per size, each measured in a process of its own."""
+    if sys.argv[1:2] == ["--one"]:
+        print(_row(int(sys.argv[2])), flush=True)
+        return
     sizes = [int(a) for a in sys.argv[1:]] or [100_000, 500_000]
     print_header()
     print(
@@ -169,13 +189,10 @@ def main() -> None:
         "| filter keystroke median (ms) | worst (ms) | RSS (MB) | peak RSS (MB) | peak / RSS |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
+    # Started as this process was: ``-m bench.tui_bench``, or this file as a script.
+    how = ["-m", "bench.tui_bench"] if __spec__ is not None else [os.path.abspath(sys.argv[0])]
     for count in sizes:
-        first, ready, laid_out, median, worst, rss, peak = asyncio.run(measure(count))
-        print(
-            f"| {count:,} | {first:.2f} | {ready:.2f} | {laid_out:.2f} "
-            f"| {median:.1f} | {worst:.1f} | {rss:.0f} | {peak:.0f} | {peak / rss:.2f} |",
-            flush=True,
-        )
+        subprocess.run([sys.executable, *how, "--one", str(count)], check=True)
 
 
 if __name__ == "__main__":

@@ -37,11 +37,13 @@ from mailq_tui.model.index_columns import (
     SearchColumns,
     char_masks,
     lowered,
+    unpacked,
 )
 from mailq_tui.model.message import NULL_SENDER, Message
 from mailq_tui.model.query import RECIPIENT_FIELDS, Query, Range, Term, domain_test, parse_query
 from mailq_tui.model.reasons import cluster_key
 from mailq_tui.model.row_map import RowLookup
+from mailq_tui.model.row_numbers import row_numbers
 
 _RECIPIENTS = attrgetter("recipients")
 _QUEUE_ID = attrgetter("queue_id")
@@ -148,10 +150,11 @@ class QueueIndex:
         self._sort_columns: dict[str, Sequence[Any]] = {}
         self._reasons: Optional[tuple[str, ...]] = None
         self._clusters: Optional[tuple[str, ...]] = None
-        #: Per character of MASK_CHARS, one byte per row: does its haystack contain it.
+        #: Per character of MASK_CHARS, one bit per row (packed: ``index_columns.packed``):
+        #: does its haystack contain it.
         self._char_masks: dict[str, bytes] = {}
         if self.arrival_ordered:  # oldest first is the row order (ties in row order too)
-            self._orders[("age", True)] = tuple(range(len(self.messages)))
+            self._orders[("age", True)] = row_numbers(len(self.messages))
 
     @property
     def searchable(self) -> bool:
@@ -191,12 +194,13 @@ class QueueIndex:
         return ordered
 
     def build_char_masks(self) -> None:
-        """For each character of :data:`MASK_CHARS`, which rows contain it (one byte each).
+        """For each character of :data:`MASK_CHARS`, which rows contain it (one bit each).
 
         The first key typed into the filter is a one-character search of every row, the
         most expensive keystroke of a filter; served from these masks it takes 9-17 ms
-        instead of 31-45 at 500k messages. Building them costs what 45 such searches do
-        (~1.4 s at 500k, in steps that leave the UI thread the GIL) and 22 MB there.
+        instead of 31-45 at 500k messages (unpacking a mask's bits costs < 1 ms of it).
+        Building them costs what 45 such searches do (~1.4 s at 500k, in steps that leave
+        the UI thread the GIL) and 2.8 MB there (22 MB as a byte per row).
         """
         self._char_masks = char_masks(self.search_columns().hay, MASK_CHARS)
 
@@ -232,7 +236,8 @@ class QueueIndex:
     def row_of(self, queue_id: str) -> Optional[int]:
         """The row of ``queue_id`` in this snapshot, or None."""
         if self._row_of is None:
-            self._row_of = dict(zip(map(_QUEUE_ID, self.messages), range(len(self.messages))))
+            rows = row_numbers(len(self.messages))
+            self._row_of = dict(zip(map(_QUEUE_ID, self.messages), rows))
         return self._row_of.get(queue_id)
 
     def lay_out_haystacks(self) -> None:
@@ -316,18 +321,19 @@ class QueueIndex:
             rows = self._message_term(term, rows)
             if not rows:
                 return []
-        return list(range(len(self.messages))) if rows is None else list(rows)
+        return list(row_numbers(len(self.messages)) if rows is None else rows)
 
     def _message_term(self, term: Term, rows: Rows) -> list[int]:
         """Rows (of ``rows``) that satisfy one term at message level (negation included)."""
         return _field(term).rows(self, term, rows)
 
     def _masked(self, mask: bytes, negate: bool, rows: Rows) -> list[int]:
-        """Rows (of ``rows``) whose byte in ``mask`` is set (``negate``: clear)."""
+        """Rows (of ``rows``) whose bit in ``mask`` is set (``negate``: clear)."""
+        mask = unpacked(mask, len(self))
         if negate:
             mask = mask.translate(_FLIP)
         if rows is None or (self.arrival_ordered and rows is self._orders.get(("age", True))):
-            return list(compress(range(len(self)), mask))  # rows in row order
+            return list(compress(row_numbers(len(self)), mask))  # rows in row order
         return list(compress(rows, map(mask.__getitem__, rows)))
 
     def _flat_rows(
@@ -458,7 +464,7 @@ class QueueIndex:
     def _ordered(self, sort_key: str, reverse: bool) -> tuple[int, ...]:
         cached = self._orders.get((sort_key, reverse))
         if cached is None:
-            cached = tuple(self.sort(range(len(self.messages)), sort_key, reverse))
+            cached = tuple(self.sort(row_numbers(len(self.messages)), sort_key, reverse))
             self._orders[(sort_key, reverse)] = cached
         return cached
 

@@ -40,8 +40,13 @@ _DOMAIN_OF = methodcaller("rpartition", "@")
 _THIRD = itemgetter(2)
 _SENDER = attrgetter("sender")
 
-#: Rows per C-level step when building the masks in a worker (see :func:`char_masks`).
+#: Rows per C-level step when building the masks in a worker (see :func:`char_masks`); a
+#: multiple of 8, so that the steps' packed bits join as bytes.
 STEP = 10_000
+assert STEP % 8 == 0
+#: Flag bytes (0 or 1) to ASCII digits and back (:func:`packed`, :func:`unpacked`).
+_TO_DIGITS = bytes.maketrans(b"\0\1", b"01")
+_FROM_DIGITS = bytes.maketrans(b"01", b"\0\1")
 #: ``array`` type codes: 64-bit for times and sizes, 32-bit for offsets within a haystack
 #: and for row and recipient numbers.
 WIDE = "q"
@@ -182,15 +187,33 @@ def search_rows(messages: Iterable[Message]) -> SearchRows:
 
 
 def char_masks(hay: Sequence[str], chars: str) -> dict[str, bytes]:
-    """For each character of ``chars``, one byte per haystack: does it contain that character
-    (built :data:`STEP` rows at a time, leaving the UI thread the GIL between steps)."""
+    """For each character of ``chars``, one bit per haystack (:func:`packed`): does it
+    contain that character (built :data:`STEP` rows at a time, leaving the UI thread the GIL
+    between steps). Bits, not a byte per row: 45 masks took 22 MB at 500k messages."""
     return {
         char: b"".join(
-            bytes(map(contains, hay[at : at + STEP], repeat(char)))
+            packed(bytes(map(contains, hay[at : at + STEP], repeat(char))))
             for at in range(0, len(hay), STEP)
         )
         for char in chars
     }
+
+
+def packed(flags: bytes) -> bytes:
+    """Flag bytes (0 or 1, one per row) as bits: row ``i`` is bit ``i % 8`` of byte
+    ``i // 8``, the last byte padded with zeros (~1 ms at 500k rows: int conversions in C)."""
+    if not flags:
+        return b""
+    return int(flags.translate(_TO_DIGITS)[::-1], 2).to_bytes((len(flags) + 7) // 8, "little")
+
+
+def unpacked(bits: bytes, count: int) -> bytes:
+    """:func:`packed` undone: one flag byte (0 or 1) per row, ``count`` rows (< 1 ms at 500k
+    rows)."""
+    if count <= 0:
+        return b""
+    digits = format(int.from_bytes(bits, "little"), "b").zfill(count)
+    return digits[::-1][:count].encode("ascii").translate(_FROM_DIGITS)
 
 
 def lowered(values: Sequence[str], memo: Optional[dict[str, str]] = None) -> tuple[str, ...]:

@@ -31,6 +31,7 @@ from mailq_tui.model.index_columns import (
     search_rows,
 )
 from mailq_tui.model.message import Message
+from mailq_tui.model.row_numbers import row_numbers
 
 _QUEUE_ID = attrgetter("queue_id")
 _QUEUE_NAME = attrgetter("queue_name")
@@ -155,5 +156,5 @@ def assemble(
     )
     index = QueueIndex(ordered, now, listing=listing, search=search)
     index.scattered = total > 1 and perm != list(range(total))
-    index.set_row_of(dict(zip(permuted("ids"), range(total))))
+    index.set_row_of(dict(zip(permuted("ids"), row_numbers(total))))
     return index

@@ -2,7 +2,7 @@
 
 When the listing layer kept a message's decoded object because its bytes did not change
 (:mod:`mailq_tui.postfix.listing_reuse`), that message's row of the previous index (its
-haystack, offsets, domains, sender, one-character mask bytes) is still right. The new index is
+haystack, offsets, domains, sender, one-character mask bits) is still right. The new index is
 laid out oldest first, as the app indexes every listing
 (:func:`~mailq_tui.model.index.oldest_first`), and each of its columns is the previous
 index's column cut into runs of consecutive rows, joined with the rows of the new messages,
@@ -36,9 +36,18 @@ from operator import add, attrgetter, eq, ge, gt, is_not, ne, not_, sub
 from typing import Any, Optional, TypeVar
 
 from mailq_tui.model.index import MASK_CHARS, QueueIndex
-from mailq_tui.model.index_columns import NARROW, WIDE, ListingColumns, SearchColumns, char_masks
+from mailq_tui.model.index_columns import (
+    NARROW,
+    WIDE,
+    ListingColumns,
+    SearchColumns,
+    char_masks,
+    packed,
+    unpacked,
+)
 from mailq_tui.model.message import Message
 from mailq_tui.model.row_map import moved_rows
+from mailq_tui.model.row_numbers import row_numbers
 
 _ARRIVAL = attrgetter("arrival_time")
 _QUEUE_ID = attrgetter("queue_id")
@@ -109,10 +118,12 @@ def reuse_index(
         listing_rows = _numbers(NARROW, positions[0], positions[1], slices)
     index = QueueIndex(ordered, now, listing=listing, search=search, listing_rows=listing_rows)
     fresh_masks = char_masks(new_search.hay, MASK_CHARS)
+    counts = (len(old.messages), len(fresh))
     index._char_masks = {
-        char: _join_bytes(old._char_masks[char], fresh_masks[char], slices) for char in MASK_CHARS
+        char: _join_bits(old._char_masks[char], fresh_masks[char], counts, slices)
+        for char in MASK_CHARS
     }
-    index._orders[("age", True)] = tuple(range(len(index)))
+    index._orders[("age", True)] = row_numbers(len(index))
     if old._row_of is not None:
         ids = list(map(_QUEUE_ID, fresh))
         index._row_of = moved_rows(old._row_of, runs, base, ids, len(index))
@@ -287,9 +298,11 @@ def _join(old: Sequence[_T], new: Sequence[_T], slices: list[slice]) -> tuple[_T
     return tuple(chain.from_iterable(map(source.__getitem__, slices)))  # type: ignore[arg-type]
 
 
-def _join_bytes(old: bytes, new: bytes, slices: list[slice]) -> bytes:
-    """As :func:`_join`, for a mask (one byte per row)."""
-    return b"".join(map(b"".join((old, b"\0", new)).__getitem__, slices))
+def _join_bits(old: bytes, new: bytes, counts: tuple[int, int], slices: list[slice]) -> bytes:
+    """As :func:`_join`, for a mask (one bit per row, ``counts``: rows of ``old`` and
+    ``new``): unpacked to a byte per row, joined, packed again (~2 ms a mask at 500k)."""
+    flags = b"".join((unpacked(old, counts[0]), b"\0", unpacked(new, counts[1])))
+    return packed(b"".join(map(flags.__getitem__, slices)))
 
 
 def _numbers(code: str, old: array[int], new: array[int], slices: list[slice]) -> array[int]:

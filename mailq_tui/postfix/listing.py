@@ -287,8 +287,10 @@ async def list_queue(
     keep their decoded message, and when no byte changed the snapshot has the previous one's
     ``messages`` list itself and ``same_as_previous`` set (see :mod:`listing_reuse`).
 
-    The messages decoded here share their repeated strings (reasons, senders, queue names:
-    :class:`~mailq_tui.model.shared_strings.StringStore`, one per listing).
+    The messages decoded here share their repeated strings and numbers (reasons, senders,
+    queue names, arrival times, sizes, and for a ``reusable`` listing, which stays in
+    memory, addresses: :class:`~mailq_tui.model.shared_strings.StringStore`, one per
+    listing).
     """
     started_wall = time.time()
     started = time.perf_counter()
@@ -296,7 +298,7 @@ async def list_queue(
     messages: list[Message] = []
     old = previous.memo if previous is not None else None
     reusing: Optional[ReusingDecoder] = None
-    store = StringStore()
+    store = StringStore(addresses=reusable)
     if use_json and (reusable or isinstance(old, ListingMemo)):
         memo = old if isinstance(old, ListingMemo) else None
         reusing = reusing_decoder(memo, warnings, store)

@@ -586,3 +586,19 @@ def test_a_first_key_after_the_whole_list_is_answered_from_its_mask_without_pick
     rows = index.select("b", "age", True)
     assert picked == [index._orders[("age", True)]]  # the identity order: compress(range)
     assert rows == [i for i, hay in enumerate(index.search_columns().hay) if "b" in hay]
+
+
+@pytest.mark.parametrize("count", [0, 1, 7, 8, 9, 64, 1001])
+def test_masks_pack_one_bit_per_row(count: int) -> None:
+    """A mask keeps one bit per row (an eighth of a byte per row) and unpacks to the flags
+    it was packed from, whatever the count and the pattern."""
+    rng = random.Random(count)
+    for flags in (bytes(count), bytes([1]) * count, bytes(rng.randint(0, 1) for _ in range(count))):
+        bits = index_columns.packed(flags)
+        assert len(bits) == (count + 7) // 8
+        assert index_columns.unpacked(bits, count) == flags
+    hay = [f"row{i}" + ("@" if i % 3 == 0 else "") for i in range(count)]
+    masks = index_columns.char_masks(hay, "@z")
+    assert len(masks["@"]) == (count + 7) // 8
+    assert index_columns.unpacked(masks["@"], count) == bytes(i % 3 == 0 for i in range(count))
+    assert index_columns.unpacked(masks["z"], count) == bytes(count)

@@ -54,3 +54,18 @@ def test_an_unchanged_listing_still_streams_and_is_reused(tools: PostfixTools) -
     again, batches = listed(tools, previous=first, reusable=True)
     assert again.same_as_previous and again.messages is first.messages
     assert sum(map(len, batches)) == COUNT
+
+
+def test_a_reusable_listing_shares_addresses_and_numbers(tmp_path: Path) -> None:
+    """The app's (reusable) listing stays in memory: its repeated addresses are one string;
+    a one-shot listing does not spend the look-ups. Both share arrival times and sizes."""
+    path = tmp_path / "queue.jsonl"
+    again = record(2, size=5000).replace(b"user2@dest2", b"user1@dest1")
+    path.write_bytes(record(1, size=5000) + again)
+    tools = PostfixTools(prefix=("sh", "-c", 'cat "$0"', str(path)))
+    for reusable in (False, True):
+        first, second = asyncio.run(list_queue(tools, reusable=reusable)).messages
+        assert first.message_size is second.message_size
+        a, b = first.recipients[0].address, second.recipients[0].address
+        assert a == b == "user1@dest1.example"
+        assert (a is b) is reusable

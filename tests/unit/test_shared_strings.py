@@ -93,3 +93,22 @@ def test_the_apps_decoder_shares_strings_of_whole_segments_and_single_lines() ->
     assert records[3].queue_id == "E5" and records[3] is not d4
     assert records[3].recipients[0].delay_reason is a1.recipients[0].delay_reason
     assert warnings == []
+
+
+def test_numbers_are_shared_and_addresses_only_when_asked_for() -> None:
+    """Arrival times and sizes (int objects) repeat like strings; addresses are shared by
+    the app's store (``addresses=True``), not by a one-shot command's."""
+    messages = _decoded(LISTING)
+    times = [m.arrival_time for m in messages]
+    assert times[0] == times[1] and times[0] is not times[1]  # the decoder's objects
+    before = [msgspec.to_builtins(m) for m in messages]
+    StringStore().share(messages)
+    a1, b2, c3, d4 = messages
+    assert a1.arrival_time is b2.arrival_time is d4.arrival_time
+    assert a1.message_size is c3.message_size
+    assert a1.recipients[0].address == c3.recipients[0].address
+    assert a1.recipients[0].address is not c3.recipients[0].address
+    StringStore(addresses=True).share(messages)
+    assert a1.recipients[0].address is c3.recipients[0].address
+    assert [msgspec.to_builtins(m) for m in messages] == before
+    assert a1.recipients[0] == Recipient("bob@gmail.com", REASON)
