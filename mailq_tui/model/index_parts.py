@@ -48,10 +48,11 @@ _SIZE = attrgetter("message_size")
 _SENDER = attrgetter("sender")
 _RECIPIENTS = attrgetter("recipients")
 
-#: The batches waiting are merged when they reach this share of the rows merged (a merge
-#: copies every column: 0.05 copies each row ~20 times over a listing, ~1.5 s of CPU at
-#: 500k spread over the listing; the last merge, when the listing ended, ~0.2 s) ...
-SHARE = 0.05
+#: The batches waiting are merged when they reach this share of the rows merged: a merge
+#: copies every column, so a smaller share costs more CPU over the listing (1.0: each row
+#: is copied ~2 times) and leaves less to merge when it ends (the streamed listing chooses
+#: by how busy the CPU is: ``IDLE_SHARE`` in :mod:`mailq_tui.ui.preview`) ...
+SHARE = 1.0
 #: ... and at least this many messages.
 LEAST = 2000
 
@@ -134,11 +135,12 @@ PACKED = 5
 
 
 def _oldest_first(
-    waiting: list[BatchParts], base: int, picks: list[tuple[int, ...]]
+    waiting: list[BatchParts], base: int, picks: list[tuple[int, ...]], last: bool
 ) -> tuple[_Rows, bool]:
     """The messages of ``waiting`` (batches in listing order, the first at listing position
     ``base``) as :class:`_Rows`, oldest first (ties in listing order), and whether that is
-    another order than the listing's; their reason picks are appended to ``picks``."""
+    another order than the listing's; their reason picks are appended to ``picks``.
+    ``last``: no merge follows (the recipients' arrival times are not needed)."""
     arrivals = array(WIDE)
     runs = array(NARROW)
     sizes = array(WIDE)
@@ -179,19 +181,19 @@ def _oldest_first(
     rows.messages = list(map(messages.__getitem__, order))
     rows.hay = list(map(hay.__getitem__, order))
     rows.senders = list(map(senders.__getitem__, order))
-    numbers = (
-        map(base.__add__, order),
-        *(map(c.__getitem__, order) for c in (counts, addr_at, addr_end, chosen)),
-    )
-    rows.packed = array(NARROW, chain.from_iterable(zip(*numbers)))
+    packed = rows.packed = array(NARROW, (0,)) * (PACKED * len(order))
+    packed[0::PACKED] = array(NARROW, map(base.__add__, order))
+    for at, column in enumerate((counts, addr_at, addr_end, chosen), 1):
+        packed[at::PACKED] = array(NARROW, map(column.__getitem__, order))
     starts = array(NARROW, accumulate(counts, initial=0))
     spans = map(
         slice, map(starts.__getitem__, order), map(starts.__getitem__, map((1).__add__, order))
     )
     rows.rc_domain = list(chain.from_iterable(map(flat.__getitem__, spans)))
-    rows.rc_arrivals = array(
-        WIDE, chain.from_iterable(map(repeat, rows.arrivals, map(counts.__getitem__, order)))
-    )
+    if not last:
+        rows.rc_arrivals = array(
+            WIDE, chain.from_iterable(map(repeat, rows.arrivals, map(counts.__getitem__, order)))
+        )
     return rows, not all(map(lt, order, islice(order, 1, None)))
 
 
@@ -234,9 +236,10 @@ def _cut(
     return olds, list(map(slice, new, new[1:]))
 
 
-def _merged(rows: _Rows, new: _Rows) -> tuple[_Rows, bool]:
+def _merged(rows: _Rows, new: _Rows, last: bool) -> tuple[_Rows, bool]:
     """``rows`` and ``new`` (messages listed after all of ``rows``'), oldest first, and
-    whether some of ``new`` went before some of ``rows``."""
+    whether some of ``new`` went before some of ``rows`` (``last``: as
+    :func:`_oldest_first`)."""
     if not len(rows) or not len(new):
         return (new if len(new) else rows), False
     count = len(new)
@@ -267,7 +270,8 @@ def _merged(rows: _Rows, new: _Rows) -> tuple[_Rows, bool]:
     )
     olds, news = _cut(rc_at, rc_cuts, len(rows.rc_arrivals))
     merged.rc_domain = _interleaved(rows.rc_domain, new.rc_domain, olds, news)
-    merged.rc_arrivals = _interleaved(rows.rc_arrivals, new.rc_arrivals, olds, news)
+    if not last:
+        merged.rc_arrivals = _interleaved(rows.rc_arrivals, new.rc_arrivals, olds, news)
     return merged, points[0] < len(rows)
 
 
@@ -291,26 +295,28 @@ class Assembly:
         #: True once the rows are in another order than the listing's.
         self._scattered = False
 
-    def add(self, parts: BatchParts, share: float = SHARE, least: int = LEAST) -> None:
+    def add(self, parts: BatchParts, share: float = SHARE, least: int = LEAST) -> bool:
         """One more batch's parts; the batches waiting are merged when they reach ``share``
-        of the rows merged and ``least`` messages."""
+        of the rows merged and ``least`` messages (then True)."""
         start = len(self.listed)
         self.listed.extend(parts.messages)
         self._where.update(zip(parts.ids, range(start, len(self.listed))))
         self._domains.update(parts.rc_domain)
         self._waiting.append(parts)
         self._waiting_count += len(parts.messages)
-        if self._waiting_count >= max(least, share * len(self._rows)):
-            self.merge()
+        if self._waiting_count < max(least, share * len(self._rows)):
+            return False
+        self.merge()
+        return True
 
-    def merge(self) -> None:
-        """Merge the batches waiting into the rows."""
+    def merge(self, last: bool = False) -> None:
+        """Merge the batches waiting into the rows (``last``: the last time)."""
         waiting, self._waiting = self._waiting, []
         count, self._waiting_count = self._waiting_count, 0
         if waiting:
             with _collector_paused():
-                new, moved = _oldest_first(waiting, len(self.listed) - count, self._picks)
-                self._rows, inserted = _merged(self._rows, new)
+                new, moved = _oldest_first(waiting, len(self.listed) - count, self._picks, last)
+                self._rows, inserted = _merged(self._rows, new, last)
             self._scattered = self._scattered or moved or inserted
 
     def index(self, messages: Sequence[Message], now: float) -> Optional[QueueIndex]:
@@ -322,7 +328,7 @@ class Assembly:
             return None
         if not all(map(is_, messages, listed)):
             return None
-        self.merge()
+        self.merge(last=True)
         with _collector_paused():
             return self._index(now)
 

@@ -23,6 +23,7 @@ last batches are merged (see :func:`streamed_state`).
 from __future__ import annotations
 
 import gc
+import math
 import time
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,7 +33,7 @@ from operator import attrgetter
 from typing import Optional
 
 from mailq_tui.model.index import QueueIndex
-from mailq_tui.model.index_parts import SHARE, Assembly, batch_parts
+from mailq_tui.model.index_parts import Assembly, batch_parts
 from mailq_tui.model.message import QUEUE_NAMES, Message
 from mailq_tui.model.snapshot import Snapshot
 from mailq_tui.ui.view import (
@@ -58,9 +59,16 @@ MIN_INTERVAL = 1.0
 SPACING = 10.0
 
 
-#: When the worker indexing the batches has caught up with the listing, it merges them once
-#: they are this share of the rows merged (else :data:`~mailq_tui.model.index_parts.SHARE`).
-CAUGHT_UP_SHARE = 0.02
+#: While the app used less than :data:`IDLE_CPU` of a core since the last merge (postqueue
+#: writes slower than it is read, as a real one does), the worker indexing the batches
+#: merges them once they are this share of the rows merged, but not sooner after the last
+#: merge than :data:`MERGE_SPACING` times as long as it took: at 500k messages listed at
+#: 20,000/s, ~0.2 s of merging is left when the listing ends. Else (a listing printed at
+#: once is read as fast as the CPU allows, and a merge would only delay it) they wait for
+#: the end, and are sorted all at once then.
+IDLE_SHARE = 0.02
+IDLE_CPU = 0.6
+MERGE_SPACING = 8.0
 
 
 class StreamedListing:
@@ -88,8 +96,8 @@ class StreamedListing:
         self._bytes = 0
         self._worker = ThreadPoolExecutor(1, "index-parts") if index_parts else None
         self._parts: list[Future[None]] = []
-        self._submitted = 0  # batches handed to the worker
-        self._indexed = 0  # batches the worker took
+        # The worker's: when the last merge ended (wall, CPU), and how long it took.
+        self._since = (time.monotonic(), time.process_time(), 0.0)
         self._lowercase: dict[str, str] = {}  # the worker's alone
         self._assembly = Assembly()  # the worker's alone until it ended
         #: What the index was made of once it was: for the caller to free off the UI thread.
@@ -100,7 +108,6 @@ class StreamedListing:
         count every message again)."""
         self.batches.append(batch)
         if self._worker is not None:
-            self._submitted += 1
             self._parts.append(self._worker.submit(self._index_batch, batch))
         self.count += len(batch)
         self._queues.update(map(_QUEUE_NAME, batch))
@@ -114,12 +121,14 @@ class StreamedListing:
         (:func:`~mailq_tui.ui.memory.settle_after_listing` collects them): a full collection
         walked every message decoded so far (~0.4 s at 500k), and one came due about when
         the listing ended, where it delayed the first filter."""
-        self._indexed += 1
         parts = batch_parts(batch, self._lowercase)
-        # Caught up with the listing (postqueue writes slower than this reads: the CPU is
-        # mostly idle), merge more often: less is left to merge when the listing ends.
-        caught_up = self._indexed == self._submitted
-        self._assembly.add(parts, CAUGHT_UP_SHARE if caught_up else SHARE)
+        wall, cpu, took = self._since
+        now = time.monotonic()
+        idle = time.process_time() - cpu < IDLE_CPU * (now - wall)
+        due = idle and now - wall >= MERGE_SPACING * took
+        if self._assembly.add(parts, IDLE_SHARE if due else math.inf):
+            end = time.monotonic()
+            self._since = (end, time.process_time(), end - now)
         gc.freeze()
 
     def assembly(self) -> Optional[Assembly]:
