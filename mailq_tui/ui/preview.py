@@ -68,7 +68,7 @@ SPACING = 10.0
 #: the end, and are sorted all at once then.
 IDLE_SHARE = 0.02
 IDLE_CPU = 0.6
-MERGE_SPACING = 8.0
+MERGE_SPACING = 2.0
 
 
 class StreamedListing:
