@@ -42,7 +42,7 @@ from mailq_tui.model.index_columns import (
 from mailq_tui.model.message import NULL_SENDER, Message
 from mailq_tui.model.query import RECIPIENT_FIELDS, Query, Range, Term, domain_test, parse_query
 from mailq_tui.model.reasons import cluster_key
-from mailq_tui.model.row_map import RowLookup
+from mailq_tui.model.row_map import ListedRows, RowLookup
 from mailq_tui.model.row_numbers import row_numbers
 
 _RECIPIENTS = attrgetter("recipients")
@@ -253,9 +253,17 @@ class QueueIndex:
             self.search = replace(search, hay=copies)
         self.scattered = False
 
-    def set_row_of(self, row_of: dict[str, int]) -> None:
+    def set_row_of(self, row_of: RowLookup) -> None:
         """Take ``row_of`` (queue id -> row, made with the columns) as the id map."""
         self._row_of = row_of
+
+    def map_every_id(self) -> None:
+        """Make the id map a dict of every id, when it finds rows another way (a streamed
+        listing's :class:`~mailq_tui.model.row_map.ListedRows`: a lookup costs a bisection,
+        and a refresh looks up every message)."""
+        row_of = self._row_of
+        if isinstance(row_of, ListedRows):
+            self._row_of = row_of.as_dict()
 
     def move_clock(self, now: float) -> None:
         """Measure ages from ``now`` on (the same listing, read again later): a remembered

@@ -12,17 +12,58 @@ maps every id again.
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 from mailq_tui.model.index_columns import NARROW
+from mailq_tui.model.row_numbers import row_numbers
 
 #: Map every id anew when the runs or the new ids exceed this share of the rows.
 MAX_SHARE = 0.125
 
 #: What an index maps ids with: a plain dict, or one looked up through moved runs.
-RowLookup = Union[dict[str, int], "MovedRows"]
+RowLookup = Union[dict[str, int], "MovedRows", "ListedRows"]
+
+
+class ListedRows:
+    """Rows of the ids of a listing laid out oldest first, found through their listing
+    positions (an index joined from a streamed listing's batches: a dict of every id would
+    cost ~0.4 s at 500k messages when the listing ends, before anything can be filtered).
+
+    ``where``: id -> listing position; ``listed``: the messages in listing order;
+    ``arrivals``: each row's arrival time (ascending); ``positions``: each row's listing
+    position. An id's row is among the rows of its message's arrival time (a bisection),
+    the one with its position."""
+
+    def __init__(
+        self,
+        where: Mapping[str, int],
+        listed: Sequence[Any],
+        arrivals: Sequence[int],
+        positions: array[int],
+    ) -> None:
+        self.where, self.listed, self.arrivals, self.positions = (
+            where,
+            listed,
+            arrivals,
+            positions,
+        )
+
+    def get(self, queue_id: str) -> Optional[int]:
+        """The row of ``queue_id``, or None."""
+        at = self.where.get(queue_id)
+        if at is None:
+            return None
+        arrival = self.listed[at].arrival_time
+        low = bisect_left(self.arrivals, arrival)
+        return self.positions.index(at, low, bisect_right(self.arrivals, arrival, low))
+
+    def as_dict(self) -> dict[str, int]:
+        """Every id's row (the map a full build makes)."""
+        ids = list(self.where)  # in listing order: ``where`` maps them to 0, 1, 2...
+        rows = row_numbers(len(self.positions))  # the ints every row map shares
+        return dict(zip(map(ids.__getitem__, self.positions), rows))
 
 
 class MovedRows:
@@ -32,7 +73,7 @@ class MovedRows:
 
     def __init__(
         self,
-        base: Mapping[str, int],
+        base: Union[Mapping[str, int], ListedRows],
         starts: array[int],
         stops: array[int],
         to: array[int],
@@ -88,7 +129,7 @@ def moved_rows(
     starts = array(NARROW, [a for a, _, _ in pieces])
     stops = array(NARROW, [b for _, b, _ in pieces])
     to = array(NARROW, [t for _, _, t in pieces])
-    if isinstance(previous, dict):
+    if not isinstance(previous, MovedRows):
         moved = MovedRows(previous, starts, stops, to, added)
     else:
         moved = _composed(previous, MovedRows({}, starts, stops, to, added))

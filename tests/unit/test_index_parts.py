@@ -7,7 +7,7 @@ import random
 from dataclasses import fields
 
 from mailq_tui.model.index import QueueIndex, oldest_first
-from mailq_tui.model.index_parts import assemble, batch_parts
+from mailq_tui.model.index_parts import LEAST, SHARE, Assembly, assemble, batch_parts
 from mailq_tui.model.message import Message, Recipient
 
 NOW = 1_800_000_000.0
@@ -60,6 +60,10 @@ def assert_same(joined: QueueIndex, full: QueueIndex) -> None:
         assert got == want, f.name
         assert type(got) is type(want), f.name
     full.row_of("")
+    assert isinstance(full._row_of, dict)
+    assert {i: joined.row_of(i) for i in full._row_of} == full._row_of
+    assert joined.row_of("NOSUCHID") is None
+    joined.map_every_id()
     assert joined._row_of == full._row_of
 
 
@@ -71,13 +75,27 @@ def test_joined_parts_equal_the_full_build() -> None:
             messages.sort(key=lambda m: m.arrival_time)  # already oldest first
         batches = batches_of(messages, rng)
         memo: dict[str, str] = {}  # the app's: one per listing, shared by its batches
-        joined = assemble(
-            [batch_parts(b, memo if seed % 2 else None) for b in batches], messages, NOW
-        )
-        assert joined is not None
-        assert_same(joined, scratch(messages))
-        for query in ("dest3", "domain:dest4.example", "reason:'reason 2'", "-queue:hold i̇"):
-            assert joined.select(query, "age", True) == scratch(messages).select(query, "age", True)
+        parts = [batch_parts(b, memo if seed % 2 else None) for b in batches]
+        # Merged as the batches come (each one, or some), or all at the end.
+        for share, least in ((0.0, 1), (0.5, 7), (SHARE, LEAST)):
+            joined = assemble(parts, messages, NOW, share, least)
+            assert joined is not None
+            assert_same(joined, scratch(messages))
+            for query in ("dest3", "domain:dest4.example", "reason:'reason 2'", "-queue:hold i̇"):
+                want = scratch(messages).select(query, "age", True)
+                assert joined.select(query, "age", True) == want
+
+
+def test_merged_batch_by_batch_with_empty_batches() -> None:
+    rng = random.Random(5)
+    messages = [message(i, rng) for i in range(200)]
+    batches = [[], *batches_of(messages, rng), []]
+    assembly = Assembly()
+    for b in batches:
+        assembly.add(batch_parts(b), 0.0, 1)
+    joined = assembly.index(messages, NOW)
+    assert joined is not None
+    assert_same(joined, scratch(messages))
 
 
 def test_several_reasons_and_non_ascii_growth_are_covered() -> None:
@@ -97,7 +115,10 @@ def test_a_listing_that_dropped_a_duplicate_is_not_joined() -> None:
     parts = [batch_parts(listed[:20]), batch_parts(listed[20:])]
     kept = [m for m in listed if m is not messages[3]]  # drop_superseded keeps the later
     assert assemble(parts, kept, NOW) is None
-    assert assemble(parts, listed, NOW) is not None
+    # Not with the duplicate kept either (the ids found through listing positions would be
+    # ambiguous; drop_superseded never leaves one).
+    assert assemble(parts, listed, NOW) is None
+    assert assemble(parts[1:], listed[20:], NOW) is not None
 
 
 def test_empty_listing() -> None:

@@ -7,8 +7,9 @@ import random
 
 from mailq_tui.model import row_map
 from mailq_tui.model.index import QueueIndex
+from mailq_tui.model.index_parts import assemble, batch_parts
 from mailq_tui.model.index_reuse import index_reusing
-from mailq_tui.model.row_map import MovedRows
+from mailq_tui.model.row_map import ListedRows, MovedRows
 
 from .test_index_reuse import NOW, changed_round, message, settled
 
@@ -66,3 +67,22 @@ def test_a_listing_in_another_order_maps_rows_too() -> None:
     assert new is not None
     assert all(new.row_of(m.queue_id) == row for row, m in enumerate(new.messages))
     assert new.row_of(messages[-6].queue_id) is None
+
+
+def test_rows_of_a_streamed_listing_follow_a_refresh() -> None:
+    """An index joined from a streamed listing's batches finds ids through their listing
+    positions (no map of every id when the listing ends); a refresh built from it before
+    that map was made moves those rows as it moves a map's."""
+    rng = random.Random(8)
+    listed = [message(i, rng) for i in range(2000)]
+    parts = [batch_parts(listed[at : at + 150]) for at in range(0, len(listed), 150)]
+    index = assemble(parts, listed, NOW)
+    assert index is not None and isinstance(index._row_of, ListedRows)
+    assert all(index.row_of(queue_id) == row for queue_id, row in every_row(index).items())
+    index.build_char_masks()  # settled, as after warm_index (which maps every id after)
+    messages = changed_round(listed, rng, 0)
+    new = index_reusing(index, messages, NOW)
+    assert new is not None and isinstance(new._row_of, MovedRows)
+    assert all(new.row_of(queue_id) == row for queue_id, row in every_row(new).items())
+    index.map_every_id()
+    assert index._row_of == every_row(index)

@@ -16,6 +16,7 @@ filtered, marked or acted on: those wait for the whole listing, and say so.
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -94,6 +95,11 @@ _NEED_LISTING = ("reasons", "shape", "cycle_group")
 _NEED_WHOLE_LISTING = ("mark_all", "toggle_mark", *_NEED_LISTING)
 #: Seconds between status bar updates of the count read (the first is shown at once).
 _COUNT_EVERY = 0.1
+
+
+#: The modules of the insight screens that follow a refresh.
+_REASONS_MODULE = "mailq_tui.ui.screens.reasons"
+_SHAPE_MODULE = "mailq_tui.ui.screens.shape"
 
 
 def _filters_on_age(query_text: str, saved: Mapping[str, str]) -> bool:
@@ -310,8 +316,9 @@ class QueueScreen(ExplainingScreen[None]):
             self.call_after_refresh(self.warm_index)
         # Free the state shown before (a preview, or the one this was built from) off the UI
         # thread, after a filter asked for meanwhile (freeing holds the GIL it needs).
-        garbage = [shown]
+        garbage = [shown, streamed.spent[:]]
         del shown
+        streamed.spent.clear()
         await self._filters_done()
         await asyncio.to_thread(garbage.clear)
 
@@ -422,6 +429,7 @@ class QueueScreen(ExplainingScreen[None]):
         # A filter already asked for (search columns joined as the listing streamed) runs
         # first: the masks would take the GIL from it.
         await self._filters_done()
+        await asyncio.to_thread(held[0].index.map_every_id)
         await asyncio.to_thread(held[0].index.lay_out_haystacks)
         await asyncio.to_thread(held[0].index.build_char_masks)
         await asyncio.to_thread(settle_after_listing, held)
@@ -696,6 +704,10 @@ class QueueScreen(ExplainingScreen[None]):
 
     def _update_insight_screens(self, state: ViewState) -> None:
         """Open insight screens follow the live refresh."""
+        if not {_REASONS_MODULE, _SHAPE_MODULE} & sys.modules.keys():
+            # None was ever opened: their modules need not be imported yet (~0.2 s, which
+            # the first listing's first filter would wait for).
+            return
         from mailq_tui.ui.screens.reasons import ReasonsScreen
         from mailq_tui.ui.screens.shape import ShapeScreen
 
