@@ -117,7 +117,7 @@ class IdColumn:
     the offset where each line ends (about 16 bytes per id instead of a ~60-byte string
     object); :meth:`write` prints them without making a string per id."""
 
-    #: Ids per write (a slice object per id lives until its batch is written).
+    #: Ids per write (the bytes of a batch's ids live until it is written).
     WRITE_BATCH = 1 << 12
 
     def __init__(self) -> None:
@@ -163,6 +163,15 @@ class IdColumn:
             out.write(text)
             return
         it = iter(positions)
+        lines = bytes(text).split(b"\n")
+        if len(lines) == len(ends):  # no id holds a newline: one item per id (and b"" last)
+            # One split makes every id's bytes at once, ~4x faster than a slice per id.
+            while True:
+                chunk = list(map(lines.__getitem__, islice(it, self.WRITE_BATCH)))
+                if not chunk:
+                    return
+                out.write(b"\n".join(chunk) + b"\n")
+        del lines
         while True:
             batch = list(islice(it, self.WRITE_BATCH))
             if not batch:
@@ -218,20 +227,29 @@ class SortRuns:
     position``, the value negated when the order is descending: ties stay in listing order
     either way), sorted, and pushed on a stack of runs; the top two runs are merged while the
     lower one is not bigger than the upper one (a binary counter: each entry is merged about
-    log2(listing / batch) times, all while postqueue still writes). The stack then holds a
-    few runs of falling size, which one ``sort`` of their concatenation merges in linear
-    time (timsort finds the runs). :meth:`order` gives what :func:`sorted_positions` gives.
+    log2(listing / batch) times, all while postqueue still writes) and below
+    :data:`RUN_LIMIT`. The stack then holds a few runs, which one ``sort`` of their
+    concatenation merges in about linear time (timsort finds the runs). A run is kept as
+    8-byte array slots, not an integer object each (~40 bytes); a value too big for that
+    (beyond 31 bits) drops the runs, and :meth:`order` sorts at the end. :meth:`order` gives
+    what :func:`sorted_positions` gives.
     """
 
     #: Bits of the position in a packed entry (4 billion entries).
     POSITION_BITS = 32
+    #: Runs are merged while streaming up to about twice this many entries: a merge makes
+    #: an integer object per entry for a moment (~40 bytes: 10 MB for the biggest merge;
+    #: the merge at the end makes one per selected message, as a sort would).
+    RUN_LIMIT = 1 << 17
 
     def __init__(self, key: str, reverse: bool = False) -> None:
         self.key, self.reverse = key, reverse
         self.column = sort_column(key)
         self._descending = reverse != (key in DESCENDING)
-        #: Sorted runs of packed entries, falling in size; None: not a numeric key.
-        self._runs: Optional[list[list[int]]] = [] if key in NUMERIC_SORT_KEYS else None
+        #: Sorted runs of packed entries, falling in size; None: sorted at the end.
+        self._runs: Optional[list[array[int]]] = [] if key in NUMERIC_SORT_KEYS else None
+        #: The positions in order, once :meth:`order` merged the runs (which it drops).
+        self._order: Optional[array[int]] = None
 
     def add(self, msg: Message) -> None:
         """Store ``msg``'s value (a :class:`StreamedSelection` ``keep``)."""
@@ -249,26 +267,33 @@ class SortRuns:
         batch: Iterable[int] = values[start:]
         if self._descending:
             batch = map(neg, batch)
-        run = list(
+        run = sorted(
             map(or_, map(lshift, batch, repeat(self.POSITION_BITS)), range(start, len(values)))
         )
-        run.sort()
-        runs.append(run)
-        while len(runs) > 1 and len(runs[-2]) <= len(runs[-1]):
+        try:
+            runs.append(array("q", run))
+        except OverflowError:  # a value beyond 31 bits: sorted at the end instead
+            self._runs = None
+            return
+        while len(runs) > 1 and len(runs[-1]) >= len(runs[-2]) and len(runs[-2]) < self.RUN_LIMIT:
             top = runs.pop()
-            runs[-1] += top
-            runs[-1].sort()  # two runs: one linear merge
+            runs[-1] = array("q", sorted(chain(runs[-1], top)))  # two runs: one merge
 
     def order(self, positions: Sequence[int]) -> Iterable[int]:
         """``positions`` (:meth:`StreamedSelection.positions`) in sort order, ties in listing
         order (:func:`sorted_positions`)."""
         values, runs = self.column.values, self._runs
-        if runs is None or not (isinstance(positions, range) and positions == range(len(values))):
+        every = isinstance(positions, range) and positions == range(len(values))
+        if every and self._order is not None and len(self._order) == len(values):
+            return self._order
+        if runs is None or not every:
             return sorted_positions(positions, values, self.key, self.reverse)
-        merged = runs[0] if len(runs) == 1 else list(chain.from_iterable(runs))
-        merged.sort()  # a few sorted runs: merged, not sorted
-        self._runs = [merged]
-        return map(and_, merged, repeat((1 << self.POSITION_BITS) - 1))
+        # A few sorted runs: merged, not sorted; then unpacked into array slots, so that
+        # their integer objects are freed before the caller makes its own (the ids printed).
+        merged = sorted(chain.from_iterable(runs))
+        self._runs = None  # from here on (a further batch), sorted at the end
+        self._order = array("q", map(and_, merged, repeat((1 << self.POSITION_BITS) - 1)))
+        return self._order
 
 
 def sort_by(items: list[T], values: Sequence[Any], key: str, reverse: bool = False) -> list[T]:
