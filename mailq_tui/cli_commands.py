@@ -173,6 +173,7 @@ async def cmd_ls(engine: QueueEngine, args: argparse.Namespace) -> int:
             engine, query, ids.add, early=early_of(args), keep_all=keep_all
         )
         order = values.order(selection.positions())
+        del selection, values  # their columns are freed before the ids are written
         if args.limit > 0:
             order = islice(order, args.limit)
         sys.stdout.flush()

@@ -244,11 +244,15 @@ class SortRuns:
 
     def __init__(self, key: str, reverse: bool = False) -> None:
         self.key, self.reverse = key, reverse
+        #: The values, for a sort at the end (a text key, or the runs were dropped); while
+        #: there are runs, the values are only in them.
         self.column = sort_column(key)
         self._descending = reverse != (key in DESCENDING)
-        #: Sorted runs of packed entries, falling in size; None: sorted at the end.
+        #: Sorted runs of packed entries; None: sorted at the end, from :attr:`column`.
         self._runs: Optional[list[array[int]]] = [] if key in NUMERIC_SORT_KEYS else None
-        #: The positions in order, once :meth:`order` merged the runs (which it drops).
+        #: Entries stored.
+        self._count = 0
+        #: The positions in order, once :meth:`order` merged the runs.
         self._order: Optional[array[int]] = None
 
     def add(self, msg: Message) -> None:
@@ -258,41 +262,56 @@ class SortRuns:
     def add_all(self, messages: Iterable[Message]) -> None:
         """Store the values of ``messages``, in order, and sort them into a run (a
         :class:`StreamedSelection` ``keep_all``)."""
-        values = self.column.values
-        start = len(values)
-        self.column.add_all(messages)
-        runs = self._runs
-        if runs is None or len(values) == start:
+        runs, start = self._runs, self._count
+        if runs is None:
+            self.column.add_all(messages)
+            self._count = len(self.column.values)
             return
-        batch: Iterable[int] = values[start:]
-        if self._descending:
-            batch = map(neg, batch)
-        run = sorted(
-            map(or_, map(lshift, batch, repeat(self.POSITION_BITS)), range(start, len(values)))
-        )
+        values = list(map(SORT_VALUES[self.key], messages))
+        if not values:
+            return
+        batch: Iterable[int] = map(neg, values) if self._descending else values
+        positions = range(start, start + len(values))
+        run = sorted(map(or_, map(lshift, batch, repeat(self.POSITION_BITS)), positions))
         try:
             runs.append(array("q", run))
         except OverflowError:  # a value beyond 31 bits: sorted at the end instead
-            self._runs = None
+            self._drop_runs()
+            self.column.values.extend(values)
+            self._count = len(self.column.values)
             return
+        self._count = positions.stop
         while len(runs) > 1 and len(runs[-1]) >= len(runs[-2]) and len(runs[-2]) < self.RUN_LIMIT:
             top = runs.pop()
             runs[-1] = array("q", sorted(chain(runs[-1], top)))  # two runs: one merge
 
+    def _drop_runs(self) -> None:
+        """Unpack the runs into :attr:`column` (each entry's value at its position); from
+        here on the values are sorted at the end."""
+        runs = self._runs or []
+        values = [0] * self._count
+        bits, low = self.POSITION_BITS, (1 << self.POSITION_BITS) - 1
+        for packed in chain.from_iterable(runs):
+            values[packed & low] = -(packed >> bits) if self._descending else packed >> bits
+        self.column.values.extend(values)
+        self._runs = None
+
     def order(self, positions: Sequence[int]) -> Iterable[int]:
         """``positions`` (:meth:`StreamedSelection.positions`) in sort order, ties in listing
         order (:func:`sorted_positions`)."""
-        values, runs = self.column.values, self._runs
-        every = isinstance(positions, range) and positions == range(len(values))
-        if every and self._order is not None and len(self._order) == len(values):
-            return self._order
-        if runs is None or not every:
-            return sorted_positions(positions, values, self.key, self.reverse)
-        # A few sorted runs: merged, not sorted; then unpacked into array slots, so that
-        # their integer objects are freed before the caller makes its own (the ids printed).
-        merged = sorted(chain.from_iterable(runs))
-        self._runs = None  # from here on (a further batch), sorted at the end
-        self._order = array("q", map(and_, merged, repeat((1 << self.POSITION_BITS) - 1)))
+        runs = self._runs
+        every = isinstance(positions, range) and positions == range(self._count)
+        if runs is not None and not every:
+            self._drop_runs()  # some entries left out (superseded copies): rare
+            runs = None
+        if runs is None:
+            return sorted_positions(positions, self.column.values, self.key, self.reverse)
+        if self._order is None or len(self._order) != self._count:
+            # A few sorted runs: merged, not sorted; then unpacked into array slots, so that
+            # their integer objects are freed before the caller makes its own (the ids).
+            merged = sorted(chain.from_iterable(runs))
+            runs[:] = [array("q", merged)]
+            self._order = array("q", map(and_, merged, repeat((1 << self.POSITION_BITS) - 1)))
         return self._order
 
 

@@ -237,7 +237,9 @@ def test_merged_runs_equal_a_stable_sort_with_many_ties(key: str, reverse: bool,
         runs.add_all(messages[at : at + size])
         at += size
     assert at == len(messages)
-    expected = sorted_positions(range(len(messages)), runs.column.values, key, reverse)
+    column = sort_column(key)
+    column.add_all(messages)
+    expected = sorted_positions(range(len(messages)), column.values, key, reverse)
     got = list(runs.order(range(len(messages))))
     assert got == list(expected)
     assert got == list(runs.order(range(len(messages))))  # asked twice: the same order
