@@ -311,7 +311,8 @@ class SortRuns:
             # their integer objects are freed before the caller makes its own (the ids).
             merged = sorted(chain.from_iterable(runs))
             runs[:] = [array("q", merged)]
-            self._order = array("q", map(and_, merged, repeat((1 << self.POSITION_BITS) - 1)))
+            del merged
+            self._order = array("q", map(and_, runs[0], repeat((1 << self.POSITION_BITS) - 1)))
         return self._order
 
 
