@@ -5,7 +5,10 @@ Each column holds only what one command prints, in flat arrays: queue ids as one
 with offsets (:class:`IdColumn`), numbers in 8-byte array slots, and strings that repeat
 across a queue (group keys, domains) as small numbers into one list of distinct strings
 (:class:`Names`). No object is kept per message, so a 100,000-message answer costs a few
-megabytes. The results equal what the index-based code computes for the same rows
+megabytes. What an answer needs is computed as the entries arrive (the sort as sorted runs,
+the group counters, the shape table), so little is left to do once postqueue exits; the
+stored columns answer instead when a superseded copy must be left out. The results equal what
+the index-based code computes for the same rows
 (:meth:`QueueIndex.sort <mailq_tui.model.index.QueueIndex.sort>`,
 :func:`~mailq_tui.model.grouping.group_messages`, :func:`~mailq_tui.model.shape.compute_shape`).
 """
