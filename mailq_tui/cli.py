@@ -58,6 +58,10 @@ LISTING_FIRST = frozenset(
     {"ls", "reasons", "groups", "shape", "delete", "hold", "release", "requeue"}
 )
 
+#: Commands that only read and print: as a program (``main()`` without ``argv``) they end
+#: with :func:`_exit_now` once their answer is out. The bulk actions run the ordinary exit.
+QUICK_EXIT = frozenset({"ls", "reasons", "groups", "shape"})
+
 
 def _add_query(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -328,10 +332,26 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(f"mailq-tui: {exc.message}", file=sys.stderr)
         return EXIT_FAILED
     try:
-        return _run_command(tools, args)
+        code = _run_command(tools, args)
     finally:
         if args.early_listing is not None:
             args.early_listing.close()
+    if argv is None and args.command in QUICK_EXIT:
+        _exit_now(code)
+    return code
+
+
+def _exit_now(code: int) -> None:
+    """End the process with ``code`` now, its output flushed: without the interpreter's
+    teardown (freeing every module and object one by one: 0.03-0.06 s after the answer is
+    printed, ~1% of a command that waits 5 s for postqueue). Returns when the output cannot
+    be flushed: the ordinary exit then reports it as usual."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(code)
 
 
 def start_listing(tools: PostfixTools) -> EarlyListing:

@@ -32,9 +32,8 @@ from mailq_tui.model.compact import (
     GroupColumns,
     IdColumn,
     ShapeColumn,
+    SortRuns,
     sort_by,
-    sort_column,
-    sorted_positions,
 )
 from mailq_tui.model.expiry import Lifetimes, release_warning
 from mailq_tui.model.grouping import Group
@@ -164,7 +163,7 @@ async def cmd_ls(engine: QueueEngine, args: argparse.Namespace) -> int:
             f'cannot sort by "{visible(args.sort, 40)}": sort by one of {", ".join(SORT_KEYS)}'
         )
     if args.ids:
-        ids, values = IdColumn(), sort_column(args.sort)
+        ids, values = IdColumn(), SortRuns(args.sort, args.reverse)
 
         def keep_all(batch: list[Message]) -> None:
             ids.add_all(batch)
@@ -173,7 +172,8 @@ async def cmd_ls(engine: QueueEngine, args: argparse.Namespace) -> int:
         selection = await stream_select(
             engine, query, ids.add, early=early_of(args), keep_all=keep_all
         )
-        order = sorted_positions(selection.positions(), values.values, args.sort, args.reverse)
+        order = values.order(selection.positions())
+        del selection, values  # their columns are freed before the ids are written
         if args.limit > 0:
             order = islice(order, args.limit)
         sys.stdout.flush()
@@ -202,7 +202,9 @@ async def cmd_groups(engine: QueueEngine, args: argparse.Namespace) -> int:
     """``mailq-tui groups --by ...``: counts per group."""
     by = args.by.replace("-", "_")
     kept = GroupColumns(by)
-    selection = await stream_select(engine, query_of(args), kept.add, early=early_of(args))
+    selection = await stream_select(
+        engine, query_of(args), kept.add, early=early_of(args), keep_all=kept.add_all
+    )
     groups = kept.groups(selection.positions())
     _print_groups(groups, selection.now, by, args.json)
     return EXIT_OK
@@ -211,7 +213,9 @@ async def cmd_groups(engine: QueueEngine, args: argparse.Namespace) -> int:
 async def cmd_reasons(engine: QueueEngine, args: argparse.Namespace) -> int:
     """``mailq-tui reasons``: normalised deferral reasons, most common first, with hints."""
     kept = GroupColumns("reason")
-    selection = await stream_select(engine, query_of(args), kept.add, early=early_of(args))
+    selection = await stream_select(
+        engine, query_of(args), kept.add, early=early_of(args), keep_all=kept.add_all
+    )
     groups = kept.groups(selection.positions())
     _print_groups(groups, selection.now, "reason", args.json, hints=True)
     return EXIT_OK

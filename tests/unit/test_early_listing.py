@@ -121,3 +121,40 @@ def test_the_cli_starts_postqueue_before_importing_the_decoder(tmp_path: Path) -
     )
     assert done.stderr.strip() == "[]"
     assert done.stdout.split() == [f"4F{n:05X}" for n in reversed(range(5))]  # youngest first
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "lines"),
+    [
+        (["ls", "--ids"], 0, 3000),  # more than one pipe buffer: flushed before the exit
+        (["reasons"], 0, 3),
+        (["ls", "--sort", "nothing"], 2, 0),
+    ],
+)
+def test_the_program_ends_with_its_answer_flushed_and_its_exit_code(
+    tmp_path: Path, argv: list[str], code: int, lines: int
+) -> None:
+    """As a program (``main()`` without argv), a read-only command ends without the
+    interpreter's teardown: everything it printed still arrives, and its exit code is kept."""
+    listing = _listing(tmp_path, 3000)
+    _stand_in(tmp_path, f"cat {listing}\n")
+    (tmp_path / "postconf").write_text("#!/bin/sh\nexit 1\n")
+    (tmp_path / "postconf").chmod(0o755)
+    script = (
+        "import atexit, sys\n"
+        "import mailq_tui.cli as cli\n"
+        "atexit.register(lambda: print('teardown', file=sys.stderr))\n"
+        f"sys.argv = ['mailq-tui', *{argv!r}]\n"
+        "sys.exit(cli.main())\n"
+    )
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "MAILQ_TUI_CONFIG": "/dev/null"}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == code
+    assert len(done.stdout.splitlines()) == lines
+    assert ("teardown" in done.stderr) == (code != 0)  # a usage error exits as before

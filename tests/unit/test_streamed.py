@@ -18,6 +18,7 @@ from mailq_tui.model.compact import (
     GroupColumns,
     IdColumn,
     ShapeColumn,
+    SortRuns,
     sort_column,
     sorted_positions,
 )
@@ -179,3 +180,149 @@ def test_ids_listed_again_are_found_in_a_big_listing() -> None:
     expected = [m for m in drop_superseded(listing) if m.queue_name != "active"]
     assert selection.total == 40_000
     assert list(kept.take(selection.positions())) == expected
+
+
+def _stream_all(listing: list[Message], query: str, keep_all) -> StreamedSelection:  # type: ignore[no-untyped-def]
+    """``listing`` streamed in batches of varied sizes, each stored at once (``keep_all``)."""
+    selection = StreamedSelection(parse_query(query), NOW, keep_all, keep_all=keep_all)
+    at, size = 0, 1
+    while at < len(listing):
+        selection.add(listing[at : at + size])
+        at, size = at + size, (size * 7 + 3) % 97 + 1
+    return selection
+
+
+@pytest.mark.parametrize("key", SORT_KEYS)
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("moves", [False, True])
+def test_sort_runs_order_like_the_index(key: str, reverse: bool, moves: bool) -> None:
+    """Sorted as batches arrive and merged at the end (or, with a superseded copy, sorted
+    from the column): the index's order, ties in listing order."""
+    listing = _listing_with_moves(7) if moves else random_messages(700, seed=7)
+    index = QueueIndex(drop_superseded(listing), now=NOW)
+    runs, ids = SortRuns(key, reverse), IdColumn()
+
+    def keep_all(batch: list[Message]) -> None:
+        runs.add_all(batch)
+        ids.add_all(batch)
+
+    selection = _stream_all(listing, "-queue:active", keep_all)
+    assert isinstance(selection.positions(), range) != moves
+    got = [ids[p] for p in runs.order(selection.positions())]
+    rows = index.sort(index.filter(parse_query("-queue:active")), key, reverse=reverse)
+    assert got == [index.messages[r].queue_id for r in rows]
+
+
+@pytest.mark.parametrize("big", [2**30, 2**45])  # 2**45: too big for the runs' slots
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("key", ["age", "size", "recipients"])
+def test_merged_runs_equal_a_stable_sort_with_many_ties(key: str, reverse: bool, big: int) -> None:
+    """Few distinct values (most entries tie), zero and negative numbers, batches of one
+    and of hundreds, an empty batch: the merge gives the stable sort's order."""
+    rng = random.Random(8)
+    values = [rng.choice([-big, -3, 0, 0, 1, 5, big]) for _ in range(3000)]
+    base = Message("deferred", "0", 0, 0, "a@b", ())
+    recipient = random_messages(1, seed=8)[0].recipients[:1]
+    messages = [
+        msgspec.structs.replace(base, queue_id=f"{n:X}", arrival_time=v)
+        if key == "age"
+        else msgspec.structs.replace(base, queue_id=f"{n:X}", message_size=v)
+        if key == "size"
+        else msgspec.structs.replace(base, queue_id=f"{n:X}", recipients=recipient * (abs(v) % 4))
+        for n, v in enumerate(values)
+    ]
+    runs = SortRuns(key, reverse)
+    at = 0
+    for size in [1, 0, 5, 300, 1, 1, 2000, 7, 685]:
+        runs.add_all(messages[at : at + size])
+        at += size
+    assert at == len(messages)
+    column = sort_column(key)
+    column.add_all(messages)
+    expected = sorted_positions(range(len(messages)), column.values, key, reverse)
+    got = list(runs.order(range(len(messages))))
+    assert got == list(expected)
+    assert got == list(runs.order(range(len(messages))))  # asked twice: the same order
+
+
+def test_sort_runs_of_a_text_key_sort_at_the_end() -> None:
+    listing = random_messages(300, seed=9)
+    runs = SortRuns("sender")
+    runs.add_all(listing[:100])
+    runs.add(listing[100])
+    runs.add_all(listing[101:])
+    order = list(runs.order(range(300)))
+    assert [listing[p].sender.lower() for p in order] == sorted(m.sender.lower() for m in listing)
+
+
+@pytest.mark.parametrize("by", GROUP_BY)
+@pytest.mark.parametrize("text", ["", "domain:gmail.com", "-queue:deferred"])
+def test_groups_counted_while_streaming_equal_the_index_groups(by: str, text: str) -> None:
+    """No copy superseded: the counters kept up batch by batch (and message by message)
+    are the answer."""
+    listing = random_messages(500, seed=10)
+    index = QueueIndex(listing, now=NOW)
+    kept = GroupColumns(by)
+
+    def keep_all(batch: list[Message]) -> None:  # some batches stored one by one
+        if len(batch) % 3:
+            kept.add_all(batch)
+        else:
+            for msg in batch:
+                kept.add(msg)
+
+    selection = _stream_all(listing, text, keep_all)
+    assert isinstance(selection.positions(), range)
+    expected = group_messages(index, index.filter(parse_query(text)), by)
+    assert [dataclasses.replace(g, rows=[]) for g in expected] == kept.groups(selection.positions())
+    assert kept.groups(selection.positions()) == kept._counted(list(selection.positions()))
+
+
+@pytest.mark.parametrize("by", ["rcpt", "sender"])
+@pytest.mark.parametrize("queues", [(), ("deferred", "hold")])
+def test_shape_counted_while_streaming_equals_compute_shape(
+    by: str, queues: tuple[str, ...]
+) -> None:
+    listing = random_messages(500, seed=11)
+    kept = ShapeColumn(NOW, by=by, queues=queues, buckets=8, first_width=7)
+    selection = _stream(listing, "-domain:yahoo.com", kept.add)
+    assert isinstance(selection.positions(), range)
+    selected = QueueIndex(listing, now=NOW).filter(parse_query("-domain:yahoo.com"))
+    expected = compute_shape(
+        [listing[r] for r in selected],
+        NOW,
+        by=by,
+        queues=list(queues) or None,
+        buckets=8,
+        first_width=7,
+    )
+    assert kept.shape(selection.positions()) == expected
+    assert kept.shape(list(selection.positions())) == expected  # counted from the columns
+
+
+@pytest.mark.parametrize("odd", ["", "AB\nCD", "\u00e9t\u00e9", "\udcff"])
+def test_ids_written_in_any_order_are_the_stored_ids(odd: str) -> None:
+    """The ids at the given positions, one line each, in that order: plain ids, an empty
+    one, one holding a newline (then sliced one by one), non-ASCII and a lone surrogate,
+    stored one by one and a batch at a time, over more than one write batch."""
+    import io
+
+    base = random_messages(1, seed=12)[0]
+    messages = [
+        msgspec.structs.replace(base, queue_id=odd if n % 1000 == 7 else f"{n:X}Q")
+        for n in range(9000)
+    ]
+    ids = IdColumn()
+    ids.add(messages[0])
+    ids.add_all(messages[1:5000])
+    ids.add_all([])
+    for msg in messages[5000:5003]:
+        ids.add(msg)
+    ids.add_all(messages[5003:])
+    rng = random.Random(12)
+    for positions in (rng.sample(range(9000), 9000), [7, 7, 0], range(9000), range(3, 9)):
+        out = io.BytesIO()
+        ids.write(positions, out)
+        expected = "".join(messages[p].queue_id + "\n" for p in positions)
+        assert out.getvalue() == expected.encode("utf-8", "surrogatepass")
+        assert list(ids.lines(positions)) == [messages[p].queue_id + "\n" for p in positions]
