@@ -97,8 +97,6 @@ def test_the_cli_starts_postqueue_before_importing_the_decoder(tmp_path: Path) -
     are imported, and prints what the listing held."""
     listing = _listing(tmp_path, 5)
     _stand_in(tmp_path, f"cat {listing}\n")
-    (tmp_path / "postconf").write_text("#!/bin/sh\nexit 1\n")
-    (tmp_path / "postconf").chmod(0o755)
     script = (
         "import sys\n"
         "import mailq_tui.cli as cli\n"
@@ -110,15 +108,8 @@ def test_the_cli_starts_postqueue_before_importing_the_decoder(tmp_path: Path) -
         "cli.start_listing = spy\n"
         "sys.exit(cli.main(['ls', '--ids']))\n"
     )
-    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "MAILQ_TUI_CONFIG": "/dev/null"}
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=Path(__file__).resolve().parents[2],
-        check=True,
-    )
+    done = _run_python(tmp_path, script)
+    assert done.returncode == 0, done.stderr
     assert done.stderr.strip() == "[]"
     assert done.stdout.split() == [f"4F{n:05X}" for n in reversed(range(5))]  # youngest first
 
@@ -138,8 +129,6 @@ def test_the_program_ends_with_its_answer_flushed_and_its_exit_code(
     interpreter's teardown: everything it printed still arrives, and its exit code is kept."""
     listing = _listing(tmp_path, 3000)
     _stand_in(tmp_path, f"cat {listing}\n")
-    (tmp_path / "postconf").write_text("#!/bin/sh\nexit 1\n")
-    (tmp_path / "postconf").chmod(0o755)
     script = (
         "import atexit, sys\n"
         "import mailq_tui.cli as cli\n"
@@ -147,14 +136,22 @@ def test_the_program_ends_with_its_answer_flushed_and_its_exit_code(
         f"sys.argv = ['mailq-tui', *{argv!r}]\n"
         "sys.exit(cli.main())\n"
     )
+    done = _run_python(tmp_path, script)
+    assert done.returncode == code
+    assert len(done.stdout.splitlines()) == lines
+    assert ("teardown" in done.stderr) == (code != 0)  # a usage error exits as before
+
+
+def _run_python(tmp_path: Path, script: str) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` in a fresh interpreter from the repository, with the stand-ins in
+    ``tmp_path`` first on PATH and a ``postconf`` there that fails (so the CLI lists with -j)."""
+    (tmp_path / "postconf").write_text("#!/bin/sh\nexit 1\n")
+    (tmp_path / "postconf").chmod(0o755)
     env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "MAILQ_TUI_CONFIG": "/dev/null"}
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", script],
         capture_output=True,
         text=True,
         env=env,
         cwd=Path(__file__).resolve().parents[2],
     )
-    assert done.returncode == code
-    assert len(done.stdout.splitlines()) == lines
-    assert ("teardown" in done.stderr) == (code != 0)  # a usage error exits as before
