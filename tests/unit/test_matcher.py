@@ -119,9 +119,22 @@ def _matched(messages: list[Message], text: str) -> list[int]:
 
 #: Terms whose value is also in another field of the message: each field searches its own.
 CROSS_FIELD = ["to:@", "to:alice", "to:/^eve/", "reason:carol", "-reason:gmail", "from:bob", "id:b"]
+#: Free text across the index's two strings per message (haystack, reason block), which the
+#: matcher reads as one: a regex spanning the line break between them, line anchors at their
+#: edges, words found only in the reasons.
+ACROSS_BLOCKS = [
+    "/@[a-z.]+\\n(connect|host)/",
+    "/^connect/",
+    "-/^connect/",
+    "/\\.org$/",
+    "/org$/ refused",
+    "refused",
+    "-refused",
+    "-/refused/",
+]
 
 
-@pytest.mark.parametrize("text", QUERIES + CROSS_FIELD)
+@pytest.mark.parametrize("text", QUERIES + CROSS_FIELD + ACROSS_BLOCKS)
 def test_matcher_agrees_with_the_index_on_the_documented_queries(
     corpus: tuple[list[Message], QueueIndex], text: str
 ) -> None:
