@@ -153,10 +153,14 @@ class QueueEngine:
         return self._settings
 
     async def _use_json(self) -> bool:
-        try:
-            return (await self.settings()).has_json_listing
-        except PostfixError:
+        """Whether to list with ``postqueue -j``. Before the settings are known (the app's
+        first listing) ``-j`` is tried at once rather than after ``postconf`` (tens of
+        milliseconds, often more on a loaded server): a Postfix without it (< 3.1) answers
+        with a usage error before any output, and the listing falls back to ``-p``
+        (:func:`~mailq_tui.postfix.listing.iter_queue`)."""
+        if self._settings is None:
             return True
+        return self._settings.has_json_listing
 
     async def snapshot(
         self,

@@ -220,4 +220,10 @@ def streamed_state(
     streamed.batches.clear()
     if index is None:
         return build_state(snapshot, now, spec)
-    return state_of(index, snapshot, streamed.totals(), spec)
+    state = state_of(index, snapshot, streamed.totals(), spec)
+    # The index's columns are the last new objects of the listing: left out of automatic
+    # collections, as each batch's were (:meth:`StreamedListing._index_batch`), so that no
+    # full collection walks them during the first frame and filter of the whole listing
+    # (settle_after_listing collects once they are done).
+    gc.freeze()
+    return state
