@@ -59,13 +59,16 @@ MIN_INTERVAL = 1.0
 SPACING = 10.0
 
 
-#: While the app used less than :data:`IDLE_CPU` of a core since the last merge (postqueue
+#: While the app used less than :data:`IDLE_CPU` of a core since the last batch (postqueue
 #: writes slower than it is read, as a real one does), the worker indexing the batches
 #: merges them once they are this share of the rows merged, but not sooner after the last
 #: merge than :data:`MERGE_SPACING` times as long as it took: at 500k messages listed at
 #: 20,000/s, ~0.2 s of merging is left when the listing ends. Else (a listing printed at
 #: once is read as fast as the CPU allows, and a merge would only delay it) they wait for
-#: the end, and are sorted all at once then.
+#: the end, and are sorted all at once then. (Measured since the last batch, not the last
+#: merge: a preview built meanwhile kept the share since the last merge above the limit for
+#: half a second at 100k, and the 10-13k messages left waiting then cost ~0.15 s when the
+#: listing ended.)
 IDLE_SHARE = 0.02
 IDLE_CPU = 0.6
 MERGE_SPACING = 2.0
@@ -96,8 +99,10 @@ class StreamedListing:
         self._bytes = 0
         self._worker = ThreadPoolExecutor(1, "index-parts") if index_parts else None
         self._parts: list[Future[None]] = []
-        # The worker's: when the last merge ended (wall, CPU), and how long it took.
-        self._since = (time.monotonic(), time.process_time(), 0.0)
+        # The worker's: when the last merge ended (wall), how long it took, and when the
+        # last batch was indexed (wall, CPU).
+        self._merged = (time.monotonic(), 0.0)
+        self._last_batch = (time.monotonic(), time.process_time())
         self._lowercase: dict[str, str] = {}  # the worker's alone
         self._assembly = Assembly()  # the worker's alone until it ended
         #: What the index was made of once it was: for the caller to free off the UI thread.
@@ -122,13 +127,15 @@ class StreamedListing:
         walked every message decoded so far (~0.4 s at 500k), and one came due about when
         the listing ended, where it delayed the first filter."""
         parts = batch_parts(batch, self._lowercase)
-        wall, cpu, took = self._since
-        now = time.monotonic()
-        idle = time.process_time() - cpu < IDLE_CPU * (now - wall)
-        due = idle and now - wall >= MERGE_SPACING * took
+        merged, took = self._merged
+        wall, cpu = self._last_batch
+        now, used = time.monotonic(), time.process_time()
+        idle = used - cpu < IDLE_CPU * (now - wall)
+        due = idle and now - merged >= MERGE_SPACING * took
         if self._assembly.add(parts, IDLE_SHARE if due else math.inf):
             end = time.monotonic()
-            self._since = (end, time.process_time(), end - now)
+            self._merged = (end, end - now)
+        self._last_batch = (time.monotonic(), time.process_time())
         gc.freeze()
 
     def assembly(self) -> Optional[Assembly]:
