@@ -311,7 +311,13 @@ async def _warn_expiring(engine: QueueEngine, action: str, targets: Sequence[Mes
 
 async def cmd_action(engine: QueueEngine, args: argparse.Namespace) -> int:
     """``delete|hold|release|requeue [QUERY] [--all]``: say how the query was read, refuse to
-    act on the whole queue without ``--all``, confirm, then one re-checked postsuper batch."""
+    act on the whole queue without ``--all``, confirm, then one re-checked postsuper batch.
+    With ``--yes`` (no question) delete, hold and requeue act while the listing streams
+    (:mod:`mailq_tui.cli_act_streamed`)."""
+    from mailq_tui.cli_act_streamed import act_while_listing, acts_while_listing
+
+    if acts_while_listing(args):
+        return await act_while_listing(engine, args)
     query = query_of(args)
     kept = Column(_target)
     selection = await stream_select(

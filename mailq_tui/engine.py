@@ -48,7 +48,7 @@ from mailq_tui.postfix.commands import PostfixError, PostfixTools
 from mailq_tui.postfix.health import Health, not_configured, read_health
 from mailq_tui.postfix.listing import iter_queue, list_queue
 from mailq_tui.postfix.postcat import PostcatResult, postcat
-from mailq_tui.postfix.postsuper import postsuper_queues, run_postsuper
+from mailq_tui.postfix.postsuper import PostsuperResult, postsuper_queues, run_postsuper
 from mailq_tui.postfix.privileges import current_user, detect_privileges
 from mailq_tui.postfix.queue_ids import is_valid_queue_id
 from mailq_tui.postfix.settings import PostfixSettings, read_settings
@@ -103,6 +103,30 @@ def _record_abort(report: ActionReport, exc: BaseException) -> None:
         )
     else:
         report.errors.append(f"internal error: {exc!r}")
+
+
+def _report_postsuper(
+    report: ActionReport, result: PostsuperResult, meant: Optional[int] = None
+) -> None:
+    """What postsuper did and said, into ``report``; ``meant``: how many ids it was to get
+    (when fewer reached it, the report says so)."""
+    report.postfix_exit_code = result.exit_code
+    report.done = result.done
+    report.outcomes = dict(result.outcomes)
+    if result.error:
+        report.errors.append(result.error)
+    report.errors.extend(f"postsuper warning: {w}" for w in result.warnings)
+    if meant is not None and result.sent < meant:
+        report.notes.append(
+            f"{plural(meant - result.sent, 'message')} never reached "
+            f"postsuper; it finished the {count(result.sent)} it had been given"
+        )
+    untouched = result.sent - len(result.outcomes)
+    if untouched > 0 and not result.error:
+        gone = "it left or moved" if untouched == 1 else "they left or moved"
+        report.notes.append(
+            f"postsuper did not find {plural(untouched, 'message')} ({gone} just before it ran)"
+        )
 
 
 class QueueEngine:
@@ -317,23 +341,64 @@ class QueueEngine:
             if stop is not None and stop.is_set() and checker.survivors:
                 report.notes.append("postsuper was not started")
             return
-        report.postfix_exit_code = result.exit_code
-        report.done = result.done
-        report.outcomes = dict(result.outcomes)
-        if result.error:
-            report.errors.append(result.error)
-        report.errors.extend(f"postsuper warning: {w}" for w in result.warnings)
-        if result.sent < len(checker.survivors):
-            report.notes.append(
-                f"{plural(len(checker.survivors) - result.sent, 'message')} never reached "
-                f"postsuper; it finished the {count(result.sent)} it had been given"
+        _report_postsuper(report, result, len(checker.survivors))
+
+    async def act_as_listed(
+        self,
+        action: str,
+        queue_ids: AsyncIterator[list[str]],
+        skipped: Sequence[tuple[str, str]] = (),
+        progress: Optional[ProgressCallback] = None,
+        stop: Optional[asyncio.Event] = None,
+    ) -> ActionReport:
+        """delete | hold | release | requeue the messages whose ids ``queue_ids`` yields while
+        a listing taken now streams in (the CLI's ``--yes`` actions, once its selection can
+        no longer be the whole queue), as ``postqueue -j | ... | postsuper -d -`` does: ONE
+        postsuper fed as the ids come, no second listing to re-check them (they are this
+        moment's), then the report and the audit line. ``skipped``: (id, reason) of the
+        selected messages that were not given (a hold of mail already held), read once the
+        ids end. ``requested`` counts both. ``stop``: as :meth:`act` (postsuper finishes the
+        ids it has read)."""
+        if action not in POSTSUPER_ACTIONS:
+            raise ValueError(f"unknown action {action!r}; one of {sorted(POSTSUPER_ACTIONS)}")
+        report = ActionReport(action=action, requested=0)
+        given: list[str] = []
+
+        async def counted() -> AsyncIterator[list[str]]:
+            async for batch in queue_ids:
+                valid = [qid for qid in batch if is_valid_queue_id(qid)]
+                if len(valid) < len(batch):
+                    bad = sorted(set(batch).difference(valid))
+                    report.errors.append(f"invalid queue id(s) skipped: {visible(bad[0], 40)}")
+                given.extend(valid)
+                report.requested = len(given)
+                yield valid
+
+        try:
+            privs = await self.privileges()
+            if not privs.postsuper.allowed:
+                report.errors.append(privs.postsuper.reason)
+                return report
+            result = await run_postsuper(
+                self.tools,
+                action,
+                counted(),
+                postsuper_queues(action),
+                progress=progress,
+                stop=stop,
             )
-        untouched = result.sent - len(result.outcomes)
-        if untouched > 0 and not result.error:
-            gone = "it left or moved" if untouched == 1 else "they left or moved"
-            report.notes.append(
-                f"postsuper did not find {plural(untouched, 'message')} ({gone} just before it ran)"
-            )
+            if result.sent or result.error is not None:
+                _report_postsuper(report, result)
+            report.skipped.extend(skipped)
+            report.requested = len(given) + len(skipped)
+        except BaseException as exc:
+            _record_abort(report, exc)
+            raise
+        finally:
+            if stop is not None and stop.is_set():
+                report.interrupted = True
+            self._audit(report, [*given, *(qid for qid, _ in skipped)])
+        return report
 
     async def flush_all(self) -> ActionReport:
         """``postqueue -f``. done = 1 when Postfix accepted the request."""

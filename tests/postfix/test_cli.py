@@ -118,6 +118,22 @@ def test_delete_hold_release_requeue(queue: Instance, capsys: pytest.CaptureFixt
     assert code == 0 and out.startswith("Requeued 8 messages\n")
 
 
+def test_a_delete_with_yes_deletes_exactly_the_selection_and_audits_it(
+    queue: Instance, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """With --yes the ids go to postsuper as the listing streams: exactly the selection,
+    each once, in the audit line too."""
+    listed = queue.listing()
+    yahoo = sorted(m.queue_id for m in listed if any("yahoo" in r.address for r in m.recipients))
+    others = {m.queue_id for m in listed} - set(yahoo)
+    code, out = run(capsys, queue, "delete", "domain:yahoo.com", "--yes")
+    assert code == 0 and out.startswith("Deleted 4 messages\n")
+    assert set(queue.by_id_with(others)) == others
+    (line,) = audit_records(tmp_path)
+    assert sorted(line["requested_ids"]) == yahoo  # type: ignore[call-overload]
+    assert line["requested"] == 4 and line["done"] == 4 and line["exit_code"] == 0
+
+
 def audit_records(tmp_path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in (tmp_path / "audit.log").read_text().splitlines()]
 
@@ -156,7 +172,10 @@ def test_a_vanished_id_among_already_held_ones_still_exits_1(
         return await real_act(self, *args, **kw)
 
     monkeypatch.setattr(QueueEngine, "act", act_after_one_leaves)
-    code, out = run(capsys, queue, "hold", "from:bob", "--yes")
+    # Confirmed by answering the question: with --yes the hold would act as the listing
+    # streams (no re-check: tests/unit/test_cli_act_streamed.py).
+    monkeypatch.setattr("mailq_tui.cli_commands._confirm", lambda question: True)
+    code, out = run(capsys, queue, "hold", "from:bob")
     assert code == 1, out
     assert out.startswith("Held 2 of 4 messages; 1 was already on hold; 1 had left the queue\n")
     assert f"  skipped {bob[1]}: no longer in the queue" in out
