@@ -179,3 +179,36 @@ async def test_ctrl_q_is_not_held_behind_waiting_keys(
             assert len(queue_screen(app).marks) == 0  # "*" never ran
     finally:
         gate.set()
+
+
+async def test_a_filter_shown_at_once_is_never_replaced_by_an_older_one_from_its_thread(
+    backend: RecordedBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cheap filter is computed and shown as its key is handled (no worker); a costlier
+    one typed before it, still running in its thread (held there by a gate), must not land
+    on top of it when it ends."""
+    gate = threading.Event()
+
+    def gated_compute_view(index: Any, spec: ViewSpec) -> Any:
+        if spec.query_text == "y":
+            gate.wait(60)  # only a guard against a hung test; the test opens the gate
+        return compute_view(index, spec)
+
+    monkeypatch.setattr(queue_module, "compute_view", gated_compute_view)
+    app = make_app(backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(queue_module, "INLINE_ROWS", -1)  # "y": a thread
+        await burst(pilot, "/y")
+        await pilot.pause()
+        screen = queue_screen(app)
+        assert screen.state is not None and screen.state.spec.query_text == ""
+        monkeypatch.setattr(queue_module, "INLINE_ROWS", 10**9)  # "ya": at once
+        await burst(pilot, "a")
+        assert screen.state.spec.query_text == "ya"
+        ya = [m.queue_id for m in screen.state.visible_messages()]
+        gate.set()
+        await settle(pilot)
+        assert screen.state.spec.query_text == "ya"
+        assert [m.queue_id for m in screen.state.visible_messages()] == ya
+        assert 0 < len(ya) < len(backend.messages)

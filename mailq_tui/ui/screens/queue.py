@@ -489,8 +489,29 @@ class QueueScreen(ExplainingScreen[None]):
     # ------------------------------------------------------------------ view
 
     def change_view(self, spec: ViewSpec) -> None:
-        """Show the listing as ``spec`` asks (filter, sort, grouping, expanded groups)."""
+        """Show the listing as ``spec`` asks (filter, sort, grouping, expanded groups).
+
+        A cheap view (at most :data:`INLINE_ROWS` rows to search, no grouping) is computed
+        and shown right here, in the same turn of the event loop as the keystroke: starting
+        a worker for it cost a loop turn or two before the filter even began."""
         self.spec = spec
+        state = self.state
+        if (
+            state is not None
+            and not state.partial
+            and state.index.searchable
+            and spec.group_by is None
+            and state.index.select_cost(spec.query_text, spec.sort_key, spec.reverse)
+            <= INLINE_ROWS
+        ):
+            self.workers.cancel_group(self, "filter")  # an older filter must not land later
+            try:
+                view = compute_view(state.index, spec)
+            except Exception:  # reported as any filter failure is, by the worker
+                self.apply_view()
+                return
+            self._show(state.with_view(view))
+            return
         self.apply_view()
 
     def _show(self, state: ViewState) -> None:
