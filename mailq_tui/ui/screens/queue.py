@@ -501,8 +501,7 @@ class QueueScreen(ExplainingScreen[None]):
             and not state.partial
             and state.index.searchable
             and spec.group_by is None
-            and state.index.select_cost(spec.query_text, spec.sort_key, spec.reverse)
-            <= INLINE_ROWS
+            and state.index.select_cost(spec.query_text, spec.sort_key, spec.reverse) <= INLINE_ROWS
         ):
             self.workers.cancel_group(self, "filter")  # an older filter must not land later
             try:
