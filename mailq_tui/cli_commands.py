@@ -5,7 +5,8 @@ Listing and selection go through the same query language as the app
 (:mod:`mailq_tui.model.streamed`, with the index's semantics: :mod:`mailq_tui.model.matcher`),
 keeping only what the command prints (:mod:`mailq_tui.model.compact`), never the app's index.
 Bulk actions go through :meth:`QueueEngine.act`, which re-checks every id right before
-``postsuper`` runs.
+``postsuper`` runs; given ``--yes``, delete, hold and requeue act while the listing streams
+instead (:mod:`mailq_tui.cli_act_streamed`).
 """
 
 from __future__ import annotations
