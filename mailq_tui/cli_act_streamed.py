@@ -99,9 +99,11 @@ async def act_while_listing(engine: QueueEngine, args: argparse.Namespace) -> in
     gate = _Gate(allow_all=args.all)
     early = early_of(args)
     now = early.started_at if early is not None else time.time()
-    current: list[Message] = []  # the messages the batch being added selected
+    # The messages the batch being added selected (``keep_all``: the selection hands them
+    # over per batch; ``take`` below stores them and sorts out their ids).
+    current: list[Message] = []
     selection = StreamedSelection(
-        query, now, kept.add, negation_probes(query), keep_all=current.extend
+        query, now, current.append, negation_probes(query), keep_all=current.extend
     )
     acting: Optional[asyncio.Future[ActionReport]] = None
     skipped: list[tuple[str, str]] = []
