@@ -8,7 +8,7 @@ Each burst goes through Textual's own ``XTermParser``, as the Linux driver does 
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 from textual.widgets import Input
@@ -35,6 +35,22 @@ def queue_screen(app: MailqApp) -> QueueScreen:
 
 def filter_value(app: MailqApp) -> str:
     return queue_screen(app).query_one("#filter", Input).value
+
+
+def gate_filters(
+    monkeypatch: pytest.MonkeyPatch, held: Callable[[str], bool] = bool
+) -> threading.Event:
+    """Hold every filter whose query text ``held`` accepts in ``compute_view`` until the
+    returned event is set (the wait's bound is only a guard against a hung test)."""
+    gate = threading.Event()
+
+    def gated_compute_view(index: Any, spec: ViewSpec) -> Any:
+        if held(spec.query_text):
+            gate.wait(60)
+        return compute_view(index, spec)
+
+    monkeypatch.setattr(queue_module, "compute_view", gated_compute_view)
+    return gate
 
 
 async def test_keys_after_slash_all_reach_the_filter(backend: RecordedBackend) -> None:
@@ -129,14 +145,7 @@ async def test_keys_after_enter_act_on_the_filtered_view(
 ) -> None:
     """``*`` sent with ``/yahoo`` Enter marks the yahoo messages even when the filter is
     still running in its thread when ``*`` arrives (a gate holds it there)."""
-    gate = threading.Event()
-
-    def gated_compute_view(index: Any, spec: ViewSpec) -> Any:
-        if spec.query_text:  # "y", "ya"... "yahoo": the list stays unfiltered till the gate
-            gate.wait(60)  # only a guard against a hung test; the test opens the gate
-        return compute_view(index, spec)
-
-    monkeypatch.setattr(queue_module, "compute_view", gated_compute_view)
+    gate = gate_filters(monkeypatch)  # "y" ... "yahoo": the list stays unfiltered till then
     app = make_app(backend)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -159,14 +168,7 @@ async def test_ctrl_q_is_not_held_behind_waiting_keys(
 ) -> None:
     """Keys of priority bindings (Ctrl+Q) are not held: the app quits while ``*`` still
     waits for a filter (held in its thread by a gate that never opens before the quit)."""
-    gate = threading.Event()
-
-    def gated_compute_view(index: Any, spec: ViewSpec) -> Any:
-        if spec.query_text:
-            gate.wait(60)  # only a guard against a hung test; opened after the quit
-        return compute_view(index, spec)
-
-    monkeypatch.setattr(queue_module, "compute_view", gated_compute_view)
+    gate = gate_filters(monkeypatch)  # opened after the quit
     app = make_app(backend)
     try:
         async with app.run_test(size=(100, 30)) as pilot:
@@ -187,14 +189,7 @@ async def test_a_filter_shown_at_once_is_never_replaced_by_an_older_one_from_its
     """A cheap filter is computed and shown as its key is handled (no worker); a costlier
     one typed before it, still running in its thread (held there by a gate), must not land
     on top of it when it ends."""
-    gate = threading.Event()
-
-    def gated_compute_view(index: Any, spec: ViewSpec) -> Any:
-        if spec.query_text == "y":
-            gate.wait(60)  # only a guard against a hung test; the test opens the gate
-        return compute_view(index, spec)
-
-    monkeypatch.setattr(queue_module, "compute_view", gated_compute_view)
+    gate = gate_filters(monkeypatch, "y".__eq__)
     app = make_app(backend)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
