@@ -12,7 +12,10 @@ selected, the action is refused as before and nothing was done.
 
 Where a message is listed twice (showq met it again in a later queue), the copy listed first
 may already have been acted on when the later one comes, as in the shell pipeline; the
-summary counts it once, as its latest copy.
+summary counts it once, as its latest copy. A first copy the query leaves out also opens the
+gate: a query that selects every message only because a message moved into its reach during
+the listing (``queue:deferred`` while the one active message is deferred) acts where the
+select-first path would refuse. No other message is acted on than the query selects.
 
 ``--dry-run``, a question to answer, and ``release`` (which warns about held mail past its
 lifetime first) select the whole listing first, then act
